@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * librawtune: keep traffic that needs no connection tracking out of the
+ * kernel's conntrack table, with iptables raw-table NOTRACK rules and the
+ * matching filter-table accepts for state UNTRACKED.
+ *
+ * Conventions:
+ * - Every call that can fail returns 0 or a negative errno value and hands
+ *   objects back through an out-parameter.
+ * - After a failure, rawtune_last_error() describes it in one line.
+ * - A context and everything made from it belong to one thread at a time:
+ *   libiptc keeps global state, so two threads must not use librawtune at
+ *   once, even with two contexts.
+ */
+#ifndef RAWTUNE_H
+#define RAWTUNE_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rawtune_ctx;
+struct rawtune_profile;
+struct rawtune_rules;
+
+enum rawtune_proto {
+	RAWTUNE_PROTO_TCP = 1 << 0,
+	RAWTUNE_PROTO_UDP = 1 << 1,
+};
+
+enum rawtune_direction {
+	/* inbound connections to the profile's ports (a server) */
+	RAWTUNE_DIRECTION_SERVER = 0,
+	/* outbound connections from this host to the ports (a client) */
+	RAWTUNE_DIRECTION_CLIENT = 1,
+};
+
+enum rawtune_family {
+	RAWTUNE_FAMILY_IPV4 = 1 << 0,
+	RAWTUNE_FAMILY_IPV6 = 1 << 1,
+	RAWTUNE_FAMILY_BOTH = RAWTUNE_FAMILY_IPV4 | RAWTUNE_FAMILY_IPV6,
+};
+
+/* Longest profile name, without the terminating NUL. */
+#define RAWTUNE_PROFILE_NAME_MAX 20
+
+/* ---- context ------------------------------------------------------------ */
+
+/**
+ * rawtune_new - create a library context
+ * @ctx: where the new context is stored
+ *
+ * The log priority starts at LOG_ERR, or at the value of the environment
+ * variable RAWTUNE_LOG (a number or one of err, warning, notice, info, debug).
+ *
+ * Returns: 0, or -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_new(struct rawtune_ctx **ctx);
+
+/**
+ * rawtune_ref - take a reference on @ctx
+ * Returns: @ctx.
+ * Since: 0.1
+ */
+struct rawtune_ctx *rawtune_ref(struct rawtune_ctx *ctx);
+
+/**
+ * rawtune_unref - drop a reference; the last one frees the context
+ * @ctx: a context, or NULL
+ * Returns: NULL when the context was freed, @ctx otherwise.
+ * Since: 0.1
+ */
+struct rawtune_ctx *rawtune_unref(struct rawtune_ctx *ctx);
+
+typedef void (*rawtune_log_fn)(void *data, int priority, const char *file, int line,
+			       const char *fn, const char *format, va_list args);
+
+/**
+ * rawtune_set_log_fn - send the library's messages to @log_fn
+ * @ctx: the context
+ * @log_fn: the function, called with a syslog priority
+ * @data: passed to @log_fn unchanged
+ *
+ * The default writes "librawtune: <message>" to stderr.
+ * Since: 0.1
+ */
+void rawtune_set_log_fn(struct rawtune_ctx *ctx, rawtune_log_fn log_fn, void *data);
+
+/**
+ * rawtune_get_log_priority - the highest syslog priority that is logged
+ * Since: 0.1
+ */
+int rawtune_get_log_priority(const struct rawtune_ctx *ctx);
+
+/**
+ * rawtune_set_log_priority - log messages up to @priority (LOG_ERR .. LOG_DEBUG)
+ * Since: 0.1
+ */
+void rawtune_set_log_priority(struct rawtune_ctx *ctx, int priority);
+
+/**
+ * rawtune_set_lock_wait - bound the wait for the xtables lock
+ * @ctx: the context
+ * @seconds: how long apply and remove wait for "/run/xtables.lock" (or the
+ *	file named by XTABLES_LOCKFILE), the lock that "iptables -w" takes;
+ *	0 means try once
+ *
+ * Since: 0.1
+ */
+void rawtune_set_lock_wait(struct rawtune_ctx *ctx, unsigned int seconds);
+
+/**
+ * rawtune_last_error - the last failure on @ctx, in one line
+ * Returns: the message, or "" when nothing failed yet. Valid until the next
+ *	call on @ctx.
+ * Since: 0.1
+ */
+const char *rawtune_last_error(const struct rawtune_ctx *ctx);
+
+/* ---- profiles ----------------------------------------------------------- */
+
+/**
+ * rawtune_profile_new - an empty profile
+ * @ctx: the context
+ * @name: 1 to RAWTUNE_PROFILE_NAME_MAX characters of A-Z a-z 0-9 _ -
+ * @profile: where the profile is stored
+ *
+ * The new profile has no ports, protocol tcp, direction server and both
+ * families.
+ *
+ * Returns: 0, -EINVAL for a bad name, -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_new(struct rawtune_ctx *ctx, const char *name,
+			struct rawtune_profile **profile);
+
+/**
+ * rawtune_profile_load - look up a profile by name
+ * @ctx: the context
+ * @name: a built-in profile's name ("web": tcp 80 and 443, server, both
+ *	families)
+ * @profile: where a new copy of the profile is stored
+ *
+ * Returns: 0, -EINVAL for a bad name, -ENOENT for an unknown one, -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_load(struct rawtune_ctx *ctx, const char *name,
+			 struct rawtune_profile **profile);
+
+/**
+ * rawtune_profile_unref - free a profile
+ * @profile: a profile, or NULL
+ * Returns: NULL.
+ * Since: 0.1
+ */
+struct rawtune_profile *rawtune_profile_unref(struct rawtune_profile *profile);
+
+/**
+ * rawtune_profile_set_ports - replace the profile's ports
+ * @profile: the profile
+ * @list: ports and ranges separated by commas, such as "80", "80,443" or
+ *	"8000-8100"; each port is 1 to 65535 and a range runs low-high
+ *
+ * Overlapping and adjacent entries are merged. On error the profile keeps
+ * its ports and rawtune_last_error() names the bad entry.
+ *
+ * Returns: 0, -EINVAL for a malformed list, -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_set_ports(struct rawtune_profile *profile, const char *list);
+
+/**
+ * rawtune_profile_set_protocols - which protocols the profile untracks
+ * @protocols: RAWTUNE_PROTO_TCP, RAWTUNE_PROTO_UDP or both, or-ed
+ * Returns: 0, or -EINVAL.
+ * Since: 0.1
+ */
+int rawtune_profile_set_protocols(struct rawtune_profile *profile, unsigned int protocols);
+
+/**
+ * rawtune_profile_set_direction - server (inbound) or client (outbound)
+ * Returns: 0, or -EINVAL.
+ * Since: 0.1
+ */
+int rawtune_profile_set_direction(struct rawtune_profile *profile,
+				  enum rawtune_direction direction);
+
+/**
+ * rawtune_profile_set_families - IPv4, IPv6 or both
+ * Returns: 0, or -EINVAL.
+ * Since: 0.1
+ */
+int rawtune_profile_set_families(struct rawtune_profile *profile, unsigned int families);
+
+/** rawtune_profile_get_name - the profile's name. Since: 0.1 */
+const char *rawtune_profile_get_name(const struct rawtune_profile *profile);
+
+/** rawtune_profile_get_protocols - RAWTUNE_PROTO_* bits. Since: 0.1 */
+unsigned int rawtune_profile_get_protocols(const struct rawtune_profile *profile);
+
+/** rawtune_profile_get_direction - server or client. Since: 0.1 */
+enum rawtune_direction rawtune_profile_get_direction(const struct rawtune_profile *profile);
+
+/** rawtune_profile_get_families - RAWTUNE_FAMILY_* bits. Since: 0.1 */
+unsigned int rawtune_profile_get_families(const struct rawtune_profile *profile);
+
+/**
+ * rawtune_profile_get_ports - the ports as a normalised list ("80,443,8000-8100")
+ * Returns: a string owned by the profile, valid until it changes.
+ * Since: 0.1
+ */
+const char *rawtune_profile_get_ports(const struct rawtune_profile *profile);
+
+/* ---- applying and removing ---------------------------------------------- */
+
+/**
+ * rawtune_profile_apply - install the profile's rules in the kernel
+ * @ctx: the context
+ * @profile: the profile; it must have at least one port
+ * @added: if not NULL, the number of rules added
+ * @removed: if not NULL, the number of this profile's earlier rules removed
+ *
+ * Makes this profile's rules in the raw and filter tables of each of its
+ * families exactly what the profile asks for, leaving every other rule as it
+ * was. The filter table's accepts are committed before the raw table's
+ * NOTRACK rules, so traffic keeps flowing throughout. Nothing is committed
+ * when the rules are already in place. All commits happen under the xtables
+ * lock; when one fails, those already made are undone.
+ *
+ * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN, -ETIMEDOUT
+ *	when the lock stayed busy, -EINVAL for a profile without ports, or what
+ *	the kernel answered.
+ * Since: 0.1
+ */
+int rawtune_profile_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+			  unsigned int *added, unsigned int *removed);
+
+/**
+ * rawtune_profile_remove - delete the rules of the profile named @name
+ * @ctx: the context
+ * @name: the profile's name
+ * @removed: if not NULL, the number of rules removed
+ *
+ * The raw table is committed before the filter table. rawtune's chains and
+ * the jumps to them go once no rule is left in them. Rules that rawtune did
+ * not make stay where they are.
+ *
+ * Returns: 0 (also when nothing was applied), or a negative errno as for
+ *	rawtune_profile_apply().
+ * Since: 0.1
+ */
+int rawtune_profile_remove(struct rawtune_ctx *ctx, const char *name, unsigned int *removed);
+
+/* ---- reading the rules back ---------------------------------------------- */
+
+/**
+ * rawtune_rules_read - read rawtune's rules from the kernel
+ * @ctx: the context
+ * @rules: where the list is stored
+ *
+ * Reads every rule tagged "rawtune:PROFILE" in rawtune's chains, in both
+ * families, with its packet and byte counters. Tables that do not exist yet
+ * are not created.
+ *
+ * Returns: 0, or a negative errno.
+ * Since: 0.1
+ */
+int rawtune_rules_read(struct rawtune_ctx *ctx, struct rawtune_rules **rules);
+
+/** rawtune_rules_count - how many rules the list holds. Since: 0.1 */
+unsigned int rawtune_rules_count(const struct rawtune_rules *rules);
+
+/** rawtune_rules_get_profile - the profile rule @i belongs to. Since: 0.1 */
+const char *rawtune_rules_get_profile(const struct rawtune_rules *rules, unsigned int i);
+
+/** rawtune_rules_get_family - RAWTUNE_FAMILY_IPV4 or _IPV6. Since: 0.1 */
+enum rawtune_family rawtune_rules_get_family(const struct rawtune_rules *rules, unsigned int i);
+
+/** rawtune_rules_get_table - "raw" or "filter". Since: 0.1 */
+const char *rawtune_rules_get_table(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_get_text - the rule as iptables-save prints it
+ * ("-A RAWTUNE-PREROUTING -p tcp ... -j CT --notrack"). Since: 0.1
+ */
+const char *rawtune_rules_get_text(const struct rawtune_rules *rules, unsigned int i);
+
+/** rawtune_rules_get_packets - the rule's packet counter. Since: 0.1 */
+uint64_t rawtune_rules_get_packets(const struct rawtune_rules *rules, unsigned int i);
+
+/** rawtune_rules_get_bytes - the rule's byte counter. Since: 0.1 */
+uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_free - free a list from rawtune_rules_read()
+ * @rules: the list, or NULL
+ * Since: 0.1
+ */
+void rawtune_rules_free(struct rawtune_rules *rules);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RAWTUNE_H */
