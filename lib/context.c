@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The library context: reference count, logging, the last error. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rawtune-private.h"
+
+/* "iptables -w" waits forever; a library call should not. */
+#define RT_LOCK_WAIT_DEFAULT 30
+
+struct rawtune_ctx {
+	int refcount;
+	rawtune_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	unsigned int lock_wait;
+	char last_error[512];
+};
+
+static void log_stderr(void *data, int priority, const char *file, int line, const char *fn,
+		       const char *format, va_list args)
+{
+	fprintf(stderr, "librawtune: ");
+	vfprintf(stderr, format, args);
+	fputc('\n', stderr);
+}
+
+static int log_priority_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		int priority;
+	} names[] = {
+		{ "err", LOG_ERR },   { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (end != s && *end == '\0')
+		return n < LOG_EMERG ? LOG_EMERG : n > LOG_DEBUG ? LOG_DEBUG : (int)n;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcasecmp(s, names[i].name) == 0)
+			return names[i].priority;
+	return LOG_ERR;
+}
+
+RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
+{
+	struct rawtune_ctx *ctx = calloc(1, sizeof(*ctx));
+	const char *env;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->refcount = 1;
+	ctx->log_fn = log_stderr;
+	ctx->log_priority = LOG_ERR;
+	ctx->lock_wait = RT_LOCK_WAIT_DEFAULT;
+	env = secure_getenv("RAWTUNE_LOG");
+	if (env)
+		ctx->log_priority = log_priority_parse(env);
+	*out = ctx;
+	return 0;
+}
+
+RAWTUNE_EXPORT struct rawtune_ctx *rawtune_ref(struct rawtune_ctx *ctx)
+{
+	if (ctx)
+		ctx->refcount++;
+	return ctx;
+}
+
+RAWTUNE_EXPORT struct rawtune_ctx *rawtune_unref(struct rawtune_ctx *ctx)
+{
+	if (!ctx || --ctx->refcount > 0)
+		return ctx;
+	free(ctx);
+	return NULL;
+}
+
+RAWTUNE_EXPORT void rawtune_set_log_fn(struct rawtune_ctx *ctx, rawtune_log_fn log_fn,
+				       void *data)
+{
+	ctx->log_fn = log_fn;
+	ctx->log_data = data;
+}
+
+RAWTUNE_EXPORT int rawtune_get_log_priority(const struct rawtune_ctx *ctx)
+{
+	return ctx->log_priority;
+}
+
+RAWTUNE_EXPORT void rawtune_set_log_priority(struct rawtune_ctx *ctx, int priority)
+{
+	ctx->log_priority = priority;
+}
+
+RAWTUNE_EXPORT void rawtune_set_lock_wait(struct rawtune_ctx *ctx, unsigned int seconds)
+{
+	ctx->lock_wait = seconds;
+}
+
+unsigned int rt_lock_wait(const struct rawtune_ctx *ctx)
+{
+	return ctx->lock_wait;
+}
+
+RAWTUNE_EXPORT const char *rawtune_last_error(const struct rawtune_ctx *ctx)
+{
+	return ctx->last_error;
+}
+
+void rt_log(struct rawtune_ctx *ctx, int priority, const char *file, int line, const char *fn,
+	    const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	va_end(args);
+}
+
+int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	vsnprintf(ctx->last_error, sizeof(ctx->last_error), format, args);
+	va_end(args);
+	rt_dbg(ctx, "error: %s", ctx->last_error);
+	return err;
+}

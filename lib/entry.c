@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The matches and the target of an entry: identical for IPv4 and IPv6, so
+ * they are built and decoded here and the families only add their header.
+ * Sizes follow the kernel exactly (XT_ALIGN of header and payload): anything
+ * else is refused with EINVAL.
+ */
+/* glibc's netinet/in.h first: it tells the kernel's linux/in.h to stand back */
+#include <netinet/in.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_CT.h>
+#include <linux/netfilter/xt_addrtype.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <string.h>
+
+#include "rawtune-private.h"
+
+struct rt_writer {
+	uint8_t *buf;
+	size_t len, used;
+	bool overflow;
+};
+
+/* Append a match or target header and return its zeroed payload. */
+static void *put_ext(struct rt_writer *w, const char *name, uint8_t revision, size_t payload)
+{
+	size_t size = XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(payload);
+	struct xt_entry_match *m;
+
+	/* Matches and targets share the user-space header layout. */
+	_Static_assert(sizeof(struct xt_entry_match) == sizeof(struct xt_entry_target),
+		       "match and target headers differ");
+	if (w->overflow || w->used + size > w->len) {
+		w->overflow = true;
+		return NULL;
+	}
+	m = (struct xt_entry_match *)(w->buf + w->used);
+	memset(m, 0, size);
+	m->u.user.match_size = size;
+	strncpy(m->u.user.name, name, sizeof(m->u.user.name) - 1);
+	m->u.user.revision = revision;
+	w->used += size;
+	return m->data;
+}
+
+static void put_ports(struct rt_writer *w, const struct rt_rule *r)
+{
+	const struct rt_port_range *p = r->ports;
+
+	if (r->nports == 1) {
+		/* tcp and udp share the port range layout */
+		uint16_t *spts, *dpts;
+
+		if (r->proto == IPPROTO_TCP) {
+			struct xt_tcp *tcp = put_ext(w, "tcp", 0, sizeof(*tcp));
+
+			if (!tcp)
+				return;
+			spts = tcp->spts;
+			dpts = tcp->dpts;
+		} else {
+			struct xt_udp *udp = put_ext(w, "udp", 0, sizeof(*udp));
+
+			if (!udp)
+				return;
+			spts = udp->spts;
+			dpts = udp->dpts;
+		}
+		spts[1] = dpts[1] = UINT16_MAX;
+		(r->dport ? dpts : spts)[0] = p->lo;
+		(r->dport ? dpts : spts)[1] = p->hi;
+		return;
+	}
+
+	struct xt_multiport_v1 *mp = put_ext(w, "multiport", 1, sizeof(*mp));
+
+	if (!mp)
+		return;
+	mp->flags = r->dport ? XT_MULTIPORT_DESTINATION : XT_MULTIPORT_SOURCE;
+	for (unsigned int i = 0; i < r->nports; i++) {
+		if (p[i].lo != p[i].hi) {
+			mp->pflags[mp->count] = 1;
+			mp->ports[mp->count++] = p[i].lo;
+		}
+		mp->ports[mp->count++] = p[i].hi;
+	}
+}
+
+static void put_target(struct rt_writer *w, const struct rt_rule *r)
+{
+	struct xt_ct_target_info_v1 *ct;
+	struct xt_standard_target *st;
+	char chain[RT_CHAIN_MAX];
+
+	switch (r->verdict) {
+	case RT_VERDICT_NOTRACK:
+		ct = put_ext(w, "CT", 2, sizeof(*ct));
+		if (ct)
+			ct->flags = XT_CT_NOTRACK;
+		return;
+	case RT_VERDICT_ACCEPT:
+		put_ext(w, "ACCEPT", 0, sizeof(st->verdict));
+		return;
+	case RT_VERDICT_JUMP:
+		/* libiptc turns a chain's name into the jump offset */
+		rt_hook_chain(r->hook, chain);
+		put_ext(w, chain, 0, sizeof(st->verdict));
+		return;
+	case RT_VERDICT_NONE:
+		break;
+	}
+	w->overflow = true;
+}
+
+size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
+			   size_t *matches_size)
+{
+	struct rt_writer w = { .buf = buf, .len = len };
+
+	if (r->dst_local) {
+		struct xt_addrtype_info_v1 *at = put_ext(&w, "addrtype", 1, sizeof(*at));
+
+		if (at)
+			at->dest = XT_ADDRTYPE_LOCAL;
+	}
+	if (r->nports)
+		put_ports(&w, r);
+	if (r->untracked) {
+		struct xt_conntrack_mtinfo3 *ct = put_ext(&w, "conntrack", 3, sizeof(*ct));
+
+		if (ct) {
+			ct->match_flags = XT_CONNTRACK_STATE;
+			ct->state_mask = XT_CONNTRACK_STATE_UNTRACKED;
+		}
+	}
+	if (r->comment[0]) {
+		struct xt_comment_info *c = put_ext(&w, "comment", 0, sizeof(*c));
+
+		if (c)
+			memcpy(c->comment, r->comment, sizeof(c->comment) - 1);
+	}
+	*matches_size = w.used;
+	put_target(&w, r);
+	return w.overflow ? 0 : w.used;
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+static bool port_range_any(const uint16_t pts[2])
+{
+	return pts[0] == 0 && pts[1] == UINT16_MAX;
+}
+
+/* tcp and udp: exactly one of source or destination range, nothing else. */
+static bool decode_port_range(const uint16_t spts[2], const uint16_t dpts[2], struct rt_rule *r)
+{
+	bool sany = port_range_any(spts), dany = port_range_any(dpts);
+
+	if (sany == dany || r->nports)
+		return false;
+	r->dport = sany;
+	r->ports[0].lo = r->dport ? dpts[0] : spts[0];
+	r->ports[0].hi = r->dport ? dpts[1] : spts[1];
+	r->nports = 1;
+	return true;
+}
+
+static bool decode_multiport(const struct xt_multiport_v1 *mp, struct rt_rule *r)
+{
+	if (r->nports || mp->invert || mp->count > XT_MULTI_PORTS ||
+	    (mp->flags != XT_MULTIPORT_SOURCE && mp->flags != XT_MULTIPORT_DESTINATION))
+		return false;
+	r->dport = mp->flags == XT_MULTIPORT_DESTINATION;
+	for (unsigned int i = 0; i < mp->count; i++) {
+		struct rt_port_range *p = &r->ports[r->nports++];
+
+		p->lo = p->hi = mp->ports[i];
+		if (mp->pflags[i] && i + 1 < mp->count)
+			p->hi = mp->ports[++i];
+	}
+	return r->nports > 0;
+}
+
+static bool decode_conntrack(const struct xt_conntrack_mtinfo3 *ct, struct rt_rule *r)
+{
+	struct xt_conntrack_mtinfo3 want = {
+		.match_flags = XT_CONNTRACK_STATE,
+		.state_mask = XT_CONNTRACK_STATE_UNTRACKED,
+	};
+
+	if (memcmp(ct, &want, sizeof(want)) != 0)
+		return false;
+	r->untracked = true;
+	return true;
+}
+
+static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
+{
+	const char *name = m->u.user.name;
+	uint8_t rev = m->u.user.revision;
+	const void *data = m->data;
+
+	if (strcmp(name, "tcp") == 0 && rev == 0 && r->proto == IPPROTO_TCP) {
+		const struct xt_tcp *tcp = data;
+
+		return !tcp->option && !tcp->flg_mask && !tcp->invflags &&
+		       decode_port_range(tcp->spts, tcp->dpts, r);
+	}
+	if (strcmp(name, "udp") == 0 && rev == 0 && r->proto == IPPROTO_UDP) {
+		const struct xt_udp *udp = data;
+
+		return !udp->invflags && decode_port_range(udp->spts, udp->dpts, r);
+	}
+	if (strcmp(name, "multiport") == 0 && rev == 1)
+		return decode_multiport(data, r);
+	if (strcmp(name, "addrtype") == 0 && rev == 1) {
+		const struct xt_addrtype_info_v1 *at = data;
+
+		r->dst_local = at->dest == XT_ADDRTYPE_LOCAL && !at->source && !at->flags;
+		return r->dst_local;
+	}
+	if (strcmp(name, "conntrack") == 0 && rev == 3)
+		return decode_conntrack(data, r);
+	if (strcmp(name, "comment") == 0) {
+		const struct xt_comment_info *c = data;
+
+		memcpy(r->comment, c->comment, sizeof(c->comment));
+		r->comment[sizeof(c->comment) - 1] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static enum rt_verdict decode_target(const struct xt_entry_target *t, const char *target_name,
+				     enum rt_hook hook)
+{
+	char chain[RT_CHAIN_MAX];
+
+	if (strcmp(target_name, "ACCEPT") == 0)
+		return RT_VERDICT_ACCEPT;
+	if (strcmp(target_name, "CT") == 0 && t->u.user.revision >= 1) {
+		const struct xt_ct_target_info_v1 *ct = (const void *)t->data;
+
+		if ((ct->flags & ~XT_CT_NOTRACK_ALIAS) == XT_CT_NOTRACK)
+			return RT_VERDICT_NOTRACK;
+		return RT_VERDICT_NONE;
+	}
+	rt_hook_chain(hook, chain);
+	if (strcmp(target_name, chain) == 0)
+		return RT_VERDICT_JUMP;
+	return RT_VERDICT_NONE;
+}
+
+void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uint8_t *target,
+			  const char *target_name, struct rt_rule *r)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct xt_entry_match) <= matches_size) {
+		const struct xt_entry_match *m = (const void *)(matches + off);
+
+		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > matches_size) {
+			r->foreign = true;
+			break;
+		}
+		if (!decode_match(m, r))
+			r->foreign = true;
+		off += m->u.match_size;
+	}
+	r->verdict = decode_target((const void *)target, target_name, r->hook);
+	if (r->verdict == RT_VERDICT_NONE)
+		r->foreign = true;
+}

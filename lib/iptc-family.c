@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * One libiptc family as an rt_family_ops table. Not compiled by itself:
+ * iptc4.c and iptc6.c define the macros below and include this file, so
+ * IPv4 and IPv6 share every line.
+ *
+ *   FAM(x)          prefix for this file's names
+ *   TC(x)           libiptc's function prefix (iptc_, ip6tc_)
+ *   ENTRY           struct ipt_entry / struct ip6t_entry
+ *   ENTRY_IP(e)     the entry's address/interface part
+ *   PROTO_FLAG      flag that must accompany a protocol (0 / IP6T_F_PROTO)
+ *   FAMILY, FAMILY_NAME, FAMILY_AF, SAVE_COMMAND, NAMES_FILE   the ops table's facts
+ */
+#include <linux/netfilter/x_tables.h>
+#include <string.h>
+
+#include "rawtune-private.h"
+
+/* libiptc declares chain names as xt_chainlabel: hand it one. */
+static void FAM(label)(xt_chainlabel label, const char *chain)
+{
+	memset(label, 0, sizeof(xt_chainlabel));
+	strncpy(label, chain, sizeof(xt_chainlabel) - 1);
+}
+
+static bool FAM(is_chain)(struct xtc_handle *h, const char *chain)
+{
+	return TC(is_chain)(chain, h);
+}
+
+static int FAM(create_chain)(struct xtc_handle *h, const char *chain)
+{
+	xt_chainlabel label;
+
+	FAM(label)(label, chain);
+	return TC(create_chain)(label, h) ? 0 : -errno;
+}
+
+static int FAM(delete_chain)(struct xtc_handle *h, const char *chain)
+{
+	xt_chainlabel label;
+
+	FAM(label)(label, chain);
+	return TC(delete_chain)(label, h) ? 0 : -errno;
+}
+
+static int FAM(references)(struct xtc_handle *h, const char *chain, unsigned int *refs)
+{
+	xt_chainlabel label;
+
+	FAM(label)(label, chain);
+	return TC(get_references)(refs, label, h) ? 0 : -errno;
+}
+
+static const rt_entry *FAM(first_rule)(struct xtc_handle *h, const char *chain)
+{
+	return TC(first_rule)(chain, h);
+}
+
+static const rt_entry *FAM(next_rule)(struct xtc_handle *h, const rt_entry *prev)
+{
+	return TC(next_rule)(prev, h);
+}
+
+static const char *FAM(target)(struct xtc_handle *h, const rt_entry *e)
+{
+	return TC(get_target)(e, h);
+}
+
+static int FAM(insert)(struct xtc_handle *h, const char *chain, const rt_entry *e,
+		       unsigned int num)
+{
+	xt_chainlabel label;
+
+	FAM(label)(label, chain);
+	return TC(insert_entry)(label, e, num, h) ? 0 : -errno;
+}
+
+static int FAM(delete_num)(struct xtc_handle *h, const char *chain, unsigned int num)
+{
+	xt_chainlabel label;
+
+	FAM(label)(label, chain);
+	return TC(delete_num_entry)(label, num, h) ? 0 : -errno;
+}
+
+static int FAM(commit)(struct xtc_handle *h)
+{
+	return TC(commit)(h) ? 0 : -errno;
+}
+
+/* Exact interface match, as iptables writes "-i lo": the name and its NUL. */
+static void FAM(put_iface)(char name[IFNAMSIZ], unsigned char mask[IFNAMSIZ], const char *iface)
+{
+	size_t len = strnlen(iface, IFNAMSIZ - 1);
+
+	if (!len)
+		return;
+	memcpy(name, iface, len);
+	memset(mask, 0xff, len + 1);
+}
+
+static bool FAM(get_iface)(const char name[IFNAMSIZ], const unsigned char mask[IFNAMSIZ],
+			   char out[IFNAMSIZ])
+{
+	unsigned char want[IFNAMSIZ] = { 0 };
+	size_t len = strnlen(name, IFNAMSIZ - 1);
+
+	if (len)
+		memset(want, 0xff, len + 1);
+	memcpy(out, name, len);
+	out[len] = '\0';
+	return memcmp(mask, want, IFNAMSIZ) == 0;
+}
+
+static size_t FAM(build)(const struct rt_rule *r, uint8_t *buf, size_t len)
+{
+	ENTRY *e = (ENTRY *)buf;
+	size_t head = XT_ALIGN(sizeof(*e)), body, matches;
+
+	if (len < head)
+		return 0;
+	memset(buf, 0, head);
+	ENTRY_IP(e).proto = r->proto;
+	if (r->proto)
+		ENTRY_IP(e).flags |= PROTO_FLAG;
+	FAM(put_iface)(ENTRY_IP(e).iniface, ENTRY_IP(e).iniface_mask, r->iniface);
+	FAM(put_iface)(ENTRY_IP(e).outiface, ENTRY_IP(e).outiface_mask, r->outiface);
+	body = rt_entry_build_body(r, buf + head, len - head, &matches);
+	if (!body)
+		return 0;
+	e->target_offset = head + matches;
+	e->next_offset = head + body;
+	return head + body;
+}
+
+static bool FAM(all_zero)(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* The caller has set @r's table and hook, which the entry does not record. */
+static void FAM(decode)(const rt_entry *entry, const char *target_name, struct rt_rule *r)
+{
+	const ENTRY *e = entry;
+	size_t head = XT_ALIGN(sizeof(*e));
+	const uint8_t *base = entry;
+
+	r->proto = ENTRY_IP(e).proto;
+	if (!FAM(all_zero)(&ENTRY_IP(e).src, sizeof(ENTRY_IP(e).src) * 4) ||
+	    ENTRY_IP(e).invflags || ENTRY_IP(e).flags != (r->proto ? PROTO_FLAG : 0) ||
+	    (r->proto && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP))
+		r->foreign = true;
+	if (!FAM(get_iface)(ENTRY_IP(e).iniface, ENTRY_IP(e).iniface_mask, r->iniface) ||
+	    !FAM(get_iface)(ENTRY_IP(e).outiface, ENTRY_IP(e).outiface_mask, r->outiface))
+		r->foreign = true;
+	if (e->target_offset < head || e->next_offset < e->target_offset) {
+		r->foreign = true;
+		return;
+	}
+	rt_entry_decode_body(base + head, e->target_offset - head, base + e->target_offset,
+			     target_name, r);
+}
+
+static size_t FAM(size)(const rt_entry *e)
+{
+	return ((const ENTRY *)e)->next_offset;
+}
+
+static void FAM(counters)(const rt_entry *entry, uint64_t *packets, uint64_t *bytes)
+{
+	const ENTRY *e = entry;
+
+	*packets = e->counters.pcnt;
+	*bytes = e->counters.bcnt;
+}
+
+static void FAM(rename_target)(rt_entry *entry, const char *target_name)
+{
+	ENTRY *e = entry;
+	struct xt_entry_target *t = (void *)((uint8_t *)entry + e->target_offset);
+
+	if (!t->u.user.name[0])
+		strncpy(t->u.user.name, target_name, sizeof(t->u.user.name) - 1);
+}
+
+const struct rt_family_ops FAM(ops) = {
+	.name = FAMILY_NAME,
+	.family = FAMILY,
+	.af = FAMILY_AF,
+	.save_command = SAVE_COMMAND,
+	.names_file = NAMES_FILE,
+	.init = TC(init),
+	.free = TC(free),
+	.commit = FAM(commit),
+	.strerror = TC(strerror),
+	.is_chain = FAM(is_chain),
+	.create_chain = FAM(create_chain),
+	.delete_chain = FAM(delete_chain),
+	.references = FAM(references),
+	.first_rule = FAM(first_rule),
+	.next_rule = FAM(next_rule),
+	.target = FAM(target),
+	.insert = FAM(insert),
+	.delete_num = FAM(delete_num),
+	.build = FAM(build),
+	.decode = FAM(decode),
+	.size = FAM(size),
+	.counters = FAM(counters),
+	.rename_target = FAM(rename_target),
+};

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libip4tc and libip6tc have the same API over different entry types. One
+ * source, iptc-family.c, is compiled once per family (iptc4.c, iptc6.c) into
+ * an ops table, so the rest of the library is written once.
+ */
+#ifndef RAWTUNE_IPTC_OPS_H
+#define RAWTUNE_IPTC_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xtc_handle;
+struct rt_rule;
+
+/* An entry as libiptc returns it; its layout is the family's business. */
+typedef void rt_entry;
+
+struct rt_family_ops {
+	const char *name;          /* "ipv4" */
+	enum rawtune_family family; /* RAWTUNE_FAMILY_IPV4 */
+	int af;                    /* AF_INET */
+	const char *save_command;  /* what users run to see the rules */
+	const char *names_file;    /* /proc/net/ip_tables_names */
+
+	struct xtc_handle *(*init)(const char *table);
+	void (*free)(struct xtc_handle *h);
+	int (*commit)(struct xtc_handle *h);
+	const char *(*strerror)(int err);
+
+	bool (*is_chain)(struct xtc_handle *h, const char *chain);
+	int (*create_chain)(struct xtc_handle *h, const char *chain);
+	int (*delete_chain)(struct xtc_handle *h, const char *chain);
+	int (*references)(struct xtc_handle *h, const char *chain, unsigned int *refs);
+
+	const rt_entry *(*first_rule)(struct xtc_handle *h, const char *chain);
+	const rt_entry *(*next_rule)(struct xtc_handle *h, const rt_entry *prev);
+	const char *(*target)(struct xtc_handle *h, const rt_entry *e);
+	/* 0-based position, as libiptc's insert and delete take it */
+	int (*insert)(struct xtc_handle *h, const char *chain, const rt_entry *e, unsigned int num);
+	int (*delete_num)(struct xtc_handle *h, const char *chain, unsigned int num);
+
+	/* Build the whole entry for @r into @buf; returns its size, 0 if it does not fit. */
+	size_t (*build)(const struct rt_rule *r, uint8_t *buf, size_t len);
+	void (*decode)(const rt_entry *e, const char *target_name, struct rt_rule *r);
+	size_t (*size)(const rt_entry *e);
+	void (*counters)(const rt_entry *e, uint64_t *packets, uint64_t *bytes);
+	/*
+	 * A copy of a kernel entry that libiptc accepts back: standard targets
+	 * read from the kernel carry no name, so @target_name is put in.
+	 */
+	void (*rename_target)(rt_entry *e, const char *target_name);
+};
+
+extern const struct rt_family_ops rt_iptc4_ops;
+extern const struct rt_family_ops rt_iptc6_ops;
+
+#endif /* RAWTUNE_IPTC_OPS_H */

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The IPv4 family: libip4tc over struct ipt_entry. */
+#include <errno.h>
+#include <libiptc/libiptc.h>
+#include <netinet/in.h>
+
+#define FAM(x) rt_iptc4_##x
+#define TC(x) iptc_##x
+#define ENTRY struct ipt_entry
+#define ENTRY_IP(e) ((e)->ip)
+#define PROTO_FLAG 0
+#define FAMILY RAWTUNE_FAMILY_IPV4
+#define FAMILY_NAME "ipv4"
+#define FAMILY_AF AF_INET
+#define SAVE_COMMAND "iptables-legacy-save"
+#define NAMES_FILE "/proc/net/ip_tables_names"
+
+#include "iptc-family.c"

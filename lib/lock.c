@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The xtables lock: the file that "iptables -w" flocks, so rawtune and
+ * iptables never replace a table under each other. Polled with LOCK_NB up to
+ * a deadline rather than alarm(), which would disturb the caller's signals.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rawtune-private.h"
+
+#define RT_LOCK_DEFAULT_PATH "/run/xtables.lock"
+#define RT_LOCK_POLL_NS (50 * 1000 * 1000)
+
+static const char *lock_path(void)
+{
+	const char *path = getenv("XTABLES_LOCKFILE");
+
+	return path && *path ? path : RT_LOCK_DEFAULT_PATH;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int rt_lock_take(struct rawtune_ctx *ctx)
+{
+	const struct timespec pause = { .tv_nsec = RT_LOCK_POLL_NS };
+	const char *path = lock_path();
+	double deadline = now() + rt_lock_wait(ctx);
+	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return rt_fail(ctx, -errno, "cannot open the xtables lock %s: %m", path);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno;
+
+		if (err == EINTR)
+			continue;
+		if (err != EWOULDBLOCK || now() >= deadline) {
+			close(fd);
+			if (err != EWOULDBLOCK)
+				return rt_fail(ctx, -err, "cannot take the xtables lock %s: %s", path,
+					       strerror(err));
+			return rt_fail(ctx, -ETIMEDOUT,
+				       "another program holds the xtables lock %s (waited %u s)",
+				       path, rt_lock_wait(ctx));
+		}
+		nanosleep(&pause, NULL);
+	}
+	rt_dbg(ctx, "took the xtables lock %s", path);
+	return fd;
+}
+
+void rt_lock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private to librawtune: never installed. */
+#ifndef RAWTUNE_PRIVATE_H
+#define RAWTUNE_PRIVATE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "rawtune.h"
+
+#define RAWTUNE_EXPORT __attribute__((visibility("default")))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- context.c: logging and errors --------------------------------------- */
+
+void rt_log(struct rawtune_ctx *ctx, int priority, const char *file, int line,
+	    const char *fn, const char *format, ...) __attribute__((format(printf, 6, 7)));
+
+#define rt_log_cond(ctx, prio, ...)                                                     \
+	do {                                                                            \
+		if (rawtune_get_log_priority(ctx) >= (prio))                            \
+			rt_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__);   \
+	} while (0)
+
+#define rt_dbg(ctx, ...) rt_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define rt_info(ctx, ...) rt_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define rt_notice(ctx, ...) rt_log_cond(ctx, LOG_NOTICE, __VA_ARGS__)
+#define rt_warn(ctx, ...) rt_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+
+/*
+ * Record a failure as the context's last error and return @err (a negative
+ * errno). The message is not logged: the caller decides what to show.
+ */
+int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+unsigned int rt_lock_wait(const struct rawtune_ctx *ctx);
+
+/* ---- ports.c: port lists -------------------------------------------------- */
+
+struct rt_port_range {
+	uint16_t lo, hi;
+};
+
+struct rt_ports {
+	size_t n;
+	struct rt_port_range *range; /* sorted, disjoint, not adjacent */
+};
+
+/* Parse "80,443,8000-8100" into @out (freed with rt_ports_clear). */
+int rt_ports_parse(struct rawtune_ctx *ctx, const char *list, struct rt_ports *out);
+void rt_ports_clear(struct rt_ports *ports);
+/* Print the normalised list; returns the length as snprintf does. */
+int rt_ports_format(const struct rt_ports *ports, char *buf, size_t len);
+
+/* ---- profile.c ------------------------------------------------------------ */
+
+struct rawtune_profile {
+	char name[RAWTUNE_PROFILE_NAME_MAX + 1];
+	unsigned int protocols;
+	enum rawtune_direction direction;
+	unsigned int families;
+	struct rt_ports ports;
+	char *ports_text; /* cache for rawtune_profile_get_ports() */
+	struct rawtune_ctx *ctx;
+};
+
+bool rt_profile_name_valid(const char *name);
+/* 0, or -EINVAL with the context's error naming the rule for names. */
+int rt_profile_name_check(struct rawtune_ctx *ctx, const char *name);
+
+/* ---- plan.c: a profile as abstract rules ---------------------------------- */
+
+enum rt_table {
+	RT_TABLE_RAW,
+	RT_TABLE_FILTER,
+	RT_TABLE_COUNT,
+};
+
+/* The built-in chain whose RAWTUNE-<hook> chain holds a rule. */
+enum rt_hook {
+	RT_HOOK_PREROUTING,
+	RT_HOOK_INPUT,
+	RT_HOOK_FORWARD,
+	RT_HOOK_OUTPUT,
+	RT_HOOK_COUNT,
+};
+
+enum rt_verdict {
+	RT_VERDICT_NONE, /* a target rawtune does not make */
+	RT_VERDICT_NOTRACK,
+	RT_VERDICT_ACCEPT,
+	RT_VERDICT_JUMP, /* to RAWTUNE-<hook>: the rule in the built-in chain */
+};
+
+/* Most ports one rule matches: the multiport match's 15 slots, a range taking two. */
+#define RT_RULE_PORT_SLOTS 15
+#define RT_COMMENT_MAX 256
+#define RT_CHAIN_MAX 29 /* XT_EXTENSION_MAXNAMELEN: 28 characters and NUL */
+
+/* The comment on the jumps, shared by all profiles; a profile's rules carry "rawtune:NAME". */
+#define RT_JUMP_COMMENT "rawtune"
+#define RT_COMMENT_PREFIX "rawtune:"
+#define RT_CHAIN_PREFIX "RAWTUNE-"
+
+/*
+ * One rule, the same for both families. Rules are compared with memcmp, so
+ * they are always zero-filled before use (rt_rule_init).
+ */
+struct rt_rule {
+	enum rt_table table;
+	enum rt_hook hook;
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP; 0 for a jump */
+	bool dport;    /* ports are destination ports, else source ports */
+	bool dst_local; /* -m addrtype --dst-type LOCAL */
+	bool untracked; /* -m conntrack --ctstate UNTRACKED */
+	bool foreign;   /* read from the kernel with parts rawtune does not make */
+	char iniface[IFNAMSIZ];
+	char outiface[IFNAMSIZ];
+	unsigned int nports;
+	struct rt_port_range ports[RT_RULE_PORT_SLOTS];
+	char comment[RT_COMMENT_MAX];
+	enum rt_verdict verdict;
+};
+
+void rt_rule_init(struct rt_rule *r);
+bool rt_rule_equal(const struct rt_rule *a, const struct rt_rule *b);
+const char *rt_table_name(enum rt_table table);
+const char *rt_hook_name(enum rt_hook hook);
+/* "RAWTUNE-PREROUTING" */
+void rt_hook_chain(enum rt_hook hook, char chain[RT_CHAIN_MAX]);
+/* The jump from a built-in chain to RAWTUNE-<hook>. */
+void rt_rule_jump(struct rt_rule *r, enum rt_table table, enum rt_hook hook);
+
+struct rt_plan {
+	size_t n;
+	struct rt_rule *rule;
+};
+
+/* All rules of @profile for one table, in order; empty for a table it does not use. */
+int rt_plan_table(const struct rawtune_profile *profile, enum rt_table table,
+		  struct rt_plan *plan);
+void rt_plan_clear(struct rt_plan *plan);
+
+/* ---- render.c: iptables-save text ----------------------------------------- */
+
+/* "-A RAWTUNE-PREROUTING -p tcp ... -j CT --notrack"; returns length as snprintf. */
+int rt_rule_render(const struct rt_rule *r, char *buf, size_t len);
+
+/* ---- entry.c: matches and targets, the same for both families -------------- */
+
+/* Large enough for any entry rawtune builds, header included. */
+#define RT_ENTRY_MAX 1024
+
+/*
+ * Write @r's matches and target to @buf; returns the size of the matches
+ * (the target follows) in *@matches_size and the total, or 0 when @len is
+ * too small.
+ */
+size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
+			   size_t *matches_size);
+
+/*
+ * Decode matches and target of a kernel entry into @r (proto, interfaces
+ * are the family's job). @target is libiptc's name of the target ("ACCEPT",
+ * "CT", a chain's name).
+ */
+void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uint8_t *target,
+			  const char *target_name, struct rt_rule *r);
+
+/* ---- iptc4.c / iptc6.c: one libiptc family ----------------------------------- */
+#include "iptc-ops.h"
+
+/* Both families, IPv4 first. */
+#define RT_FAMILY_COUNT 2
+extern const struct rt_family_ops *const rt_families[RT_FAMILY_COUNT];
+
+/* ---- chain.c: reading chains back ------------------------------------------- */
+
+/* Does the family's table exist in this network namespace? (Without creating it.) */
+bool rt_table_exists(const struct rt_family_ops *ops, enum rt_table table);
+/* Does @table have the built-in chain @hook (raw: PREROUTING, OUTPUT)? */
+bool rt_table_has_hook(enum rt_table table, enum rt_hook hook);
+
+struct rt_chain_rule {
+	unsigned int pos; /* 0-based */
+	const rt_entry *entry;
+	struct rt_rule rule;
+};
+
+/*
+ * Read and decode every rule of @chain (none when it does not exist); the
+ * rules get @table and @hook. Returns how many, or -ENOMEM; free *@out.
+ */
+int rt_chain_read(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt_table table,
+		  enum rt_hook hook, const char *chain, struct rt_chain_rule **out);
+/* Tagged "rawtune:@profile" (any profile when @profile is NULL). */
+bool rt_rule_is_profile(const struct rt_rule *r, const char *profile);
+/* rawtune's own jump from a built-in chain to its RAWTUNE chain. */
+bool rt_rule_is_jump(const struct rt_rule *r);
+
+/* ---- lock.c ----------------------------------------------------------------- */
+
+/* Take the xtables lock within rt_lock_wait(ctx) seconds; returns an fd or -errno. */
+int rt_lock_take(struct rawtune_ctx *ctx);
+void rt_lock_release(int fd);
+
+/* ---- sync.c: one table of one family ----------------------------------------- */
+
+struct rt_snapshot;
+
+enum rt_sync_mode {
+	RT_SYNC_EXACT, /* the profile's rules become exactly the plan */
+	RT_SYNC_UNION, /* add what the plan lacks, keep the rest (first half of a swap) */
+};
+
+struct rt_counts {
+	unsigned int added, removed;
+};
+
+/*
+ * Make @profile's rules in one table what @plan says, and commit when that
+ * changed anything. With @snap not NULL, *@snap receives what was there
+ * before, for rt_sync_restore(), or NULL when nothing was committed.
+ * Returns 0, or a negative errno with the context's error set.
+ */
+int rt_sync_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum rt_table table,
+		  const char *profile, const struct rt_plan *plan, enum rt_sync_mode mode,
+		  struct rt_counts *counts, struct rt_snapshot **snap);
+/* Put the profile's rules of a table back as they were when @snap was taken. */
+int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap);
+void rt_snapshot_free(struct rt_snapshot *snap);
+
+#endif /* RAWTUNE_PRIVATE_H */

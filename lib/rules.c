@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Status: rawtune's rules read back from the kernel, with their counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rawtune-private.h"
+
+struct rt_status_rule {
+	char profile[RT_COMMENT_MAX];
+	enum rawtune_family family;
+	enum rt_table table;
+	char *text;
+	uint64_t packets, bytes;
+};
+
+struct rawtune_rules {
+	size_t n, cap;
+	struct rt_status_rule *rule;
+};
+
+static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
+		     const struct rt_chain_rule *cr)
+{
+	struct rt_status_rule *s;
+	int len;
+
+	if (list->n == list->cap) {
+		size_t ncap = list->cap ? list->cap * 2 : 16;
+		struct rt_status_rule *grown = realloc(list->rule, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		list->rule = grown;
+		list->cap = ncap;
+	}
+	s = &list->rule[list->n];
+	memset(s, 0, sizeof(*s));
+	strcpy(s->profile, cr->rule.comment + strlen(RT_COMMENT_PREFIX));
+	s->family = ops->family;
+	s->table = cr->rule.table;
+	ops->counters(cr->entry, &s->packets, &s->bytes);
+	len = rt_rule_render(&cr->rule, NULL, 0);
+	s->text = malloc((size_t)len + 1);
+	if (!s->text)
+		return -ENOMEM;
+	rt_rule_render(&cr->rule, s->text, (size_t)len + 1);
+	list->n++;
+	return 0;
+}
+
+static int read_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
+		      enum rt_table table, struct rawtune_rules *list)
+{
+	struct xtc_handle *h;
+	int err = 0;
+
+	if (!rt_table_exists(ops, table))
+		return 0;
+	h = ops->init(rt_table_name(table));
+	if (!h)
+		return rt_fail(ctx, -errno, "cannot read the %s %s table: %s", ops->name,
+			       rt_table_name(table), ops->strerror(errno));
+	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++) {
+		struct rt_chain_rule *cur;
+		char chain[RT_CHAIN_MAX];
+		int n;
+
+		if (!rt_table_has_hook(table, hook))
+			continue;
+		rt_hook_chain(hook, chain);
+		n = rt_chain_read(ops, h, table, hook, chain, &cur);
+		if (n < 0)
+			err = n;
+		for (int i = 0; i < n && err == 0; i++)
+			if (rt_rule_is_profile(&cur[i].rule, NULL))
+				err = rules_add(list, ops, &cur[i]);
+		free(cur);
+	}
+	ops->free(h);
+	return err;
+}
+
+RAWTUNE_EXPORT int rawtune_rules_read(struct rawtune_ctx *ctx, struct rawtune_rules **out)
+{
+	struct rawtune_rules *list = calloc(1, sizeof(*list));
+	int err = 0;
+
+	if (!list)
+		return -ENOMEM;
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
+		for (int t = 0; t < RT_TABLE_COUNT && err == 0; t++)
+			err = read_table(ctx, rt_families[f], t, list);
+	if (err < 0) {
+		rawtune_rules_free(list);
+		return err;
+	}
+	*out = list;
+	return 0;
+}
+
+RAWTUNE_EXPORT unsigned int rawtune_rules_count(const struct rawtune_rules *rules)
+{
+	return (unsigned int)rules->n;
+}
+
+RAWTUNE_EXPORT const char *rawtune_rules_get_profile(const struct rawtune_rules *rules,
+						     unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].profile : NULL;
+}
+
+RAWTUNE_EXPORT enum rawtune_family rawtune_rules_get_family(const struct rawtune_rules *rules,
+							    unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].family : 0;
+}
+
+RAWTUNE_EXPORT const char *rawtune_rules_get_table(const struct rawtune_rules *rules,
+						   unsigned int i)
+{
+	return i < rules->n ? rt_table_name(rules->rule[i].table) : NULL;
+}
+
+RAWTUNE_EXPORT const char *rawtune_rules_get_text(const struct rawtune_rules *rules,
+						  unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].text : NULL;
+}
+
+RAWTUNE_EXPORT uint64_t rawtune_rules_get_packets(const struct rawtune_rules *rules,
+						  unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].packets : 0;
+}
+
+RAWTUNE_EXPORT uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules,
+						unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].bytes : 0;
+}
+
+RAWTUNE_EXPORT void rawtune_rules_free(struct rawtune_rules *rules)
+{
+	if (!rules)
+		return;
+	for (size_t i = 0; i < rules->n; i++)
+		free(rules->rule[i].text);
+	free(rules->rule);
+	free(rules);
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * One table of one family: make a profile's rules there what the plan says,
+ * with one libiptc handle (init, edit, commit) per attempt, and put them back
+ * as they were when a later table fails.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rawtune-private.h"
+
+/* A commit refused with EAGAIN (the table changed under us) is tried again. */
+#define RT_COMMIT_ATTEMPTS 5
+
+struct rt_saved_rule {
+	unsigned int pos;
+	uint8_t *entry;
+};
+
+struct rt_chain_snapshot {
+	bool existed;
+	int jump_pos; /* rawtune's jump in the built-in chain, -1 when there was none */
+	size_t n;
+	struct rt_saved_rule *rule; /* the profile's rules, by position */
+};
+
+struct rt_snapshot {
+	const struct rt_family_ops *ops;
+	enum rt_table table;
+	char profile[RAWTUNE_PROFILE_NAME_MAX + 1];
+	struct rt_chain_snapshot chain[RT_HOOK_COUNT];
+};
+
+struct rt_edit {
+	struct rawtune_ctx *ctx;
+	const struct rt_family_ops *ops;
+	struct xtc_handle *h;
+	enum rt_table table;
+	const char *profile;
+	bool changed;
+	struct rt_counts counts;
+};
+
+static int edit_fail(struct rt_edit *ed, int err, const char *what, const char *chain)
+{
+	return rt_fail(ed->ctx, err, "cannot %s %s in the %s %s table: %s", what, chain,
+		       ed->ops->name, rt_table_name(ed->table), ed->ops->strerror(-err));
+}
+
+static int insert_rule(struct rt_edit *ed, const char *chain, const struct rt_rule *r,
+		       unsigned int pos)
+{
+	uint8_t buf[RT_ENTRY_MAX];
+	int err;
+
+	if (!ed->ops->build(r, buf, sizeof(buf)))
+		return rt_fail(ed->ctx, -EINVAL, "internal error: a rule for %s does not fit",
+			       chain);
+	err = ed->ops->insert(ed->h, chain, buf, pos);
+	if (err < 0)
+		return edit_fail(ed, err, "add a rule to", chain);
+	ed->changed = true;
+	return 0;
+}
+
+static int delete_rule(struct rt_edit *ed, const char *chain, unsigned int pos)
+{
+	int err = ed->ops->delete_num(ed->h, chain, pos);
+
+	if (err < 0)
+		return edit_fail(ed, err, "delete a rule from", chain);
+	ed->changed = true;
+	return 0;
+}
+
+/*
+ * After the chain's rules are settled: a chain with rules is reached by
+ * exactly one jump, at position 1 of its built-in chain; an empty chain goes,
+ * with its jump, unless a rule that rawtune did not make jumps to it.
+ */
+static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain, size_t rules)
+{
+	struct rt_chain_rule *builtin;
+	struct rt_rule jump;
+	int n, err = 0, jumps = 0;
+	bool in_place;
+
+	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, rt_hook_name(hook), &builtin);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		jumps += rt_rule_is_jump(&builtin[i].rule);
+	in_place = jumps == 1 && n > 0 && rt_rule_is_jump(&builtin[0].rule);
+	if (rules > 0 && in_place)
+		goto out;
+	for (int i = n - 1; i >= 0 && err == 0; i--)
+		if (rt_rule_is_jump(&builtin[i].rule))
+			err = delete_rule(ed, rt_hook_name(hook), (unsigned int)i);
+	if (err < 0)
+		goto out;
+	if (rules > 0) {
+		rt_rule_jump(&jump, ed->table, hook);
+		err = insert_rule(ed, rt_hook_name(hook), &jump, 0);
+	} else if (ed->ops->is_chain(ed->h, chain)) {
+		unsigned int refs = 0;
+
+		err = ed->ops->references(ed->h, chain, &refs);
+		if (err == 0 && refs == 0) {
+			err = ed->ops->delete_chain(ed->h, chain);
+			if (err < 0)
+				err = edit_fail(ed, err, "delete the chain", chain);
+			ed->changed = true;
+		} else if (err == 0) {
+			rt_notice(ed->ctx, "kept the empty chain %s (%s %s): %u rule(s) not made by "
+				  "rawtune jump to it", chain, ed->ops->name,
+				  rt_table_name(ed->table), refs);
+		}
+	}
+out:
+	free(builtin);
+	return err;
+}
+
+/* Pair the chain's rules of this profile with the plan's; the rest is to delete or add. */
+static void match_rules(const struct rt_chain_rule *cur, int n, const char *profile,
+			const struct rt_plan *plan, enum rt_hook hook, bool *keep, bool *have)
+{
+	for (int i = 0; i < n; i++)
+		keep[i] = !rt_rule_is_profile(&cur[i].rule, profile);
+	for (size_t p = 0; p < plan->n; p++) {
+		have[p] = false;
+		if (plan->rule[p].hook != hook)
+			continue;
+		for (int i = 0; i < n && !have[p]; i++) {
+			if (keep[i] || !rt_rule_equal(&cur[i].rule, &plan->rule[p]))
+				continue;
+			keep[i] = have[p] = true;
+		}
+	}
+}
+
+static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_plan *plan,
+		      enum rt_sync_mode mode)
+{
+	struct rt_chain_rule *cur;
+	char chain[RT_CHAIN_MAX];
+	bool *keep = NULL, *have = NULL;
+	size_t rules;
+	int n, err = -ENOMEM;
+
+	rt_hook_chain(hook, chain);
+	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
+	if (n < 0)
+		return n;
+	keep = calloc((size_t)n + 1, sizeof(*keep));
+	have = calloc(plan->n + 1, sizeof(*have));
+	if (!keep || !have)
+		goto out;
+	match_rules(cur, n, ed->profile, plan, hook, keep, have);
+	if (mode == RT_SYNC_UNION)
+		for (int i = 0; i < n; i++)
+			keep[i] = true;
+
+	err = 0;
+	rules = (size_t)n;
+	for (int i = n - 1; i >= 0 && err == 0; i--) {
+		if (keep[i])
+			continue;
+		err = delete_rule(ed, chain, cur[i].pos);
+		ed->counts.removed++;
+		rules--;
+	}
+	for (size_t p = 0; p < plan->n && err == 0; p++) {
+		if (plan->rule[p].hook != hook || have[p])
+			continue;
+		if (!ed->ops->is_chain(ed->h, chain)) {
+			err = ed->ops->create_chain(ed->h, chain);
+			if (err < 0) {
+				err = edit_fail(ed, err, "create the chain", chain);
+				break;
+			}
+		}
+		err = insert_rule(ed, chain, &plan->rule[p], (unsigned int)rules++);
+		ed->counts.added++;
+	}
+	if (err == 0)
+		err = settle_jump(ed, hook, chain, rules);
+out:
+	free(cur);
+	free(keep);
+	free(have);
+	return err;
+}
+
+static int edit_table(struct rt_edit *ed, const struct rt_plan *plan, enum rt_sync_mode mode)
+{
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		int err;
+
+		if (!rt_table_has_hook(ed->table, hook))
+			continue;
+		err = sync_chain(ed, hook, plan, mode);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- snapshots ------------------------------------------------------------- */
+
+void rt_snapshot_free(struct rt_snapshot *snap)
+{
+	if (!snap)
+		return;
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		for (size_t i = 0; i < snap->chain[hook].n; i++)
+			free(snap->chain[hook].rule[i].entry);
+		free(snap->chain[hook].rule);
+	}
+	free(snap);
+}
+
+static int snapshot_chain(const struct rt_edit *ed, enum rt_hook hook,
+			  struct rt_chain_snapshot *cs)
+{
+	struct rt_chain_rule *cur, *builtin;
+	char chain[RT_CHAIN_MAX];
+	int n, nb;
+
+	rt_hook_chain(hook, chain);
+	cs->existed = ed->ops->is_chain(ed->h, chain);
+	cs->jump_pos = -1;
+	nb = rt_chain_read(ed->ops, ed->h, ed->table, hook, rt_hook_name(hook), &builtin);
+	if (nb < 0)
+		return nb;
+	for (int i = 0; i < nb && cs->jump_pos < 0; i++)
+		if (rt_rule_is_jump(&builtin[i].rule))
+			cs->jump_pos = i;
+	free(builtin);
+
+	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
+	if (n < 0)
+		return n;
+	cs->rule = calloc((size_t)n + 1, sizeof(*cs->rule));
+	for (int i = 0; cs->rule && i < n; i++) {
+		size_t size = ed->ops->size(cur[i].entry);
+		struct rt_saved_rule *s;
+
+		if (!rt_rule_is_profile(&cur[i].rule, ed->profile))
+			continue;
+		s = &cs->rule[cs->n];
+		s->pos = cur[i].pos;
+		s->entry = malloc(size);
+		if (!s->entry) {
+			free(cur);
+			return -ENOMEM;
+		}
+		memcpy(s->entry, cur[i].entry, size);
+		ed->ops->rename_target(s->entry, ed->ops->target(ed->h, cur[i].entry));
+		cs->n++;
+	}
+	free(cur);
+	return cs->rule ? 0 : -ENOMEM;
+}
+
+static int snapshot_take(const struct rt_edit *ed, struct rt_snapshot **out)
+{
+	struct rt_snapshot *snap = calloc(1, sizeof(*snap));
+	int err = 0;
+
+	if (!snap)
+		return -ENOMEM;
+	snap->ops = ed->ops;
+	snap->table = ed->table;
+	strncpy(snap->profile, ed->profile, sizeof(snap->profile) - 1);
+	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++)
+		if (rt_table_has_hook(ed->table, hook))
+			err = snapshot_chain(ed, hook, &snap->chain[hook]);
+	if (err < 0) {
+		rt_snapshot_free(snap);
+		return err;
+	}
+	*out = snap;
+	return 0;
+}
+
+/* Put one chain back: the profile's rules at their old places, the jump as it was. */
+static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
+			 const struct rt_chain_snapshot *cs)
+{
+	struct rt_chain_rule *cur = NULL, *builtin = NULL;
+	char chain[RT_CHAIN_MAX];
+	struct rt_rule jump;
+	int n, nb, err = 0;
+
+	rt_hook_chain(hook, chain);
+	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
+	if (n < 0)
+		return n;
+	for (int i = n - 1; i >= 0 && err == 0; i--)
+		if (rt_rule_is_profile(&cur[i].rule, ed->profile)) {
+			err = delete_rule(ed, chain, cur[i].pos);
+			n--;
+		}
+	free(cur);
+	if (err == 0 && cs->existed && !ed->ops->is_chain(ed->h, chain)) {
+		err = ed->ops->create_chain(ed->h, chain);
+		if (err < 0)
+			err = edit_fail(ed, err, "create the chain", chain);
+	}
+	for (size_t i = 0; i < cs->n && err == 0; i++) {
+		unsigned int pos = cs->rule[i].pos < (unsigned int)n ? cs->rule[i].pos : (unsigned int)n;
+
+		err = ed->ops->insert(ed->h, chain, cs->rule[i].entry, pos);
+		if (err < 0)
+			err = edit_fail(ed, err, "put back a rule in", chain);
+		n++;
+	}
+	if (err < 0)
+		return err;
+
+	nb = rt_chain_read(ed->ops, ed->h, ed->table, hook, rt_hook_name(hook), &builtin);
+	if (nb < 0)
+		return nb;
+	for (int i = nb - 1; i >= 0 && err == 0; i--)
+		if (rt_rule_is_jump(&builtin[i].rule)) {
+			err = delete_rule(ed, rt_hook_name(hook), (unsigned int)i);
+			nb--;
+		}
+	free(builtin);
+	if (err == 0 && cs->jump_pos >= 0) {
+		rt_rule_jump(&jump, ed->table, hook);
+		err = insert_rule(ed, rt_hook_name(hook), &jump,
+				  cs->jump_pos < nb ? (unsigned int)cs->jump_pos : (unsigned int)nb);
+	}
+	if (err == 0 && !cs->existed && n == 0 && ed->ops->is_chain(ed->h, chain)) {
+		err = ed->ops->delete_chain(ed->h, chain);
+		if (err < 0)
+			err = edit_fail(ed, err, "delete the chain", chain);
+	}
+	return err;
+}
+
+/* ---- one table, with retries ------------------------------------------------ */
+
+static int open_table(struct rt_edit *ed)
+{
+	ed->h = ed->ops->init(rt_table_name(ed->table));
+	if (!ed->h)
+		return rt_fail(ed->ctx, -errno, "cannot read the %s %s table: %s", ed->ops->name,
+			       rt_table_name(ed->table), ed->ops->strerror(errno));
+	ed->changed = false;
+	ed->counts = (struct rt_counts){ 0 };
+	return 0;
+}
+
+static void close_table(struct rt_edit *ed)
+{
+	if (ed->h)
+		ed->ops->free(ed->h);
+	ed->h = NULL;
+}
+
+/*
+ * Commit the edited table. libiptc may report a failure after the new table
+ * went live: when the kernel already holds what we wanted, that is success.
+ */
+static int commit_table(struct rt_edit *ed, const struct rt_plan *plan, enum rt_sync_mode mode)
+{
+	int err = ed->ops->commit(ed->h);
+	struct rt_edit check = *ed;
+	bool in_place = false;
+
+	close_table(ed);
+	if (err == 0 || err == -EAGAIN)
+		return err;
+	check.h = NULL;
+	if (open_table(&check) == 0) {
+		in_place = edit_table(&check, plan, mode) == 0 && !check.changed;
+		close_table(&check);
+	}
+	if (in_place) {
+		rt_dbg(ed->ctx, "commit reported an error but the table is in place");
+		return 0;
+	}
+	return rt_fail(ed->ctx, err, "cannot commit the %s %s table: %s", ed->ops->name,
+		       rt_table_name(ed->table), ed->ops->strerror(-err));
+}
+
+int rt_sync_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum rt_table table,
+		  const char *profile, const struct rt_plan *plan, enum rt_sync_mode mode,
+		  struct rt_counts *counts, struct rt_snapshot **snap)
+{
+	struct rt_edit ed = { .ctx = ctx, .ops = ops, .table = table, .profile = profile };
+	int err = 0;
+
+	/* Nothing to add and no table: nothing to remove either, and reading would create it. */
+	if (plan->n == 0 && !rt_table_exists(ops, table))
+		return 0;
+	for (int attempt = 1; attempt <= RT_COMMIT_ATTEMPTS; attempt++) {
+		err = open_table(&ed);
+		if (err < 0)
+			return err;
+		if (snap) {
+			rt_snapshot_free(*snap);
+			*snap = NULL;
+			err = snapshot_take(&ed, snap);
+		}
+		if (err == 0)
+			err = edit_table(&ed, plan, mode);
+		if (err < 0 || !ed.changed) {
+			close_table(&ed);
+			if (snap) {
+				/* unchanged: nothing to put back */
+				rt_snapshot_free(*snap);
+				*snap = NULL;
+			}
+			return err;
+		}
+		err = commit_table(&ed, plan, mode);
+		if (err == 0) {
+			counts->added += ed.counts.added;
+			counts->removed += ed.counts.removed;
+			rt_dbg(ctx, "committed the %s %s table: %u added, %u removed", ops->name,
+			       rt_table_name(table), ed.counts.added, ed.counts.removed);
+			return 0;
+		}
+		if (err != -EAGAIN)
+			return err;
+		rt_dbg(ctx, "the %s %s table changed under us (attempt %d), reading it again",
+		       ops->name, rt_table_name(table), attempt);
+	}
+	return rt_fail(ctx, -EAGAIN, "the %s %s table kept changing while rawtune committed it "
+		       "(%d attempts): another program writes it without the xtables lock",
+		       ops->name, rt_table_name(table), RT_COMMIT_ATTEMPTS);
+}
+
+int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap)
+{
+	struct rt_edit ed = { .ctx = ctx, .ops = snap->ops, .table = snap->table,
+			      .profile = snap->profile };
+	int err = 0;
+
+	for (int attempt = 1; attempt <= RT_COMMIT_ATTEMPTS; attempt++) {
+		err = open_table(&ed);
+		if (err < 0)
+			return err;
+		for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++)
+			if (rt_table_has_hook(ed.table, hook))
+				err = restore_chain(&ed, hook, &snap->chain[hook]);
+		if (err < 0 || !ed.changed) {
+			close_table(&ed);
+			return err;
+		}
+		err = ed.ops->commit(ed.h);
+		close_table(&ed);
+		if (err != -EAGAIN)
+			break;
+	}
+	if (err < 0)
+		return rt_fail(ctx, err, "cannot put back the %s %s table: %s", snap->ops->name,
+			       rt_table_name(snap->table), snap->ops->strerror(-err));
+	return 0;
+}

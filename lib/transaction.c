@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Apply and remove: up to four tables (raw and filter, IPv4 and IPv6) under
+ * one xtables lock, committed in an order that keeps traffic flowing, and
+ * undone together when one of them fails.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rawtune-private.h"
+
+struct rt_step {
+	size_t family; /* index in rt_families[] */
+	enum rt_table table;
+	enum rt_sync_mode mode;
+};
+
+/*
+ * Apply: filter accepts first (the old ones kept), then raw exactly, then
+ * the filter's old accepts go. No packet is untracked before its accept
+ * exists, and none loses its accept while still untracked.
+ */
+static const struct rt_step apply_steps[] = {
+	{ 0, RT_TABLE_FILTER, RT_SYNC_UNION }, { 1, RT_TABLE_FILTER, RT_SYNC_UNION },
+	{ 0, RT_TABLE_RAW, RT_SYNC_EXACT },    { 1, RT_TABLE_RAW, RT_SYNC_EXACT },
+	{ 0, RT_TABLE_FILTER, RT_SYNC_EXACT }, { 1, RT_TABLE_FILTER, RT_SYNC_EXACT },
+};
+
+/* Remove: raw first, so nothing is untracked once its accept is gone. */
+static const struct rt_step remove_steps[] = {
+	{ 0, RT_TABLE_RAW, RT_SYNC_EXACT },
+	{ 1, RT_TABLE_RAW, RT_SYNC_EXACT },
+	{ 0, RT_TABLE_FILTER, RT_SYNC_EXACT },
+	{ 1, RT_TABLE_FILTER, RT_SYNC_EXACT },
+};
+
+struct rt_transaction {
+	struct rawtune_ctx *ctx;
+	const char *profile;
+	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
+	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
+	struct rt_counts counts;
+};
+
+/* Undo the tables already committed, newest first; keep the original error. */
+static void roll_back(struct rt_transaction *tx, const struct rt_step *steps, size_t failed)
+{
+	char reason[512];
+
+	snprintf(reason, sizeof(reason), "%s", rawtune_last_error(tx->ctx));
+	for (size_t i = failed; i-- > 0;) {
+		struct rt_snapshot **snap = &tx->snap[steps[i].family][steps[i].table];
+
+		if (!*snap)
+			continue;
+		if (rt_sync_restore(tx->ctx, *snap) < 0)
+			rt_warn(tx->ctx, "could not undo the change: %s",
+				rawtune_last_error(tx->ctx));
+		else
+			rt_notice(tx->ctx, "undid the change to the %s %s table",
+				  rt_families[steps[i].family]->name, rt_table_name(steps[i].table));
+		rt_snapshot_free(*snap);
+		*snap = NULL;
+	}
+	rt_fail(tx->ctx, 0, "%s", reason);
+}
+
+static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t nsteps)
+{
+	int lock, err = 0;
+	size_t i;
+
+	lock = rt_lock_take(tx->ctx);
+	if (lock < 0)
+		return lock;
+	for (i = 0; i < nsteps && err == 0; i++) {
+		const struct rt_step *s = &steps[i];
+		struct rt_snapshot **snap = &tx->snap[s->family][s->table];
+
+		/* The first commit of a table is the one to undo to. */
+		err = rt_sync_table(tx->ctx, rt_families[s->family], s->table, tx->profile,
+				    &tx->plan[s->family][s->table], s->mode, &tx->counts,
+				    *snap ? NULL : snap);
+	}
+	if (err < 0)
+		roll_back(tx, steps, i - 1);
+	rt_lock_release(lock);
+	return err;
+}
+
+static void tx_clear(struct rt_transaction *tx)
+{
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
+		for (int t = 0; t < RT_TABLE_COUNT; t++) {
+			rt_plan_clear(&tx->plan[f][t]);
+			rt_snapshot_free(tx->snap[f][t]);
+		}
+}
+
+static void report(const struct rt_transaction *tx, unsigned int *added, unsigned int *removed)
+{
+	if (added)
+		*added = tx->counts.added;
+	if (removed)
+		*removed = tx->counts.removed;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
+					 const struct rawtune_profile *profile,
+					 unsigned int *added, unsigned int *removed)
+{
+	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name };
+	int err = 0;
+
+	if (profile->ports.n == 0)
+		return rt_fail(ctx, -EINVAL, "profile %s has no ports", profile->name);
+	/* A family the profile leaves out gets an empty plan: its old rules go. */
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
+		for (int t = 0; t < RT_TABLE_COUNT && err == 0; t++)
+			if (profile->families & rt_families[f]->family)
+				err = rt_plan_table(profile, t, &tx.plan[f][t]);
+	if (err == 0)
+		err = run(&tx, apply_steps, ARRAY_SIZE(apply_steps));
+	if (err == 0)
+		report(&tx, added, removed);
+	tx_clear(&tx);
+	return err;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_remove(struct rawtune_ctx *ctx, const char *name,
+					  unsigned int *removed)
+{
+	struct rt_transaction tx = { .ctx = ctx, .profile = name };
+	int err = rt_profile_name_check(ctx, name);
+
+	if (err < 0)
+		return err;
+	err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));
+	if (err == 0)
+		report(&tx, NULL, removed);
+	tx_clear(&tx);
+	return err;
+}
