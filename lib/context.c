@@ -134,3 +134,19 @@ int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)
 	rt_dbg(ctx, "error: %s", ctx->last_error);
 	return err;
 }
+
+const char *rt_printable(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < n && s[i] && used + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[used++] = (char)c;
+		else
+			used += (size_t)snprintf(buf + used, len - used, "\\x%02x", c);
+	}
+	buf[used] = '\0';
+	return buf;
+}

@@ -40,7 +40,8 @@ int rt_lock_take(struct rawtune_ctx *ctx)
 	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		return rt_fail(ctx, -errno, "cannot open the xtables lock %s: %m", path);
+		return rt_fail(ctx, -errno, "cannot open the xtables lock %s: %m%s", path,
+			       errno == EACCES || errno == EPERM ? " (you must be root)" : "");
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int err = errno;
 

@@ -104,14 +104,15 @@ int rt_ports_parse(struct rawtune_ctx *ctx, const char *list, struct rt_ports *o
 		const char *start = s;
 
 		if (!parse_entry(&s, &ports.range[ports.n])) {
-			int len = entry_len(start);
+			char entry[RT_PRINTABLE_MAX], all[RT_PRINTABLE_MAX];
 
 			free(ports.range);
 			if (!*skip_blanks(list))
 				return rt_fail(ctx, -EINVAL, "empty port list");
 			return rt_fail(ctx, -EINVAL,
-				       "bad port '%.*s' in '%s': ports are 1-65535, ranges LOW-HIGH",
-				       len, start, list);
+				       "bad port '%s' in '%s': ports are 1-65535, ranges LOW-HIGH",
+				       rt_printable(start, entry_len(start), entry, sizeof(entry)),
+				       rt_printable(list, strlen(list), all, sizeof(all)));
 		}
 		ports.n++;
 		if (*s == '\0')

@@ -28,10 +28,13 @@ bool rt_profile_name_valid(const char *name)
 
 int rt_profile_name_check(struct rawtune_ctx *ctx, const char *name)
 {
+	char shown[RT_PRINTABLE_MAX];
+
 	if (rt_profile_name_valid(name))
 		return 0;
 	return rt_fail(ctx, -EINVAL, "bad profile name '%s': use 1 to %d of A-Z a-z 0-9 _ -",
-		       name, RAWTUNE_PROFILE_NAME_MAX);
+		       rt_printable(name, strlen(name), shown, sizeof(shown)),
+		       RAWTUNE_PROFILE_NAME_MAX);
 }
 
 RAWTUNE_EXPORT int rawtune_profile_new(struct rawtune_ctx *ctx, const char *name,

@@ -40,6 +40,13 @@ int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)
 
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx);
 
+/*
+ * At most @n bytes of @s for an error message: control characters and
+ * backslashes as \xNN, so the user's input cannot split the message's line.
+ */
+const char *rt_printable(const char *s, size_t n, char *buf, size_t len);
+#define RT_PRINTABLE_MAX 256
+
 /* ---- ports.c: port lists -------------------------------------------------- */
 
 struct rt_port_range {
