@@ -82,3 +82,83 @@ count_replaces() {
 
 : "${RAWTUNE:?RAWTUNE must name the rawtune program (make check sets it)}"
 : "${TESTS_SRCDIR:?TESTS_SRCDIR must name the tests directory (make check sets it)}"
+
+# Named namespaces for tests with several hosts; all removed on exit.
+NETNS_MADE=()
+netns_cleanup() {
+	local ns pid
+
+	for ns in "${NETNS_MADE[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TEST_TMP"
+}
+
+netns_setup() {
+	TEST_TMP=$(mktemp -d)
+	export XTABLES_LOCKFILE="$TEST_TMP/xtables.lock"
+	trap netns_cleanup EXIT
+}
+
+# netns_add VAR NAME: a namespace called rt-NAME-PID with loopback up, its
+# name stored in VAR (not printed: a subshell could not record it for cleanup).
+netns_add() {
+	local ns="rt-$2-$$"
+
+	ip netns add "$ns" || fail "cannot create namespace $ns"
+	NETNS_MADE+=("$ns")
+	ip -n "$ns" link set lo up
+	printf -v "$1" '%s' "$ns"
+}
+
+# netns_link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two namespaces.
+netns_link() {
+	ip -n "$1" link add "$2" type veth peer name "$5" netns "$4" ||
+		fail "cannot create veth $2/$5"
+	ip -n "$1" addr add "$3" dev "$2"
+	ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+
+# start_nginx NS LISTEN NAME: nginx in NS on LISTEN (addr:port), logging the
+# client address of each request to $TEST_TMP/NAME.access.
+start_nginx() {
+	local ns=$1 listen=$2 dir="$TEST_TMP/$3"
+
+	chmod 0755 "$TEST_TMP"
+	mkdir -p "$dir/www"
+	echo "rawtune test" >"$dir/www/index.html"
+	cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+	log_format addr '\$remote_addr';
+	access_log $TEST_TMP/$3.access addr;
+	client_body_temp_path $dir/body;
+	proxy_temp_path $dir/proxy;
+	fastcgi_temp_path $dir/fastcgi;
+	uwsgi_temp_path $dir/uwsgi;
+	scgi_temp_path $dir/scgi;
+	server { listen $listen; root $dir/www; }
+}
+CONF
+	ip netns exec "$ns" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon on;' ||
+		fail "nginx did not start in $ns on $listen"
+}
+
+# requests NS URL N: make N requests from NS; prints how many completed.
+requests() {
+	ip netns exec "$1" ab -q -n "$3" -c 4 -s 5 "$2" 2>/dev/null |
+		sed -n 's/^Complete requests: *//p'
+}
+
+# The entries in a namespace's conntrack table.
+ct_count() {
+	ip netns exec "$1" cat /proc/sys/net/netfilter/nf_conntrack_count
+}
