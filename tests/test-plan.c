@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Profiles as abstract rules, and those rules as iptables-save prints them. */
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rawtune-private.h"
+
+#define LINE_MAX_LEN 1024
+#define WEB_COMMENT "-m comment --comment \"rawtune:web\""
+
+static struct rawtune_ctx *ctx;
+
+static void setup(void)
+{
+	ck_assert_int_eq(rawtune_new(&ctx), 0);
+}
+
+static void teardown(void)
+{
+	ck_assert_ptr_null(rawtune_unref(ctx));
+	ctx = NULL;
+}
+
+static struct rawtune_profile *profile(const char *name, const char *ports,
+				       unsigned int protocols, enum rawtune_direction direction)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, name, &p), 0);
+	ck_assert_msg(rawtune_profile_set_ports(p, ports) == 0, "ports '%s': %s", ports,
+		      rawtune_last_error(ctx));
+	ck_assert_int_eq(rawtune_profile_set_protocols(p, protocols), 0);
+	ck_assert_int_eq(rawtune_profile_set_direction(p, direction), 0);
+	return p;
+}
+
+static struct rawtune_profile *web(const char *ports)
+{
+	return profile("web", ports, RAWTUNE_PROTO_TCP, RAWTUNE_DIRECTION_SERVER);
+}
+
+static void plan(const struct rawtune_profile *p, enum rt_table table, struct rt_plan *out)
+{
+	ck_assert_int_eq(rt_plan_table(p, table, out), 0);
+}
+
+static void render(const struct rt_rule *r, char buf[LINE_MAX_LEN])
+{
+	int len = rt_rule_render(r, buf, LINE_MAX_LEN);
+
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_lt(len, LINE_MAX_LEN);
+	ck_assert_uint_eq(strlen(buf), (size_t)len);
+}
+
+/* The plan of @table renders as exactly @want, in order. */
+static void assert_plan_text(const struct rawtune_profile *p, enum rt_table table,
+			     const char *const *want, size_t n)
+{
+	struct rt_plan pl;
+	char buf[LINE_MAX_LEN];
+
+	plan(p, table, &pl);
+	ck_assert_uint_eq(pl.n, n);
+	for (size_t i = 0; i < n; i++) {
+		render(&pl.rule[i], buf);
+		ck_assert_str_eq(buf, want[i]);
+		ck_assert_int_eq(pl.rule[i].table, table);
+		ck_assert(!pl.rule[i].foreign);
+	}
+	rt_plan_clear(&pl);
+}
+
+/* ---- the rules of one port ---------------------------------------------------- */
+
+static const char *const web80_raw[] = {
+	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " WEB_COMMENT
+	" -j CT --notrack",
+	"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " WEB_COMMENT " -j CT --notrack",
+	"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT " -j CT --notrack",
+};
+
+static const char *const web80_filter[] = {
+	"-A RAWTUNE-INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED " WEB_COMMENT
+	" -j ACCEPT",
+	"-A RAWTUNE-INPUT -i lo -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED "
+	WEB_COMMENT " -j ACCEPT",
+	"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED " WEB_COMMENT
+	" -j ACCEPT",
+	"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
+	WEB_COMMENT " -j ACCEPT",
+};
+
+START_TEST(test_web80)
+{
+	struct rawtune_profile *p = web("80");
+
+	assert_plan_text(p, RT_TABLE_RAW, web80_raw, ARRAY_SIZE(web80_raw));
+	assert_plan_text(p, RT_TABLE_FILTER, web80_filter, ARRAY_SIZE(web80_filter));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* The fields behind the text, for the first raw rule. */
+START_TEST(test_web80_fields)
+{
+	struct rawtune_profile *p = web("80");
+	struct rt_plan pl;
+	const struct rt_rule *r;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	r = &pl.rule[0];
+	ck_assert_int_eq(r->table, RT_TABLE_RAW);
+	ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
+	ck_assert_uint_eq(r->proto, IPPROTO_TCP);
+	ck_assert(r->dport);
+	ck_assert(r->dst_local);
+	ck_assert(!r->untracked);
+	ck_assert_str_eq(r->iniface, "");
+	ck_assert_str_eq(r->outiface, "");
+	ck_assert_uint_eq(r->nports, 1);
+	ck_assert_uint_eq(r->ports[0].lo, 80);
+	ck_assert_uint_eq(r->ports[0].hi, 80);
+	ck_assert_str_eq(r->comment, "rawtune:web");
+	ck_assert_int_eq(r->verdict, RT_VERDICT_NOTRACK);
+	ck_assert_int_eq(pl.rule[1].hook, RT_HOOK_OUTPUT);
+	ck_assert_int_eq(pl.rule[2].hook, RT_HOOK_OUTPUT);
+	rt_plan_clear(&pl);
+	ck_assert_uint_eq(pl.n, 0);
+	ck_assert_ptr_null(pl.rule);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Where the golden files are: $TESTS_SRCDIR (make check), else ./tests. */
+static FILE *golden_open(const char *name)
+{
+	const char *dir = getenv("TESTS_SRCDIR");
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/golden/%s", dir ? dir : "tests", name);
+	f = fopen(path, "re");
+	ck_assert_msg(f, "cannot open %s", path);
+	return f;
+}
+
+/*
+ * iptables-legacy-save lists chains by name, so compare as sets: every
+ * "-A RAWTUNE-" line of @table in the golden file is one rule of the plan.
+ */
+static void assert_golden(const char *name, const struct rawtune_profile *p)
+{
+	static const char *const tables[RT_TABLE_COUNT] = { "*raw", "*filter" };
+	struct rt_plan pl[RT_TABLE_COUNT];
+	bool *seen[RT_TABLE_COUNT];
+	char line[LINE_MAX_LEN], buf[LINE_MAX_LEN];
+	FILE *f = golden_open(name);
+	int table = -1;
+	size_t lines = 0;
+
+	for (int t = 0; t < RT_TABLE_COUNT; t++) {
+		plan(p, t, &pl[t]);
+		seen[t] = calloc(pl[t].n, sizeof(bool));
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		for (int t = 0; t < RT_TABLE_COUNT; t++)
+			if (strcmp(line, tables[t]) == 0)
+				table = t;
+		if (strncmp(line, "-A RAWTUNE-", 11) != 0)
+			continue;
+		ck_assert_int_ge(table, 0);
+		bool found = false;
+
+		for (size_t i = 0; i < pl[table].n && !found; i++) {
+			render(&pl[table].rule[i], buf);
+			if (strcmp(buf, line) == 0 && !seen[table][i])
+				found = seen[table][i] = true;
+		}
+		ck_assert_msg(found, "%s: no rule of the plan renders as: %s", name, line);
+		lines++;
+	}
+	fclose(f);
+	ck_assert_uint_eq(lines, pl[RT_TABLE_RAW].n + pl[RT_TABLE_FILTER].n);
+	for (int t = 0; t < RT_TABLE_COUNT; t++) {
+		free(seen[t]);
+		rt_plan_clear(&pl[t]);
+	}
+}
+
+START_TEST(test_golden_web80)
+{
+	struct rawtune_profile *p = web("80");
+
+	assert_golden("web-80.ipv4", p);
+	assert_golden("web-80.ipv6", p);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+START_TEST(test_golden_web)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_load(ctx, "web", &p), 0);
+	assert_golden("web.ipv4", p);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* The built-in web profile: two ports, one multiport rule per template. */
+START_TEST(test_web_multiport)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
+		"80,443 " WEB_COMMENT " -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,443 " WEB_COMMENT
+		" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 " WEB_COMMENT
+		" -j CT --notrack",
+	};
+	static const char *const filter[] = {
+		"-A RAWTUNE-INPUT -p tcp -m multiport --dports 80,443 -m conntrack --ctstate "
+		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"-A RAWTUNE-INPUT -i lo -p tcp -m multiport --sports 80,443 -m conntrack --ctstate "
+		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,443 -m conntrack --ctstate "
+		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 -m conntrack --ctstate "
+		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+	};
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_load(ctx, "web", &p), 0);
+	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	assert_plan_text(p, RT_TABLE_FILTER, filter, ARRAY_SIZE(filter));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* A client: the remote side has the port, so every rule swaps dport and sport. */
+START_TEST(test_client)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 80 "
+		"-m comment --comment \"rawtune:cli\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m comment --comment \"rawtune:cli\" "
+		"-j CT --notrack",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 -m comment --comment "
+		"\"rawtune:cli\" -j CT --notrack",
+	};
+	static const char *const filter[] = {
+		"-A RAWTUNE-INPUT -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED "
+		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
+		"-A RAWTUNE-INPUT -i lo -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
+		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
+		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED "
+		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
+	};
+	struct rawtune_profile *p =
+		profile("cli", "80", RAWTUNE_PROTO_TCP, RAWTUNE_DIRECTION_CLIENT);
+
+	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	assert_plan_text(p, RT_TABLE_FILTER, filter, ARRAY_SIZE(filter));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Server and client plans differ in the port direction only. */
+START_TEST(test_client_swaps_every_rule)
+{
+	struct rawtune_profile *s = profile("x", "80,443,8000-8100", RAWTUNE_PROTO_TCP |
+						RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_SERVER);
+	struct rawtune_profile *c = profile("x", "80,443,8000-8100", RAWTUNE_PROTO_TCP |
+						RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_CLIENT);
+
+	for (int t = 0; t < RT_TABLE_COUNT; t++) {
+		struct rt_plan ps, pc;
+
+		plan(s, t, &ps);
+		plan(c, t, &pc);
+		ck_assert_uint_eq(ps.n, pc.n);
+		ck_assert_uint_gt(ps.n, 0);
+		for (size_t i = 0; i < ps.n; i++) {
+			ck_assert(ps.rule[i].dport != pc.rule[i].dport);
+			pc.rule[i].dport = ps.rule[i].dport;
+			ck_assert(rt_rule_equal(&ps.rule[i], &pc.rule[i]));
+		}
+		rt_plan_clear(&ps);
+		rt_plan_clear(&pc);
+	}
+	rawtune_profile_unref(s);
+	rawtune_profile_unref(c);
+}
+END_TEST
+
+/* tcp and udp: each template's rule twice, tcp first. */
+START_TEST(test_tcp_udp)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
+		"-m comment --comment \"rawtune:dns\" -j CT --notrack",
+		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m udp --dport 53 "
+		"-m comment --comment \"rawtune:dns\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 53 -m comment --comment \"rawtune:dns\" "
+		"-j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 -m comment --comment \"rawtune:dns\" "
+		"-j CT --notrack",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 53 -m comment --comment "
+		"\"rawtune:dns\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -o lo -p udp -m udp --dport 53 -m comment --comment "
+		"\"rawtune:dns\" -j CT --notrack",
+	};
+	struct rawtune_profile *p = profile("dns", "53", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+	struct rawtune_profile *tcp = profile("dns", "53", RAWTUNE_PROTO_TCP,
+					      RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan both, one;
+
+	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	plan(p, RT_TABLE_FILTER, &both);
+	plan(tcp, RT_TABLE_FILTER, &one);
+	ck_assert_uint_eq(both.n, 8);
+	ck_assert_uint_eq(one.n, 4);
+	for (size_t i = 0; i < one.n; i++) {
+		struct rt_rule udp = one.rule[i];
+
+		ck_assert(rt_rule_equal(&both.rule[2 * i], &one.rule[i]));
+		udp.proto = IPPROTO_UDP;
+		ck_assert(rt_rule_equal(&both.rule[2 * i + 1], &udp));
+	}
+	rt_plan_clear(&both);
+	rt_plan_clear(&one);
+	rawtune_profile_unref(p);
+	rawtune_profile_unref(tcp);
+}
+END_TEST
+
+START_TEST(test_udp_only)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m multiport --dports "
+		"53,123 -m comment --comment \"rawtune:udp\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p udp -m multiport --sports 53,123 -m comment --comment "
+		"\"rawtune:udp\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -o lo -p udp -m multiport --dports 53,123 -m comment --comment "
+		"\"rawtune:udp\" -j CT --notrack",
+	};
+	struct rawtune_profile *p =
+		profile("udp", "123,53", RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_SERVER);
+
+	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+START_TEST(test_ranges)
+{
+	static const char *const one[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
+		"8000:8100 " WEB_COMMENT " -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 8000:8100 " WEB_COMMENT " -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 8000:8100 " WEB_COMMENT
+		" -j CT --notrack",
+	};
+	static const char *const mixed[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
+		"80,8000:8100,9000 " WEB_COMMENT " -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,8000:8100,9000 " WEB_COMMENT
+		" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,8000:8100,9000 "
+		WEB_COMMENT " -j CT --notrack",
+	};
+	struct rawtune_profile *p = web("8000-8100");
+
+	assert_plan_text(p, RT_TABLE_RAW, one, ARRAY_SIZE(one));
+	ck_assert_int_eq(rawtune_profile_set_ports(p, "9000,8000-8100,80"), 0);
+	assert_plan_text(p, RT_TABLE_RAW, mixed, ARRAY_SIZE(mixed));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+START_TEST(test_no_ports)
+{
+	struct rawtune_profile *p;
+	struct rt_plan pl;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "empty", &p), 0);
+	for (int t = 0; t < RT_TABLE_COUNT; t++) {
+		plan(p, t, &pl);
+		ck_assert_uint_eq(pl.n, 0);
+		rt_plan_clear(&pl);
+	}
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* ---- chunking ------------------------------------------------------------------ */
+
+/* Templates per table: raw 3, filter 4; each once per protocol. */
+static const size_t templates[RT_TABLE_COUNT] = { [RT_TABLE_RAW] = 3, [RT_TABLE_FILTER] = 4 };
+
+static unsigned int range_slots(const struct rt_port_range *r)
+{
+	return r->lo == r->hi ? 1 : 2;
+}
+
+static unsigned int slots(const struct rt_rule *r)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < r->nports; i++)
+		n += range_slots(&r->ports[i]);
+	return n;
+}
+
+/*
+ * Each group of rules (one template, one protocol), taken together, carries
+ * the profile's ranges exactly once and in order; every rule fits the
+ * multiport match, and is full (the next range would not have fitted).
+ * Returns the rules per group.
+ */
+static size_t assert_chunks(const struct rawtune_profile *p, enum rt_table table,
+			    unsigned int protocols)
+{
+	const struct rt_ports *ports = &p->ports;
+	size_t groups = templates[table] * protocols, per, r = 0;
+	struct rt_plan pl;
+
+	plan(p, table, &pl);
+	ck_assert_uint_eq(pl.n % groups, 0);
+	per = pl.n / groups;
+	for (size_t g = 0; g < groups; g++) {
+		const struct rt_rule *first = &pl.rule[g * per];
+		size_t next = 0;
+
+		for (size_t i = 0; i < per; i++, r++) {
+			const struct rt_rule *rule = &pl.rule[r];
+
+			ck_assert_uint_ge(rule->nports, 1);
+			ck_assert_uint_le(slots(rule), RT_RULE_PORT_SLOTS);
+			ck_assert_int_eq(rule->hook, first->hook);
+			ck_assert_int_eq(rule->proto, first->proto);
+			ck_assert_int_eq(rule->dport, first->dport);
+			ck_assert_str_eq(rule->outiface, first->outiface);
+			ck_assert_str_eq(rule->iniface, first->iniface);
+			ck_assert_uint_le(next + rule->nports, ports->n);
+			ck_assert_int_eq(memcmp(rule->ports, &ports->range[next],
+						rule->nports * sizeof(rule->ports[0])),
+					 0);
+			next += rule->nports;
+			if (next < ports->n)
+				ck_assert_uint_gt(slots(rule) + range_slots(&ports->range[next]),
+						  RT_RULE_PORT_SLOTS);
+		}
+		ck_assert_uint_eq(next, ports->n);
+	}
+	rt_plan_clear(&pl);
+	return per;
+}
+
+/* "first,first+step,..." with @n entries; @width > 0 makes them ranges. */
+static char *port_list(unsigned int n, unsigned int first, unsigned int step,
+		       unsigned int width)
+{
+	char *list = malloc(n * 12 + 1), *p = list;
+
+	ck_assert_ptr_nonnull(list);
+	*p = '\0';
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int lo = first + i * step;
+
+		p += width ? sprintf(p, "%s%u-%u", i ? "," : "", lo, lo + width)
+			   : sprintf(p, "%s%u", i ? "," : "", lo);
+	}
+	return list;
+}
+
+static const struct {
+	const char *what;
+	unsigned int n, first, step, width;
+	size_t rules; /* per template */
+} chunks[] = {
+	{ "15 ports", 15, 1000, 2, 0, 1 },
+	{ "16 ports", 16, 1000, 2, 0, 2 },
+	{ "30 ports", 30, 1000, 2, 0, 2 },
+	{ "31 ports", 31, 1000, 2, 0, 3 },
+	{ "7 ranges", 7, 1000, 10, 5, 1 },
+	{ "8 ranges", 8, 1000, 10, 5, 2 },
+	{ "1000 ports", 1000, 2, 2, 0, 67 },
+	{ "1000 ranges", 1000, 10, 60, 50, 143 },
+};
+
+START_TEST(test_chunks)
+{
+	char *list = port_list(chunks[_i].n, chunks[_i].first, chunks[_i].step, chunks[_i].width);
+	struct rawtune_profile *p = web(list);
+
+	ck_assert_uint_eq(p->ports.n, chunks[_i].n);
+	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 1), chunks[_i].rules);
+	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_FILTER, 1), chunks[_i].rules);
+	ck_assert_int_eq(rawtune_profile_set_protocols(p, RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP),
+			 0);
+	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 2), chunks[_i].rules);
+	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_FILTER, 2), chunks[_i].rules);
+	rawtune_profile_unref(p);
+	free(list);
+}
+END_TEST
+
+/* 16 ports: 15 in a multiport rule, the last alone in a tcp match. */
+START_TEST(test_chunk_16_text)
+{
+	char *list = port_list(16, 1001, 1, 0), *spaced = port_list(16, 1001, 2, 0);
+	struct rawtune_profile *p = web(spaced);
+	char buf[LINE_MAX_LEN];
+	struct rt_plan pl;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 6);
+	render(&pl.rule[0], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
+			      "-m multiport --dports 1001,1003,1005,1007,1009,1011,1013,1015,"
+			      "1017,1019,1021,1023,1025,1027,1029 " WEB_COMMENT " -j CT --notrack");
+	render(&pl.rule[1], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
+			      "-m tcp --dport 1031 " WEB_COMMENT " -j CT --notrack");
+	render(&pl.rule[2], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 1001,1003,1005,"
+			      "1007,1009,1011,1013,1015,1017,1019,1021,1023,1025,1027,1029 "
+			      WEB_COMMENT " -j CT --notrack");
+	rt_plan_clear(&pl);
+	/* adjacent ports merge into one range: one rule per template */
+	ck_assert_int_eq(rawtune_profile_set_ports(p, list), 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 3);
+	render(&pl.rule[1], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 1001:1016 " WEB_COMMENT
+			      " -j CT --notrack");
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(list);
+	free(spaced);
+}
+END_TEST
+
+/* A range never straddles two rules: 14 ports and a range are 16 slots. */
+START_TEST(test_chunk_range_not_split)
+{
+	char *singles = port_list(14, 1000, 2, 0), list[LINE_MAX_LEN];
+	struct rawtune_profile *p;
+	struct rt_plan pl;
+
+	snprintf(list, sizeof(list), "%s,2000-2010", singles);
+	p = web(list);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 6);
+	ck_assert_uint_eq(pl.rule[0].nports, 14);
+	ck_assert_uint_eq(pl.rule[1].nports, 1);
+	ck_assert_uint_eq(pl.rule[1].ports[0].lo, 2000);
+	ck_assert_uint_eq(pl.rule[1].ports[0].hi, 2010);
+	rt_plan_clear(&pl);
+	/* 13 ports and a range fit exactly */
+	ck_assert_int_eq(rawtune_profile_set_ports(p, "1000,1002,1004,1006,1008,1010,1012,1014,"
+						      "1016,1018,1020,1022,1024,2000-2010"),
+			 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 3);
+	ck_assert_uint_eq(slots(&pl.rule[0]), 15);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(singles);
+}
+END_TEST
+
+/* 1000 ports: each appears exactly once among each template's rules. */
+START_TEST(test_1000_each_once)
+{
+	char *list = port_list(1000, 3, 3, 0);
+	struct rawtune_profile *p = web(list);
+	static unsigned char seen[RT_HOOK_COUNT * 2][65536];
+	struct rt_plan pl;
+
+	plan(p, RT_TABLE_FILTER, &pl);
+	ck_assert_uint_eq(pl.n, 4 * 67);
+	memset(seen, 0, sizeof(seen));
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rt_rule *r = &pl.rule[i];
+
+		for (unsigned int k = 0; k < r->nports; k++) {
+			ck_assert_uint_eq(r->ports[k].lo, r->ports[k].hi);
+			seen[r->hook * 2 + r->dport][r->ports[k].lo]++;
+		}
+	}
+	for (unsigned int hook_dir = 0; hook_dir < RT_HOOK_COUNT * 2; hook_dir++) {
+		unsigned int hook = hook_dir / 2, wrong = 0;
+
+		if (hook != RT_HOOK_INPUT && hook != RT_HOOK_OUTPUT)
+			continue;
+		for (unsigned int port = 0; port < 65536; port++)
+			wrong += seen[hook_dir][port] != (port % 3 == 0 && port && port <= 3000);
+		ck_assert_msg(wrong == 0, "%s %s: %u ports not seen exactly once",
+			      rt_hook_name(hook), hook_dir % 2 ? "dport" : "sport", wrong);
+	}
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(list);
+}
+END_TEST
+
+/* ---- jumps and names -------------------------------------------------------------- */
+
+static const struct {
+	enum rt_table table;
+	enum rt_hook hook;
+	const char *text;
+} jumps[] = {
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING,
+	  "-A PREROUTING -m comment --comment rawtune -j RAWTUNE-PREROUTING" },
+	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, "-A OUTPUT -m comment --comment rawtune -j RAWTUNE-OUTPUT" },
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT, "-A INPUT -m comment --comment rawtune -j RAWTUNE-INPUT" },
+	{ RT_TABLE_FILTER, RT_HOOK_FORWARD,
+	  "-A FORWARD -m comment --comment rawtune -j RAWTUNE-FORWARD" },
+	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT,
+	  "-A OUTPUT -m comment --comment rawtune -j RAWTUNE-OUTPUT" },
+};
+
+START_TEST(test_jump)
+{
+	struct rt_rule r;
+	char buf[LINE_MAX_LEN];
+
+	memset(&r, 0x5a, sizeof(r));
+	rt_rule_jump(&r, jumps[_i].table, jumps[_i].hook);
+	render(&r, buf);
+	ck_assert_str_eq(buf, jumps[_i].text);
+	ck_assert_int_eq(r.table, jumps[_i].table);
+	ck_assert_int_eq(r.hook, jumps[_i].hook);
+	ck_assert_uint_eq(r.proto, 0);
+	ck_assert_uint_eq(r.nports, 0);
+	ck_assert(!r.foreign && !r.dst_local && !r.untracked);
+	ck_assert_str_eq(r.iniface, "");
+	ck_assert_str_eq(r.outiface, "");
+	ck_assert_str_eq(r.comment, "rawtune");
+	ck_assert_int_eq(r.verdict, RT_VERDICT_JUMP);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	static const char *const chains[RT_HOOK_COUNT] = {
+		"RAWTUNE-PREROUTING", "RAWTUNE-INPUT", "RAWTUNE-FORWARD", "RAWTUNE-OUTPUT"
+	};
+	static const char *const hooks[RT_HOOK_COUNT] = { "PREROUTING", "INPUT", "FORWARD",
+							  "OUTPUT" };
+	char chain[RT_CHAIN_MAX];
+
+	for (int h = 0; h < RT_HOOK_COUNT; h++) {
+		memset(chain, 'x', sizeof(chain));
+		rt_hook_chain(h, chain);
+		ck_assert_str_eq(chain, chains[h]);
+		ck_assert_str_eq(rt_hook_name(h), hooks[h]);
+	}
+	ck_assert_str_eq(rt_table_name(RT_TABLE_RAW), "raw");
+	ck_assert_str_eq(rt_table_name(RT_TABLE_FILTER), "filter");
+}
+END_TEST
+
+/* ---- rendering details ---------------------------------------------------------------- */
+
+/* As snprintf: the full length, and a terminated prefix in a short buffer. */
+START_TEST(test_render_short_buffer)
+{
+	struct rawtune_profile *p = web("80");
+	char full[LINE_MAX_LEN], buf[LINE_MAX_LEN];
+	struct rt_plan pl;
+	int len;
+
+	plan(p, RT_TABLE_FILTER, &pl);
+	len = rt_rule_render(&pl.rule[1], full, sizeof(full));
+	ck_assert_int_eq(rt_rule_render(&pl.rule[1], NULL, 0), len);
+	for (size_t n = 1; n <= (size_t)len + 1; n++) {
+		memset(buf, 'x', sizeof(buf));
+		ck_assert_int_eq(rt_rule_render(&pl.rule[1], buf, n), len);
+		ck_assert_uint_eq(strlen(buf), n - 1);
+		ck_assert_int_eq(strncmp(buf, full, n - 1), 0);
+		ck_assert_int_eq(buf[n], 'x');
+	}
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Comments as iptables-save quotes them. */
+START_TEST(test_render_comment_quoting)
+{
+	static const struct {
+		const char *comment, *shown;
+	} cases[] = {
+		{ "rawtune", " rawtune " },
+		{ "a_b-9Z", " a_b-9Z " },
+		{ "rawtune:web", " \"rawtune:web\" " },
+		{ "a b", " \"a b\" " },
+		{ "say \"hi\"", " \"say \\\"hi\\\"\" " },
+		{ "it's", " \"it\\'s\" " },
+		{ "back\\slash", " \"back\\\\slash\" " },
+	};
+	char buf[LINE_MAX_LEN], want[LINE_MAX_LEN];
+	struct rt_rule r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		rt_rule_jump(&r, RT_TABLE_RAW, RT_HOOK_OUTPUT);
+		strcpy(r.comment, cases[i].comment);
+		render(&r, buf);
+		snprintf(want, sizeof(want), "-A OUTPUT -m comment --comment%s-j RAWTUNE-OUTPUT",
+			 cases[i].shown);
+		ck_assert_str_eq(buf, want);
+	}
+}
+END_TEST
+
+/* ---- comparing rules ------------------------------------------------------------------- */
+
+START_TEST(test_equal_plans)
+{
+	struct rawtune_profile *p = profile("x", "80,443,8000-8100,9000", RAWTUNE_PROTO_TCP |
+					    RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_CLIENT);
+
+	for (int t = 0; t < RT_TABLE_COUNT; t++) {
+		struct rt_plan a, b;
+
+		plan(p, t, &a);
+		plan(p, t, &b);
+		ck_assert_uint_eq(a.n, b.n);
+		for (size_t i = 0; i < a.n; i++) {
+			ck_assert(rt_rule_equal(&a.rule[i], &b.rule[i]));
+			ck_assert(rt_rule_equal(&a.rule[i], &a.rule[i]));
+			/* distinct rules of one plan differ */
+			for (size_t j = 0; j < a.n; j++)
+				if (j != i)
+					ck_assert(!rt_rule_equal(&a.rule[i], &b.rule[j]));
+		}
+		rt_plan_clear(&a);
+		rt_plan_clear(&b);
+	}
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Change one field of a rule of web "80,8000-8100,9000"'s raw PREROUTING rule. */
+static void change(struct rt_rule *r, int field)
+{
+	switch (field) {
+	case 0: r->table = RT_TABLE_FILTER; break;
+	case 1: r->hook = RT_HOOK_INPUT; break;
+	case 2: r->proto = IPPROTO_UDP; break;
+	case 3: r->dport = !r->dport; break;
+	case 4: r->dst_local = !r->dst_local; break;
+	case 5: r->untracked = !r->untracked; break;
+	case 6: strcpy(r->iniface, "lo"); break;
+	case 7: strcpy(r->outiface, "lo"); break;
+	case 8: r->nports--; break;
+	case 9: r->ports[0].lo++; break;
+	case 10: r->ports[1].hi--; break;
+	case 11: r->ports[2].lo = r->ports[2].hi = 9001; break;
+	case 12: strcpy(r->comment, "rawtune:other"); break;
+	case 13: strcpy(r->comment, "rawtune:we"); break;
+	case 14: r->verdict = RT_VERDICT_ACCEPT; break;
+	case 15: r->verdict = RT_VERDICT_NONE; break;
+	case 16: r->foreign = true; break;
+	}
+}
+#define FIELD_CHANGES 17
+
+START_TEST(test_equal_field_changes)
+{
+	struct rawtune_profile *p = web("80,8000-8100,9000");
+	struct rt_plan pl;
+	struct rt_rule r;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.rule[0].nports, 3);
+	r = pl.rule[0];
+	ck_assert(rt_rule_equal(&r, &pl.rule[0]));
+	change(&r, _i);
+	ck_assert_msg(!rt_rule_equal(&r, &pl.rule[0]), "change %d compares equal", _i);
+	ck_assert_msg(!rt_rule_equal(&pl.rule[0], &r), "change %d compares equal", _i);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* A foreign rule equals nothing, not even itself. */
+START_TEST(test_equal_foreign)
+{
+	struct rt_rule a, b;
+
+	rt_rule_jump(&a, RT_TABLE_RAW, RT_HOOK_PREROUTING);
+	rt_rule_jump(&b, RT_TABLE_RAW, RT_HOOK_PREROUTING);
+	ck_assert(rt_rule_equal(&a, &b));
+	a.foreign = true;
+	ck_assert(!rt_rule_equal(&a, &b));
+	ck_assert(!rt_rule_equal(&b, &a));
+	ck_assert(!rt_rule_equal(&a, &a));
+	b.foreign = true;
+	ck_assert(!rt_rule_equal(&a, &b));
+}
+END_TEST
+
+static Suite *plan_suite(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *tc;
+
+	tc = tcase_create("rules");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_web80);
+	tcase_add_test(tc, test_web80_fields);
+	tcase_add_test(tc, test_golden_web80);
+	tcase_add_test(tc, test_golden_web);
+	tcase_add_test(tc, test_web_multiport);
+	tcase_add_test(tc, test_client);
+	tcase_add_test(tc, test_client_swaps_every_rule);
+	tcase_add_test(tc, test_tcp_udp);
+	tcase_add_test(tc, test_udp_only);
+	tcase_add_test(tc, test_ranges);
+	tcase_add_test(tc, test_no_ports);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("chunks");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_chunks, 0, ARRAY_SIZE(chunks));
+	tcase_add_test(tc, test_chunk_16_text);
+	tcase_add_test(tc, test_chunk_range_not_split);
+	tcase_add_test(tc, test_1000_each_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("render");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_jump, 0, ARRAY_SIZE(jumps));
+	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_render_short_buffer);
+	tcase_add_test(tc, test_render_comment_quoting);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("equal");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_equal_plans);
+	tcase_add_loop_test(tc, test_equal_field_changes, 0, FIELD_CHANGES);
+	tcase_add_test(tc, test_equal_foreign);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(plan_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
