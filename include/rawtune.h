@@ -24,6 +24,7 @@ extern "C" {
 
 struct rawtune_ctx;
 struct rawtune_profile;
+struct rawtune_profile_list;
 struct rawtune_rules;
 
 enum rawtune_proto {
@@ -114,6 +115,22 @@ void rawtune_set_log_priority(struct rawtune_ctx *ctx, int priority);
 void rawtune_set_lock_wait(struct rawtune_ctx *ctx, unsigned int seconds);
 
 /**
+ * rawtune_get_profile_dir - where profile files are looked up
+ *
+ * "$sysconfdir/rawtune/profiles.d" (/etc/rawtune/profiles.d when installed),
+ * or the value of the environment variable RAWTUNE_PROFILE_DIR.
+ * Since: 0.1
+ */
+const char *rawtune_get_profile_dir(const struct rawtune_ctx *ctx);
+
+/**
+ * rawtune_set_profile_dir - look up profile files in @dir instead
+ * Returns: 0, or -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_set_profile_dir(struct rawtune_ctx *ctx, const char *dir);
+
+/**
  * rawtune_last_error - the last failure on @ctx, in one line
  * Returns: the message, or "" when nothing failed yet. Valid until the next
  *	call on @ctx.
@@ -141,20 +158,35 @@ int rawtune_profile_new(struct rawtune_ctx *ctx, const char *name,
 /**
  * rawtune_profile_load - look up a profile by name
  * @ctx: the context
- * @name: a built-in profile's name ("web": tcp 80 and 443, server, both
- *	families)
+ * @name: the profile's name
  * @profile: where a new copy of the profile is stored
  *
- * Returns: 0, -EINVAL for a bad name, -ENOENT for an unknown one, -ENOMEM.
+ * The file NAME.conf in the profile directory (rawtune_get_profile_dir())
+ * comes first; otherwise a built-in profile: web (tcp 80, 443), dns (udp
+ * and tcp 53), memcached (tcp and udp 11211), ntp (udp 123), syslog (udp 514).
+ *
+ * Returns: 0, -EINVAL for a bad name or a broken file (the error names the
+ *	file and the line), -ENOENT for an unknown profile, -ENOMEM, or the
+ *	errno of a file that exists but cannot be read.
  * Since: 0.1
  */
 int rawtune_profile_load(struct rawtune_ctx *ctx, const char *name,
 			 struct rawtune_profile **profile);
 
 /**
- * rawtune_profile_unref - free a profile
+ * rawtune_profile_ref - take a reference on @profile
+ * Returns: @profile.
+ * Since: 0.1
+ */
+struct rawtune_profile *rawtune_profile_ref(struct rawtune_profile *profile);
+
+/**
+ * rawtune_profile_unref - drop a reference; the last one frees the profile
  * @profile: a profile, or NULL
- * Returns: NULL.
+ *
+ * A profile holds a reference on its context.
+ *
+ * Returns: NULL when the profile was freed, @profile otherwise.
  * Since: 0.1
  */
 struct rawtune_profile *rawtune_profile_unref(struct rawtune_profile *profile);
@@ -196,6 +228,80 @@ int rawtune_profile_set_direction(struct rawtune_profile *profile,
  */
 int rawtune_profile_set_families(struct rawtune_profile *profile, unsigned int families);
 
+/**
+ * rawtune_profile_parse - read a profile from the text of a profile file
+ * @ctx: the context
+ * @name: the profile's name
+ * @text: "key = value" lines (see rawtune.conf(5))
+ * @source: what error messages call the text, such as its file's path
+ * @profile: where the new profile is stored
+ *
+ * Returns: 0, -EINVAL for a broken text (the error names @source and the
+ *	line), -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_parse(struct rawtune_ctx *ctx, const char *name, const char *text,
+			  const char *source, struct rawtune_profile **profile);
+
+/**
+ * rawtune_profile_set_description - a line of free text about the profile
+ * Returns: 0, -EINVAL for text with a line break, -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_set_description(struct rawtune_profile *profile, const char *text);
+
+/**
+ * rawtune_profile_set_addresses - narrow the rules to these local addresses
+ * @list: IPv4 and IPv6 addresses or networks (ADDR[/PREFIX]) separated by
+ *	commas, or "" for any address
+ *
+ * Inbound rules match them as destination, outbound rules as source. With
+ * addresses of one family only, the profile makes no rules for the other.
+ *
+ * Returns: 0, -EINVAL for a malformed list, -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_set_addresses(struct rawtune_profile *profile, const char *list);
+
+/**
+ * rawtune_profile_set_interfaces - narrow the rules to these interfaces
+ * @list: interface names separated by commas, or "" for any
+ *
+ * Inbound rules match them as input, outbound rules as output interface.
+ * The loopback rules stay only when the list is empty or names "lo".
+ *
+ * Returns: 0, -EINVAL for a malformed list, -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_set_interfaces(struct rawtune_profile *profile, const char *list);
+
+/**
+ * rawtune_profile_set_forward - also untrack and accept forwarded traffic
+ * @forward: non-zero for a router or load balancer that forwards the
+ *	profile's traffic without NAT
+ * Since: 0.1
+ */
+void rawtune_profile_set_forward(struct rawtune_profile *profile, int forward);
+
+/** rawtune_profile_get_description - the description, "" when none. Since: 0.1 */
+const char *rawtune_profile_get_description(const struct rawtune_profile *profile);
+
+/** rawtune_profile_get_addresses - the addresses as a list, "" for any. Since: 0.1 */
+const char *rawtune_profile_get_addresses(const struct rawtune_profile *profile);
+
+/** rawtune_profile_get_interfaces - the interfaces as a list, "" for any. Since: 0.1 */
+const char *rawtune_profile_get_interfaces(const struct rawtune_profile *profile);
+
+/** rawtune_profile_get_forward - 1 when forwarded traffic is untracked too. Since: 0.1 */
+int rawtune_profile_get_forward(const struct rawtune_profile *profile);
+
+/**
+ * rawtune_profile_get_source - where the profile came from
+ * Returns: "built-in", a file's path, or "" for one made by the program.
+ * Since: 0.1
+ */
+const char *rawtune_profile_get_source(const struct rawtune_profile *profile);
+
 /** rawtune_profile_get_name - the profile's name. Since: 0.1 */
 const char *rawtune_profile_get_name(const struct rawtune_profile *profile);
 
@@ -215,7 +321,49 @@ unsigned int rawtune_profile_get_families(const struct rawtune_profile *profile)
  */
 const char *rawtune_profile_get_ports(const struct rawtune_profile *profile);
 
+/**
+ * rawtune_profile_list_read - every profile: the built-ins and the files
+ * @ctx: the context
+ * @list: where the list is stored, sorted by name
+ *
+ * A file NAME.conf overrides the built-in profile NAME. Files whose name is
+ * not a valid profile name are skipped with a warning.
+ *
+ * Returns: 0, -EINVAL for a broken file (the error names it), -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_list_read(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
+
+/** rawtune_profile_list_count - how many profiles the list holds. Since: 0.1 */
+unsigned int rawtune_profile_list_count(const struct rawtune_profile_list *list);
+
+/** rawtune_profile_list_get - profile @i, owned by the list. Since: 0.1 */
+const struct rawtune_profile *rawtune_profile_list_get(const struct rawtune_profile_list *list,
+							unsigned int i);
+
+/** rawtune_profile_list_free - free the list and its profiles. Since: 0.1 */
+void rawtune_profile_list_free(struct rawtune_profile_list *list);
+
 /* ---- applying and removing ---------------------------------------------- */
+
+/**
+ * rawtune_profile_render - the profile's rules as iptables-restore input
+ * @ctx: the context
+ * @profile: the profile
+ * @family: RAWTUNE_FAMILY_IPV4 or RAWTUNE_FAMILY_IPV6
+ * @text: where a new string is stored (free() it); "" when the profile has
+ *	no rules in @family
+ *
+ * The text declares rawtune's chains, inserts the jumps at position 1 and
+ * appends the rules, one "*table ... COMMIT" block per table: what apply
+ * commits when no other profile is applied. "iptables-legacy-restore --test
+ * --noflush" accepts it.
+ *
+ * Returns: 0, -EINVAL, -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_profile_render(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+			   enum rawtune_family family, char **text);
 
 /**
  * rawtune_profile_apply - install the profile's rules in the kernel
@@ -231,7 +379,8 @@ const char *rawtune_profile_get_ports(const struct rawtune_profile *profile);
  * when the rules are already in place. All commits happen under the xtables
  * lock; when one fails, those already made are undone.
  *
- * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN, -ETIMEDOUT
+ * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN or without
+ *	access to the lock file, -ETIMEDOUT
  *	when the lock stayed busy, -EINVAL for a profile without ports, or what
  *	the kernel answered.
  * Since: 0.1
@@ -254,6 +403,47 @@ int rawtune_profile_apply(struct rawtune_ctx *ctx, const struct rawtune_profile 
  * Since: 0.1
  */
 int rawtune_profile_remove(struct rawtune_ctx *ctx, const char *name, unsigned int *removed);
+
+/**
+ * rawtune_remove_all - delete every rule rawtune made, of every profile
+ * @ctx: the context
+ * @removed: if not NULL, the number of rules removed
+ *
+ * As rawtune_profile_remove() for all profiles at once.
+ * Since: 0.1
+ */
+int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed);
+
+/**
+ * rawtune_ct_flush_profile - delete the conntrack entries the profile now untracks
+ * @ctx: the context
+ * @profile: the profile
+ * @deleted: if not NULL, the number of entries deleted
+ *
+ * Entries of flows that the profile's rules untrack from now on would
+ * otherwise stay until they time out. Deletes those of the profile's
+ * protocols and ports in its direction (to a local address for a server, from
+ * one for a client, any with forward), through ctnetlink, in this network
+ * namespace.
+ *
+ * Returns: 0, or a negative errno.
+ * Since: 0.1
+ */
+int rawtune_ct_flush_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+			     unsigned int *deleted);
+
+/**
+ * rawtune_nftables_in_use - do rules live in nf_tables, which iptables-nft shows?
+ *
+ * rawtune writes the legacy x_tables, which the nf_tables variant of
+ * iptables does not list. This tells whether the host's "iptables" command is
+ * that variant and nf_tables holds any table, so the caller can say where
+ * rawtune's rules are.
+ *
+ * Returns: 1 or 0.
+ * Since: 0.1
+ */
+int rawtune_nftables_in_use(struct rawtune_ctx *ctx);
 
 /* ---- reading the rules back ---------------------------------------------- */
 

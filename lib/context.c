@@ -18,6 +18,7 @@ struct rawtune_ctx {
 	void *log_data;
 	int log_priority;
 	unsigned int lock_wait;
+	char *profile_dir;
 	char last_error[512];
 };
 
@@ -63,6 +64,12 @@ RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
 	env = secure_getenv("RAWTUNE_LOG");
 	if (env)
 		ctx->log_priority = log_priority_parse(env);
+	env = secure_getenv("RAWTUNE_PROFILE_DIR");
+	ctx->profile_dir = strdup(env && *env ? env : SYSCONFDIR "/rawtune/profiles.d");
+	if (!ctx->profile_dir) {
+		free(ctx);
+		return -ENOMEM;
+	}
 	*out = ctx;
 	return 0;
 }
@@ -78,6 +85,7 @@ RAWTUNE_EXPORT struct rawtune_ctx *rawtune_unref(struct rawtune_ctx *ctx)
 {
 	if (!ctx || --ctx->refcount > 0)
 		return ctx;
+	free(ctx->profile_dir);
 	free(ctx);
 	return NULL;
 }
@@ -85,8 +93,8 @@ RAWTUNE_EXPORT struct rawtune_ctx *rawtune_unref(struct rawtune_ctx *ctx)
 RAWTUNE_EXPORT void rawtune_set_log_fn(struct rawtune_ctx *ctx, rawtune_log_fn log_fn,
 				       void *data)
 {
-	ctx->log_fn = log_fn;
-	ctx->log_data = data;
+	ctx->log_fn = log_fn ? log_fn : log_stderr;
+	ctx->log_data = log_fn ? data : NULL;
 }
 
 RAWTUNE_EXPORT int rawtune_get_log_priority(const struct rawtune_ctx *ctx)
@@ -102,6 +110,22 @@ RAWTUNE_EXPORT void rawtune_set_log_priority(struct rawtune_ctx *ctx, int priori
 RAWTUNE_EXPORT void rawtune_set_lock_wait(struct rawtune_ctx *ctx, unsigned int seconds)
 {
 	ctx->lock_wait = seconds;
+}
+
+RAWTUNE_EXPORT const char *rawtune_get_profile_dir(const struct rawtune_ctx *ctx)
+{
+	return ctx->profile_dir;
+}
+
+RAWTUNE_EXPORT int rawtune_set_profile_dir(struct rawtune_ctx *ctx, const char *dir)
+{
+	char *copy = strdup(dir);
+
+	if (!copy)
+		return -ENOMEM;
+	free(ctx->profile_dir);
+	ctx->profile_dir = copy;
+	return 0;
 }
 
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx)
@@ -122,6 +146,11 @@ void rt_log(struct rawtune_ctx *ctx, int priority, const char *file, int line, c
 	va_start(args, format);
 	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
 	va_end(args);
+}
+
+void rt_clear_error(struct rawtune_ctx *ctx)
+{
+	ctx->last_error[0] = '\0';
 }
 
 int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)

@@ -39,9 +39,11 @@ int rt_lock_take(struct rawtune_ctx *ctx)
 	double deadline = now() + rt_lock_wait(ctx);
 	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
 
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return rt_fail(ctx, -EPERM, "cannot open the xtables lock %s: %m (you must be root)",
+			       path);
 	if (fd < 0)
-		return rt_fail(ctx, -errno, "cannot open the xtables lock %s: %m%s", path,
-			       errno == EACCES || errno == EPERM ? " (you must be root)" : "");
+		return rt_fail(ctx, -errno, "cannot open the xtables lock %s: %m", path);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int err = errno;
 

@@ -1,20 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Profiles: the model, its validation and the built-in profiles. */
+/* Profiles: the model and its validation. Files and built-ins: profile-file.c. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rawtune-private.h"
-
-struct rt_builtin {
-	const char *name;
-	const char *ports;
-	unsigned int protocols;
-};
-
-static const struct rt_builtin builtins[] = {
-	{ "web", "80,443", RAWTUNE_PROTO_TCP },
-};
 
 bool rt_profile_name_valid(const char *name)
 {
@@ -41,69 +32,128 @@ RAWTUNE_EXPORT int rawtune_profile_new(struct rawtune_ctx *ctx, const char *name
 				       struct rawtune_profile **out)
 {
 	struct rawtune_profile *p;
-	int err = rt_profile_name_check(ctx, name);
+	int err;
 
+	rt_clear_error(ctx);
+	err = rt_profile_name_check(ctx, name);
 	if (err < 0)
 		return err;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	p->source = strdup("");
+	if (!p->source) {
+		free(p);
+		return -ENOMEM;
+	}
 	strcpy(p->name, name);
 	p->protocols = RAWTUNE_PROTO_TCP;
 	p->direction = RAWTUNE_DIRECTION_SERVER;
 	p->families = RAWTUNE_FAMILY_BOTH;
-	p->ctx = ctx;
+	p->refcount = 1;
+	p->ctx = rawtune_ref(ctx);
 	*out = p;
 	return 0;
 }
 
-RAWTUNE_EXPORT int rawtune_profile_load(struct rawtune_ctx *ctx, const char *name,
-					struct rawtune_profile **out)
+RAWTUNE_EXPORT struct rawtune_profile *rawtune_profile_ref(struct rawtune_profile *p)
 {
-	struct rawtune_profile *p;
-	int err = rt_profile_name_check(ctx, name);
+	if (p)
+		p->refcount++;
+	return p;
+}
 
-	if (err < 0)
-		return err;
-	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
-		if (strcmp(builtins[i].name, name) != 0)
-			continue;
-		err = rawtune_profile_new(ctx, name, &p);
-		if (err < 0)
-			return err;
-		err = rawtune_profile_set_ports(p, builtins[i].ports);
-		if (err < 0) {
-			rawtune_profile_unref(p);
-			return err;
-		}
-		p->protocols = builtins[i].protocols;
-		*out = p;
-		return 0;
-	}
-	return rt_fail(ctx, -ENOENT, "unknown profile '%s'", name);
+static void drop_caches(struct rawtune_profile *p)
+{
+	free(p->ports_text);
+	free(p->addrs_text);
+	free(p->ifaces_text);
+	p->ports_text = p->addrs_text = p->ifaces_text = NULL;
 }
 
 RAWTUNE_EXPORT struct rawtune_profile *rawtune_profile_unref(struct rawtune_profile *p)
 {
-	if (!p)
-		return NULL;
+	if (!p || --p->refcount > 0)
+		return p;
+	rawtune_unref(p->ctx);
 	rt_ports_clear(&p->ports);
-	free(p->ports_text);
+	free(p->addrs.addr);
+	free(p->ifaces.name);
+	free(p->description);
+	free(p->source);
+	drop_caches(p);
 	free(p);
 	return NULL;
+}
+
+int rt_profile_set_source(struct rawtune_profile *p, const char *source)
+{
+	char *copy = strdup(source);
+
+	if (!copy)
+		return -ENOMEM;
+	free(p->source);
+	p->source = copy;
+	return 0;
 }
 
 RAWTUNE_EXPORT int rawtune_profile_set_ports(struct rawtune_profile *p, const char *list)
 {
 	struct rt_ports ports;
-	int err = rt_ports_parse(p->ctx, list, &ports);
+	int err;
 
+	rt_clear_error(p->ctx);
+	err = rt_ports_parse(p->ctx, list, &ports);
 	if (err < 0)
 		return err;
 	rt_ports_clear(&p->ports);
 	p->ports = ports;
-	free(p->ports_text);
-	p->ports_text = NULL;
+	drop_caches(p);
+	return 0;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_set_addresses(struct rawtune_profile *p, const char *list)
+{
+	struct rt_addrs addrs;
+	int err;
+
+	rt_clear_error(p->ctx);
+	err = rt_addrs_parse(p->ctx, list, &addrs);
+	if (err < 0)
+		return err;
+	free(p->addrs.addr);
+	p->addrs = addrs;
+	drop_caches(p);
+	return 0;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_set_interfaces(struct rawtune_profile *p, const char *list)
+{
+	struct rt_ifaces ifaces;
+	int err;
+
+	rt_clear_error(p->ctx);
+	err = rt_ifaces_parse(p->ctx, list, &ifaces);
+	if (err < 0)
+		return err;
+	free(p->ifaces.name);
+	p->ifaces = ifaces;
+	drop_caches(p);
+	return 0;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_set_description(struct rawtune_profile *p, const char *text)
+{
+	char *copy;
+
+	if (strpbrk(text, "\n\r"))
+		return rt_fail(p->ctx, -EINVAL, "profile %s: the description must be one line",
+			       p->name);
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	free(p->description);
+	p->description = copy;
 	return 0;
 }
 
@@ -136,9 +186,24 @@ RAWTUNE_EXPORT int rawtune_profile_set_families(struct rawtune_profile *p, unsig
 	return 0;
 }
 
+RAWTUNE_EXPORT void rawtune_profile_set_forward(struct rawtune_profile *p, int forward)
+{
+	p->forward = forward != 0;
+}
+
 RAWTUNE_EXPORT const char *rawtune_profile_get_name(const struct rawtune_profile *p)
 {
 	return p->name;
+}
+
+RAWTUNE_EXPORT const char *rawtune_profile_get_description(const struct rawtune_profile *p)
+{
+	return p->description ? p->description : "";
+}
+
+RAWTUNE_EXPORT const char *rawtune_profile_get_source(const struct rawtune_profile *p)
+{
+	return p->source;
 }
 
 RAWTUNE_EXPORT unsigned int rawtune_profile_get_protocols(const struct rawtune_profile *p)
@@ -157,6 +222,47 @@ RAWTUNE_EXPORT unsigned int rawtune_profile_get_families(const struct rawtune_pr
 	return p->families;
 }
 
+RAWTUNE_EXPORT int rawtune_profile_get_forward(const struct rawtune_profile *p)
+{
+	return p->forward;
+}
+
+/* Lists are formatted on demand ("eth0,eth1") and cached until the profile changes. */
+typedef int (*rt_item_format)(const struct rawtune_profile *p, size_t i, char *buf, size_t len);
+
+static const char *list_text(const struct rawtune_profile *p, char **cache, size_t n,
+			     rt_item_format format)
+{
+	size_t len = 1, used = 0;
+	char *text;
+
+	if (*cache)
+		return *cache;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)format(p, i, NULL, 0) + 1;
+	text = malloc(len);
+	if (!text)
+		return "";
+	text[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			text[used++] = ',';
+		used += (size_t)format(p, i, text + used, len - used);
+	}
+	*cache = text;
+	return text;
+}
+
+static int format_addr(const struct rawtune_profile *p, size_t i, char *buf, size_t len)
+{
+	return rt_addr_format(&p->addrs.addr[i], buf, len);
+}
+
+static int format_iface(const struct rawtune_profile *p, size_t i, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", p->ifaces.name[i]);
+}
+
 RAWTUNE_EXPORT const char *rawtune_profile_get_ports(const struct rawtune_profile *p)
 {
 	struct rawtune_profile *mut = (struct rawtune_profile *)p;
@@ -170,4 +276,18 @@ RAWTUNE_EXPORT const char *rawtune_profile_get_ports(const struct rawtune_profil
 		return "";
 	rt_ports_format(&p->ports, mut->ports_text, (size_t)len + 1);
 	return p->ports_text;
+}
+
+RAWTUNE_EXPORT const char *rawtune_profile_get_addresses(const struct rawtune_profile *p)
+{
+	struct rawtune_profile *mut = (struct rawtune_profile *)p;
+
+	return list_text(p, &mut->addrs_text, p->addrs.n, format_addr);
+}
+
+RAWTUNE_EXPORT const char *rawtune_profile_get_interfaces(const struct rawtune_profile *p)
+{
+	struct rawtune_profile *mut = (struct rawtune_profile *)p;
+
+	return list_text(p, &mut->ifaces_text, p->ifaces.n, format_iface);
 }

@@ -4,6 +4,7 @@
 #define RAWTUNE_PRIVATE_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,9 @@ void rt_log(struct rawtune_ctx *ctx, int priority, const char *file, int line,
 int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Entry points that can fail start with a clean slate. */
+void rt_clear_error(struct rawtune_ctx *ctx);
+
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx);
 
 /*
@@ -66,19 +70,53 @@ int rt_ports_format(const struct rt_ports *ports, char *buf, size_t len);
 
 /* ---- profile.c ------------------------------------------------------------ */
 
+struct rt_addr {
+	enum rawtune_family family; /* 0: any address */
+	uint8_t prefix;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr; /* host bits cleared, as iptables stores it */
+};
+
+struct rt_addrs {
+	size_t n;
+	struct rt_addr *addr;
+};
+
+struct rt_ifaces {
+	size_t n;
+	char (*name)[IFNAMSIZ];
+};
+
+/* ---- addrs.c: address and interface lists ---------------------------------- */
+
+int rt_addrs_parse(struct rawtune_ctx *ctx, const char *list, struct rt_addrs *out);
+/* "192.0.2.0/24"; returns the length as snprintf does. */
+int rt_addr_format(const struct rt_addr *a, char *buf, size_t len);
+int rt_ifaces_parse(struct rawtune_ctx *ctx, const char *list, struct rt_ifaces *out);
+
 struct rawtune_profile {
+	int refcount;
 	char name[RAWTUNE_PROFILE_NAME_MAX + 1];
+	char *description;
+	char *source; /* "built-in", a file's path, or "" */
 	unsigned int protocols;
 	enum rawtune_direction direction;
 	unsigned int families;
+	bool forward;
 	struct rt_ports ports;
-	char *ports_text; /* cache for rawtune_profile_get_ports() */
+	struct rt_addrs addrs;
+	struct rt_ifaces ifaces;
+	/* caches for the get_* calls that return lists as text */
+	char *ports_text, *addrs_text, *ifaces_text;
 	struct rawtune_ctx *ctx;
 };
 
 bool rt_profile_name_valid(const char *name);
 /* 0, or -EINVAL with the context's error naming the rule for names. */
 int rt_profile_name_check(struct rawtune_ctx *ctx, const char *name);
+int rt_profile_set_source(struct rawtune_profile *p, const char *source);
 
 /* ---- plan.c: a profile as abstract rules ---------------------------------- */
 

@@ -86,6 +86,7 @@ RAWTUNE_EXPORT int rawtune_rules_read(struct rawtune_ctx *ctx, struct rawtune_ru
 	struct rawtune_rules *list = calloc(1, sizeof(*list));
 	int err = 0;
 
+	rt_clear_error(ctx);
 	if (!list)
 		return -ENOMEM;
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)

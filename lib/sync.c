@@ -99,6 +99,9 @@ static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain,
 			err = delete_rule(ed, rt_hook_name(hook), (unsigned int)i);
 	if (err < 0)
 		goto out;
+	if (rules > 0 && jumps > 0)
+		rt_notice(ed->ctx, "moved rawtune's jump back to position 1 of %s (%s %s)",
+			  rt_hook_name(hook), ed->ops->name, rt_table_name(ed->table));
 	if (rules > 0) {
 		rt_rule_jump(&jump, ed->table, hook);
 		err = insert_rule(ed, rt_hook_name(hook), &jump, 0);

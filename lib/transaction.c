@@ -54,9 +54,10 @@ static void roll_back(struct rt_transaction *tx, const struct rt_step *steps, si
 
 		if (!*snap)
 			continue;
+		/* Always said: the firewall is left half changed. */
 		if (rt_sync_restore(tx->ctx, *snap) < 0)
-			rt_warn(tx->ctx, "could not undo the change: %s",
-				rawtune_last_error(tx->ctx));
+			rt_log(tx->ctx, LOG_ERR, __FILE__, __LINE__, __func__,
+			       "could not undo the change: %s", rawtune_last_error(tx->ctx));
 		else
 			rt_notice(tx->ctx, "undid the change to the %s %s table",
 				  rt_families[steps[i].family]->name, rt_table_name(steps[i].table));
@@ -113,6 +114,7 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name };
 	int err = 0;
 
+	rt_clear_error(ctx);
 	if (profile->ports.n == 0)
 		return rt_fail(ctx, -EINVAL, "profile %s has no ports", profile->name);
 	/* A family the profile leaves out gets an empty plan: its old rules go. */
@@ -132,8 +134,10 @@ RAWTUNE_EXPORT int rawtune_profile_remove(struct rawtune_ctx *ctx, const char *n
 					  unsigned int *removed)
 {
 	struct rt_transaction tx = { .ctx = ctx, .profile = name };
-	int err = rt_profile_name_check(ctx, name);
+	int err;
 
+	rt_clear_error(ctx);
+	err = rt_profile_name_check(ctx, name);
 	if (err < 0)
 		return err;
 	err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));

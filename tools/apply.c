@@ -34,9 +34,10 @@ static int apply_profile(struct rawtune_ctx *ctx, struct rawtune_profile *p)
 	if (!added && !removed)
 		printf("%s: already applied (%s), nothing changed\n", name, fams);
 	else if (!removed)
-		printf("%s: %u rules added, %s\n", name, added, fams);
+		printf("%s: %u %s added, %s\n", name, added, tool_rules(added), fams);
 	else
-		printf("%s: %u rules added, %u removed, %s\n", name, added, removed, fams);
+		printf("%s: %u %s added, %u removed, %s\n", name, added, tool_rules(added), removed,
+		       fams);
 	return RT_EXIT_OK;
 }
 

@@ -63,6 +63,11 @@ int tool_bad_option(const char *command, int opt, char *argv[])
 	return tool_usage_error(command, "unknown option '%s'", arg);
 }
 
+const char *tool_rules(unsigned int n)
+{
+	return n == 1 ? "rule" : "rules";
+}
+
 const char *tool_families(unsigned int families)
 {
 	switch (families & RAWTUNE_FAMILY_BOTH) {

@@ -57,7 +57,7 @@ int cmd_remove(struct rawtune_ctx *ctx, int argc, char *argv[])
 	if (err < 0)
 		return tool_lib_error(ctx, name, err);
 	if (removed)
-		printf("%s: %u rules removed\n", name, removed);
+		printf("%s: %u %s removed\n", name, removed, tool_rules(removed));
 	else
 		printf("%s: not applied, nothing removed\n", name);
 	return RT_EXIT_OK;

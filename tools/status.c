@@ -33,7 +33,8 @@ static void print_profile(const struct rawtune_rules *rules, const char *profile
 			count++;
 			families |= rawtune_rules_get_family(rules, i);
 		}
-	printf("%s: applied, %s, %u rules\n", profile, tool_families(families), count);
+	printf("%s: applied, %s, %u %s\n", profile, tool_families(families), count,
+	       tool_rules(count));
 	for (unsigned int i = 0; i < n; i++) {
 		if (strcmp(rawtune_rules_get_profile(rules, i), profile) != 0)
 			continue;

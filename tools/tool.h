@@ -32,6 +32,8 @@ int tool_usage_error(const char *command, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The library's last error for a failed call; returns RT_EXIT_FAILURE. */
 int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err);
+/* "rule" or "rules" */
+const char *tool_rules(unsigned int n);
 /* "ipv4+ipv6" */
 const char *tool_families(unsigned int families);
 /* getopt_long's '?' or ':' (with opterr 0) as a one-line usage error. */

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Profile files (rawtune.conf(5)): "key = value" lines in
+ * PROFILE_DIR/NAME.conf. The built-in profiles are written in the same
+ * format and read by the same parser.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rawtune-private.h"
+
+#define RT_PROFILE_FILE_MAX (64 * 1024)
+#define RT_BUILTIN_SOURCE "built-in"
+
+static const struct {
+	const char *name, *text;
+} builtins[] = {
+	{ "dns", "description = DNS server (queries over UDP and TCP)\n"
+		 "ports = 53\nprotocols = udp, tcp\n" },
+	{ "memcached", "description = memcached cache server\n"
+		       "ports = 11211\nprotocols = tcp, udp\n" },
+	{ "ntp", "description = NTP time server\nports = 123\nprotocols = udp\n" },
+	{ "syslog", "description = syslog receiver\nports = 514\nprotocols = udp\n" },
+	{ "web", "description = Web server: HTTP and HTTPS\nports = 80, 443\nprotocols = tcp\n" },
+};
+
+struct rt_parser {
+	struct rawtune_ctx *ctx;
+	struct rawtune_profile *p;
+	const char *source;
+	unsigned int line;
+	unsigned int seen[16]; /* line of each key, 0 when not seen yet */
+};
+
+static int parse_error(struct rt_parser *ps, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int parse_error(struct rt_parser *ps, const char *format, ...)
+{
+	char msg[512];
+	va_list args;
+
+	va_start(args, format);
+	vsnprintf(msg, sizeof(msg), format, args);
+	va_end(args);
+	return rt_fail(ps->ctx, -EINVAL, "%s:%u: %s", ps->source, ps->line, msg);
+}
+
+/* The user's text, safe to quote in a one-line message. */
+#define SHOWN(s, buf) rt_printable((s), strlen(s), (buf), sizeof(buf))
+
+/* A library setter failed: put the file and line in front of its message. */
+static int setter_error(struct rt_parser *ps, int err)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", rawtune_last_error(ps->ctx));
+	return rt_fail(ps->ctx, err, "%s:%u: %s", ps->source, ps->line, msg);
+}
+
+/* "tcp", "udp", "tcp, udp" */
+static int set_protocols(struct rt_parser *ps, const char *value)
+{
+	unsigned int protos = 0;
+	char *copy = strdup(value), *save = NULL, shown[RT_PRINTABLE_MAX];
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, ", \t", &save); w && err == 0; w = strtok_r(NULL, ", \t", &save)) {
+		if (strcmp(w, "tcp") == 0)
+			protos |= RAWTUNE_PROTO_TCP;
+		else if (strcmp(w, "udp") == 0)
+			protos |= RAWTUNE_PROTO_UDP;
+		else
+			err = parse_error(ps, "bad protocol '%s': tcp or udp", SHOWN(w, shown));
+	}
+	free(copy);
+	if (err == 0 && !protos)
+		err = parse_error(ps, "no protocol given: tcp, udp or both");
+	return err < 0 ? err : rawtune_profile_set_protocols(ps->p, protos);
+}
+
+/* value must be one of @words; returns its index or a negative errno. */
+static int pick(struct rt_parser *ps, const char *key, const char *value,
+		const char *const *words, size_t n)
+{
+	char shown[RT_PRINTABLE_MAX];
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(value, words[i]) == 0)
+			return (int)i;
+	return parse_error(ps, "bad %s '%s': %s%s%s%s%s", key, SHOWN(value, shown), words[0],
+			   n > 2 ? ", " : " or ", words[1], n > 2 ? " or " : "", n > 2 ? words[2] : "");
+}
+
+static int set_key(struct rt_parser *ps, int key, const char *value)
+{
+	static const char *const directions[] = { "server", "client" };
+	static const char *const families[] = { "ipv4", "ipv6", "both" };
+	static const char *const yesno[] = { "no", "yes" };
+	struct rawtune_profile *p = ps->p;
+	int i, err = 0;
+
+	switch (key) {
+	case 0:
+		err = rawtune_profile_set_description(p, value);
+		break;
+	case 1:
+		err = rawtune_profile_set_ports(p, value);
+		break;
+	case 2:
+		return set_protocols(ps, value);
+	case 3:
+		i = pick(ps, "direction", value, directions, 2);
+		if (i < 0)
+			return i;
+		p->direction = i ? RAWTUNE_DIRECTION_CLIENT : RAWTUNE_DIRECTION_SERVER;
+		break;
+	case 4:
+		i = pick(ps, "family", value, families, 3);
+		if (i < 0)
+			return i;
+		p->families = i == 0 ? RAWTUNE_FAMILY_IPV4 : i == 1 ? RAWTUNE_FAMILY_IPV6
+								  : RAWTUNE_FAMILY_BOTH;
+		break;
+	case 5:
+		err = rawtune_profile_set_addresses(p, value);
+		break;
+	case 6:
+		err = rawtune_profile_set_interfaces(p, value);
+		break;
+	case 7:
+		i = pick(ps, "forward", value, yesno, 2);
+		if (i < 0)
+			return i;
+		p->forward = i == 1;
+		break;
+	}
+	return err < 0 ? setter_error(ps, err) : 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	s += strspn(s, " \t");
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+static int parse_line(struct rt_parser *ps, char *line)
+{
+	static const char *const keys[] = { "description", "ports",	 "protocols", "direction",
+					    "family",	   "addresses", "interfaces", "forward" };
+	char *eq, *key, *value, shown[RT_PRINTABLE_MAX];
+
+	line = trim(line);
+	if (!*line || *line == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (!eq)
+		return parse_error(ps, "expected 'key = value', got '%s'", SHOWN(line, shown));
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		if (strcmp(key, keys[k]) != 0)
+			continue;
+		if (ps->seen[k])
+			return parse_error(ps, "duplicate key '%s' (first on line %u)", key,
+					   ps->seen[k]);
+		ps->seen[k] = ps->line;
+		return set_key(ps, (int)k, value);
+	}
+	return parse_error(ps, "unknown key '%s' (see rawtune.conf(5))", SHOWN(key, shown));
+}
+
+RAWTUNE_EXPORT int rawtune_profile_parse(struct rawtune_ctx *ctx, const char *name,
+					 const char *text, const char *source,
+					 struct rawtune_profile **out)
+{
+	struct rt_parser ps = { .ctx = ctx, .source = source };
+	char *copy;
+	int err;
+
+	err = rawtune_profile_new(ctx, name, &ps.p);
+	if (err < 0)
+		return err;
+	copy = strdup(text);
+	if (!copy || rt_profile_set_source(ps.p, source) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* strtok_r would merge empty lines and lose the count: split by hand */
+	for (char *line = copy, *next; line && err == 0; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		ps.line++;
+		err = parse_line(&ps, line);
+	}
+	if (err == 0 && !ps.seen[1])
+		err = rt_fail(ctx, -EINVAL, "%s: no 'ports' line: a profile needs its ports", source);
+out:
+	free(copy);
+	if (err < 0) {
+		rawtune_profile_unref(ps.p);
+		return err;
+	}
+	*out = ps.p;
+	return 0;
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+static int read_file(struct rawtune_ctx *ctx, const char *path, char **text)
+{
+	*text = NULL;
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return -errno;
+	buf = malloc(RT_PROFILE_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, RT_PROFILE_FILE_MAX + 1, f);
+	if (ferror(f) || n > RT_PROFILE_FILE_MAX || memchr(buf, '\0', n)) {
+		int err = ferror(f) ? errno : 0;
+
+		fclose(f);
+		free(buf);
+		if (err)
+			return rt_fail(ctx, -err, "cannot read %s: %s", path, strerror(err));
+		return rt_fail(ctx, -EINVAL, "%s: not a profile file (binary data or over %d bytes)",
+			       path, RT_PROFILE_FILE_MAX);
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*text = buf;
+	return 0;
+}
+
+static int load_file(struct rawtune_ctx *ctx, const char *name, const char *path,
+		     struct rawtune_profile **out)
+{
+	char *text;
+	int err = read_file(ctx, path, &text);
+
+	if (err < 0)
+		return err;
+	err = rawtune_profile_parse(ctx, name, text, path, out);
+	free(text);
+	return err;
+}
+
+static int load_builtin(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (strcmp(builtins[i].name, name) == 0)
+			return rawtune_profile_parse(ctx, name, builtins[i].text, RT_BUILTIN_SOURCE,
+						     out);
+	return -ENOENT;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_load(struct rawtune_ctx *ctx, const char *name,
+					struct rawtune_profile **out)
+{
+	char path[4096];
+	int err;
+
+	rt_clear_error(ctx);
+	err = rt_profile_name_check(ctx, name);
+	if (err < 0)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s.conf", rawtune_get_profile_dir(ctx), name);
+	err = load_file(ctx, name, path, out);
+	if (err == -ENOENT)
+		err = load_builtin(ctx, name, out);
+	if (err == -ENOENT)
+		return rt_fail(ctx, -ENOENT, "unknown profile '%s' (no built-in profile and no %s)",
+			       name, path);
+	if (err < 0 && !rawtune_last_error(ctx)[0])
+		return rt_fail(ctx, err, "cannot read %s: %s", path, strerror(-err));
+	return err;
+}
+
+/* ---- the list of all profiles ------------------------------------------------- */
+
+struct rawtune_profile_list {
+	size_t n, cap;
+	struct rawtune_profile **profile;
+};
+
+static int list_put(struct rawtune_profile_list *list, struct rawtune_profile *p)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(list->profile[i]->name, p->name) != 0)
+			continue;
+		/* a file overrides the built-in profile of that name */
+		rawtune_profile_unref(list->profile[i]);
+		list->profile[i] = p;
+		return 0;
+	}
+	if (list->n == list->cap) {
+		size_t ncap = list->cap ? list->cap * 2 : 16;
+		struct rawtune_profile **grown = realloc(list->profile, ncap * sizeof(*grown));
+
+		if (!grown) {
+			rawtune_profile_unref(p);
+			return -ENOMEM;
+		}
+		list->profile = grown;
+		list->cap = ncap;
+	}
+	list->profile[list->n++] = p;
+	return 0;
+}
+
+static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
+{
+	const char *dir = rawtune_get_profile_dir(ctx);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : rt_fail(ctx, -errno, "cannot read %s: %m", dir);
+	while (err == 0 && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char name[256], path[4096];
+		struct rawtune_profile *p;
+
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0 || de->d_name[0] == '.')
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), de->d_name);
+		if (!rt_profile_name_valid(name)) {
+			rt_warn(ctx, "skipped %s/%s: not a valid profile name", dir, de->d_name);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		err = load_file(ctx, name, path, &p);
+		if (err == 0)
+			err = list_put(list, p);
+	}
+	closedir(d);
+	return err;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct rawtune_profile *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+RAWTUNE_EXPORT int rawtune_profile_list_read(struct rawtune_ctx *ctx,
+					     struct rawtune_profile_list **out)
+{
+	struct rawtune_profile_list *list = calloc(1, sizeof(*list));
+	int err = 0;
+
+	rt_clear_error(ctx);
+	if (!list)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(builtins) && err == 0; i++) {
+		struct rawtune_profile *p;
+
+		err = load_builtin(ctx, builtins[i].name, &p);
+		if (err == 0)
+			err = list_put(list, p);
+	}
+	if (err == 0)
+		err = read_dir(ctx, list);
+	if (err < 0) {
+		rawtune_profile_list_free(list);
+		return err;
+	}
+	qsort(list->profile, list->n, sizeof(*list->profile), by_name);
+	*out = list;
+	return 0;
+}
+
+RAWTUNE_EXPORT unsigned int rawtune_profile_list_count(const struct rawtune_profile_list *list)
+{
+	return (unsigned int)list->n;
+}
+
+RAWTUNE_EXPORT const struct rawtune_profile *
+rawtune_profile_list_get(const struct rawtune_profile_list *list, unsigned int i)
+{
+	return i < list->n ? list->profile[i] : NULL;
+}
+
+RAWTUNE_EXPORT void rawtune_profile_list_free(struct rawtune_profile_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->n; i++)
+		rawtune_profile_unref(list->profile[i]);
+	free(list->profile);
+	free(list);
+}
