@@ -96,7 +96,11 @@ static int parse_addr(struct rawtune_ctx *ctx, const char *s, void *data)
 		errno = 0;
 		prefix = strtoul(slash + 1, &end, 10);
 		if (!slash[1] || *end || errno || prefix > max || slash[1] < '0' || slash[1] > '9')
-			return rt_fail(ctx, -EINVAL, "bad prefix in '%s': 0 to %u", s, max);
+			return rt_fail(ctx, -EINVAL, "bad prefix in '%s': 1 to %u",
+				       rt_printable(s, strlen(s), shown, sizeof(shown)), max);
+		if (prefix == 0)
+			return rt_fail(ctx, -EINVAL, "'%s' is every address: leave addresses out",
+				       rt_printable(s, strlen(s), shown, sizeof(shown)));
 	}
 	a->prefix = (uint8_t)prefix;
 	clear_host_bits((uint8_t *)&a->addr, max / 8, a->prefix);

@@ -5,8 +5,8 @@
  * Sizes follow the kernel exactly (XT_ALIGN of header and payload): anything
  * else is refused with EINVAL.
  */
-/* glibc's netinet/in.h first: it tells the kernel's linux/in.h to stand back */
-#include <netinet/in.h>
+/* glibc's net/if.h and netinet/in.h first: they tell the kernel's headers to stand back */
+#include "rawtune-private.h"
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_CT.h>
 #include <linux/netfilter/xt_addrtype.h>
@@ -14,9 +14,9 @@
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
 #include <string.h>
-
-#include "rawtune-private.h"
 
 struct rt_writer {
 	uint8_t *buf;
@@ -115,17 +115,40 @@ static void put_target(struct rt_writer *w, const struct rt_rule *r)
 	w->overflow = true;
 }
 
+/* ICMP fragmentation-needed (3/4) or ICMPv6 packet-too-big (2, any code) */
+static void put_pmtu(struct rt_writer *w, const struct rt_rule *r)
+{
+	/* ipt_icmp and ip6t_icmp share their layout */
+	_Static_assert(sizeof(struct ipt_icmp) == sizeof(struct ip6t_icmp), "icmp layouts differ");
+	struct ipt_icmp *icmp = put_ext(w, r->family == RAWTUNE_FAMILY_IPV4 ? "icmp" : "icmp6", 0,
+					sizeof(*icmp));
+
+	if (!icmp)
+		return;
+	if (r->family == RAWTUNE_FAMILY_IPV4) {
+		icmp->type = 3;
+		icmp->code[0] = icmp->code[1] = 4;
+	} else {
+		icmp->type = 2;
+		icmp->code[1] = UINT8_MAX;
+	}
+}
+
 size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 			   size_t *matches_size)
 {
 	struct rt_writer w = { .buf = buf, .len = len };
 
-	if (r->dst_local) {
+	if (r->dst_local || r->dst_not_local) {
 		struct xt_addrtype_info_v1 *at = put_ext(&w, "addrtype", 1, sizeof(*at));
 
-		if (at)
+		if (at) {
 			at->dest = XT_ADDRTYPE_LOCAL;
+			at->flags = r->dst_not_local ? XT_ADDRTYPE_INVERT_DEST : 0;
+		}
 	}
+	if (r->pmtu)
+		put_pmtu(&w, r);
 	if (r->nports)
 		put_ports(&w, r);
 	if (r->untracked) {
@@ -145,6 +168,28 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 	*matches_size = w.used;
 	put_target(&w, r);
 	return w.overflow ? 0 : w.used;
+}
+
+/* ---- addresses: prefixes as masks ------------------------------------------- */
+
+void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned int bits = prefix > i * 8 ? prefix - i * 8 : 0;
+
+		mask[i] = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+	}
+}
+
+int rt_mask_to_prefix(const uint8_t *mask, size_t len)
+{
+	unsigned int prefix = 0;
+	uint8_t want[16];
+
+	while (prefix < len * 8 && (mask[prefix / 8] & (0x80 >> (prefix % 8))))
+		prefix++;
+	rt_prefix_to_mask(want, len, prefix);
+	return memcmp(want, mask, len) == 0 ? (int)prefix : -1;
 }
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -219,8 +264,20 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 	if (strcmp(name, "addrtype") == 0 && rev == 1) {
 		const struct xt_addrtype_info_v1 *at = data;
 
-		r->dst_local = at->dest == XT_ADDRTYPE_LOCAL && !at->source && !at->flags;
-		return r->dst_local;
+		if (at->dest != XT_ADDRTYPE_LOCAL || at->source ||
+		    (at->flags & ~(uint32_t)XT_ADDRTYPE_INVERT_DEST))
+			return false;
+		r->dst_not_local = at->flags != 0;
+		r->dst_local = !r->dst_not_local;
+		return true;
+	}
+	if ((strcmp(name, "icmp") == 0 || strcmp(name, "icmp6") == 0) && rev == 0 && r->pmtu) {
+		const struct ipt_icmp *icmp = data;
+		bool v4 = strcmp(name, "icmp") == 0;
+
+		return !icmp->invflags && v4 == (r->family == RAWTUNE_FAMILY_IPV4) &&
+		       (v4 ? icmp->type == 3 && icmp->code[0] == 4 && icmp->code[1] == 4
+			   : icmp->type == 2 && icmp->code[0] == 0 && icmp->code[1] == UINT8_MAX);
 	}
 	if (strcmp(name, "conntrack") == 0 && rev == 3)
 		return decode_conntrack(data, r);
@@ -257,6 +314,7 @@ static enum rt_verdict decode_target(const struct xt_entry_target *t, const char
 void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uint8_t *target,
 			  const char *target_name, struct rt_rule *r)
 {
+	bool icmp = false;
 	size_t off = 0;
 
 	while (off + sizeof(struct xt_entry_match) <= matches_size) {
@@ -266,11 +324,13 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 			r->foreign = true;
 			break;
 		}
+		icmp |= strncmp(m->u.user.name, "icmp", 4) == 0;
 		if (!decode_match(m, r))
 			r->foreign = true;
 		off += m->u.match_size;
 	}
 	r->verdict = decode_target((const void *)target, target_name, r->hook);
-	if (r->verdict == RT_VERDICT_NONE)
+	/* ICMP without the one type rawtune accepts is not rawtune's rule */
+	if (r->verdict == RT_VERDICT_NONE || (r->pmtu && !icmp))
 		r->foreign = true;
 }

@@ -9,6 +9,7 @@
  *   ENTRY           struct ipt_entry / struct ip6t_entry
  *   ENTRY_IP(e)     the entry's address/interface part
  *   PROTO_FLAG      flag that must accompany a protocol (0 / IP6T_F_PROTO)
+ *   ICMP_PROTO      IPPROTO_ICMP / IPPROTO_ICMPV6
  *   FAMILY, FAMILY_NAME, FAMILY_AF, SAVE_COMMAND, NAMES_FILE   the ops table's facts
  */
 #include <linux/netfilter/x_tables.h>
@@ -113,27 +114,6 @@ static bool FAM(get_iface)(const char name[IFNAMSIZ], const unsigned char mask[I
 	return memcmp(mask, want, IFNAMSIZ) == 0;
 }
 
-static size_t FAM(build)(const struct rt_rule *r, uint8_t *buf, size_t len)
-{
-	ENTRY *e = (ENTRY *)buf;
-	size_t head = XT_ALIGN(sizeof(*e)), body, matches;
-
-	if (len < head)
-		return 0;
-	memset(buf, 0, head);
-	ENTRY_IP(e).proto = r->proto;
-	if (r->proto)
-		ENTRY_IP(e).flags |= PROTO_FLAG;
-	FAM(put_iface)(ENTRY_IP(e).iniface, ENTRY_IP(e).iniface_mask, r->iniface);
-	FAM(put_iface)(ENTRY_IP(e).outiface, ENTRY_IP(e).outiface_mask, r->outiface);
-	body = rt_entry_build_body(r, buf + head, len - head, &matches);
-	if (!body)
-		return 0;
-	e->target_offset = head + matches;
-	e->next_offset = head + body;
-	return head + body;
-}
-
 static bool FAM(all_zero)(const void *p, size_t len)
 {
 	const uint8_t *b = p;
@@ -144,6 +124,54 @@ static bool FAM(all_zero)(const void *p, size_t len)
 	return true;
 }
 
+static void FAM(put_addr)(void *addr, void *mask, size_t len, const struct rt_addr *a)
+{
+	if (!a->family)
+		return;
+	memcpy(addr, &a->addr, len);
+	rt_prefix_to_mask(mask, len, a->prefix);
+}
+
+/* An address and mask as rt_addr; false for a mask that is no prefix. */
+static bool FAM(get_addr)(const void *addr, const void *mask, size_t len, struct rt_addr *a)
+{
+	int prefix = rt_mask_to_prefix(mask, len);
+
+	memset(a, 0, sizeof(*a));
+	if (prefix < 0)
+		return false;
+	if (prefix == 0)
+		return FAM(all_zero)(addr, len);
+	a->family = FAMILY;
+	a->prefix = (uint8_t)prefix;
+	memcpy(&a->addr, addr, len);
+	return true;
+}
+
+static size_t FAM(build)(const struct rt_rule *r, uint8_t *buf, size_t len)
+{
+	ENTRY *e = (ENTRY *)buf;
+	size_t head = XT_ALIGN(sizeof(*e)), body, matches;
+	size_t alen = sizeof(ENTRY_IP(e).src);
+
+	if (len < head)
+		return 0;
+	memset(buf, 0, head);
+	ENTRY_IP(e).proto = r->pmtu ? ICMP_PROTO : r->proto;
+	if (ENTRY_IP(e).proto)
+		ENTRY_IP(e).flags |= PROTO_FLAG;
+	FAM(put_addr)(&ENTRY_IP(e).src, &ENTRY_IP(e).smsk, alen, &r->src);
+	FAM(put_addr)(&ENTRY_IP(e).dst, &ENTRY_IP(e).dmsk, alen, &r->dst);
+	FAM(put_iface)(ENTRY_IP(e).iniface, ENTRY_IP(e).iniface_mask, r->iniface);
+	FAM(put_iface)(ENTRY_IP(e).outiface, ENTRY_IP(e).outiface_mask, r->outiface);
+	body = rt_entry_build_body(r, buf + head, len - head, &matches);
+	if (!body)
+		return 0;
+	e->target_offset = head + matches;
+	e->next_offset = head + body;
+	return head + body;
+}
+
 /* The caller has set @r's table and hook, which the entry does not record. */
 static void FAM(decode)(const rt_entry *entry, const char *target_name, struct rt_rule *r)
 {
@@ -151,11 +179,22 @@ static void FAM(decode)(const rt_entry *entry, const char *target_name, struct r
 	size_t head = XT_ALIGN(sizeof(*e));
 	const uint8_t *base = entry;
 
+	size_t alen = sizeof(ENTRY_IP(e).src);
+
 	r->proto = ENTRY_IP(e).proto;
-	if (!FAM(all_zero)(&ENTRY_IP(e).src, sizeof(ENTRY_IP(e).src) * 4) ||
-	    ENTRY_IP(e).invflags || ENTRY_IP(e).flags != (r->proto ? PROTO_FLAG : 0) ||
-	    (r->proto && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP))
+	if (ENTRY_IP(e).invflags || ENTRY_IP(e).flags != (r->proto ? PROTO_FLAG : 0) ||
+	    (r->proto && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP &&
+	     r->proto != ICMP_PROTO))
 		r->foreign = true;
+	if (r->proto == ICMP_PROTO) {
+		r->proto = 0;
+		r->pmtu = true; /* the icmp match must confirm it */
+	}
+	if (!FAM(get_addr)(&ENTRY_IP(e).src, &ENTRY_IP(e).smsk, alen, &r->src) ||
+	    !FAM(get_addr)(&ENTRY_IP(e).dst, &ENTRY_IP(e).dmsk, alen, &r->dst))
+		r->foreign = true;
+	if (r->pmtu || r->src.family || r->dst.family)
+		r->family = FAMILY;
 	if (!FAM(get_iface)(ENTRY_IP(e).iniface, ENTRY_IP(e).iniface_mask, r->iniface) ||
 	    !FAM(get_iface)(ENTRY_IP(e).outiface, ENTRY_IP(e).outiface_mask, r->outiface))
 		r->foreign = true;

@@ -9,6 +9,7 @@
 #define ENTRY struct ipt_entry
 #define ENTRY_IP(e) ((e)->ip)
 #define PROTO_FLAG 0
+#define ICMP_PROTO IPPROTO_ICMP
 #define FAMILY RAWTUNE_FAMILY_IPV4
 #define FAMILY_NAME "ipv4"
 #define FAMILY_AF AF_INET

@@ -43,10 +43,18 @@ void rt_rule_init(struct rt_rule *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static bool addr_equal(const struct rt_addr *a, const struct rt_addr *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	       memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0;
+}
+
 bool rt_rule_equal(const struct rt_rule *a, const struct rt_rule *b)
 {
-	return a->table == b->table && a->hook == b->hook && a->proto == b->proto &&
-	       a->dport == b->dport && a->dst_local == b->dst_local &&
+	return a->table == b->table && a->hook == b->hook && a->family == b->family &&
+	       a->proto == b->proto && a->pmtu == b->pmtu && a->dport == b->dport &&
+	       a->dst_local == b->dst_local && a->dst_not_local == b->dst_not_local &&
+	       addr_equal(&a->src, &b->src) && addr_equal(&a->dst, &b->dst) &&
 	       a->untracked == b->untracked && !a->foreign && !b->foreign &&
 	       strcmp(a->iniface, b->iniface) == 0 && strcmp(a->outiface, b->outiface) == 0 &&
 	       a->nports == b->nports &&
@@ -64,31 +72,70 @@ void rt_rule_jump(struct rt_rule *r, enum rt_table table, enum rt_hook hook)
 }
 
 /*
- * One template per rule of a chunk of ports. "inbound" ports are the ones
- * packets arriving at this host carry: destination ports for a server,
- * source ports (the replies) for a client.
+ * One template per kind of rule. A request travels towards the profile's
+ * port (destination port P), a reply away from it; for a client profile the
+ * two swap. The profile's local address is the destination of what arrives
+ * (a server's requests, a client's replies) and the source of what leaves.
  */
+enum rt_scope {
+	RT_SCOPE_ALWAYS,
+	RT_SCOPE_LOCAL,	   /* only without forward: packets for this host */
+	RT_SCOPE_FORWARD,  /* only with forward */
+	RT_SCOPE_LOOPBACK, /* a client on this host; only when "lo" is not excluded */
+};
+
 struct rt_template {
 	enum rt_table table;
 	enum rt_hook hook;
-	bool inbound_port;
-	bool dst_local;
-	const char *iniface, *outiface;
+	enum rt_scope scope;
+	bool request; /* in a server profile */
+	bool pmtu;
 	enum rt_verdict verdict;
 };
 
 static const struct rt_template templates[] = {
 	/* requests from other hosts, addressed to this one (never forwarded traffic) */
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, true, true, "", "", RT_VERDICT_NOTRACK },
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, false, RT_VERDICT_NOTRACK },
+	/* with forward: requests to anyone, and the replies passing through */
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, false, RT_VERDICT_NOTRACK },
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, false, false, RT_VERDICT_NOTRACK },
 	/* this host's side of those flows */
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, false, false, "", "", RT_VERDICT_NOTRACK },
+	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_NOTRACK },
 	/* a client on this host: its packets leave through OUTPUT on lo */
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, true, false, "", "lo", RT_VERDICT_NOTRACK },
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, true, false, "", "", RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, false, false, "lo", "", RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, false, false, "", "", RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, true, false, "", "lo", RT_VERDICT_ACCEPT },
+	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_NOTRACK },
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, true, false, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_LOOPBACK, false, false, RT_VERDICT_ACCEPT },
+	/* untracked flows get no RELATED ICMP: keep path MTU discovery working */
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, false, true, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, true, false, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, false, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, true, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_ACCEPT },
 };
+
+static bool has_iface(const struct rawtune_profile *p, const char *name)
+{
+	for (size_t i = 0; i < p->ifaces.n; i++)
+		if (strcmp(p->ifaces.name[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool template_used(const struct rt_template *t, const struct rawtune_profile *p)
+{
+	switch (t->scope) {
+	case RT_SCOPE_LOCAL:
+		return !p->forward;
+	case RT_SCOPE_FORWARD:
+		return p->forward;
+	case RT_SCOPE_LOOPBACK:
+		return p->ifaces.n == 0 || has_iface(p, "lo");
+	case RT_SCOPE_ALWAYS:
+		break;
+	}
+	return true;
+}
 
 static unsigned int range_slots(const struct rt_port_range *r)
 {
@@ -110,72 +157,167 @@ static size_t chunk_len(const struct rt_ports *ports, size_t first)
 	return n;
 }
 
+/* What one rule of a template gets: the loops of rt_plan_table fill it in. */
+struct rt_variant {
+	uint8_t proto;
+	const struct rt_port_range *ports;
+	size_t nports;
+	const struct rt_addr *addr; /* NULL: any */
+	enum rawtune_family family; /* for ICMP without an address */
+	const char *iface;          /* NULL: any */
+};
+
 static void fill_rule(struct rt_rule *r, const struct rt_template *t,
-		      const struct rawtune_profile *p, uint8_t proto,
-		      const struct rt_port_range *ports, size_t nports)
+		      const struct rawtune_profile *p, const struct rt_variant *v)
 {
-	bool inbound_dport = p->direction == RAWTUNE_DIRECTION_SERVER;
+	bool server = p->direction == RAWTUNE_DIRECTION_SERVER;
+	bool arriving;
 
 	rt_rule_init(r);
 	r->table = t->table;
 	r->hook = t->hook;
-	r->proto = proto;
-	r->dport = t->inbound_port ? inbound_dport : !inbound_dport;
-	r->dst_local = t->dst_local;
-	r->untracked = t->verdict == RT_VERDICT_ACCEPT;
-	strcpy(r->iniface, t->iniface);
-	strcpy(r->outiface, t->outiface);
-	r->nports = (unsigned int)nports;
-	memcpy(r->ports, ports, nports * sizeof(*ports));
+	r->proto = v->proto;
+	r->pmtu = t->pmtu;
+	r->dport = t->pmtu ? false : t->request == server;
+	r->dst_local = t->scope == RT_SCOPE_LOCAL;
+	r->dst_not_local = t->scope == RT_SCOPE_FORWARD && t->hook == RT_HOOK_PREROUTING &&
+			   !t->request;
+	r->untracked = t->verdict == RT_VERDICT_ACCEPT && !t->pmtu;
+	r->nports = (unsigned int)v->nports;
+	memcpy(r->ports, v->ports, v->nports * sizeof(*v->ports));
+	/* a server's requests and a client's replies arrive; ICMP errors too */
+	arriving = t->pmtu || t->request == server;
+	r->family = v->addr ? v->addr->family : v->family;
+	if (v->addr && !(t->pmtu && t->hook == RT_HOOK_FORWARD))
+		*(arriving ? &r->dst : &r->src) = *v->addr;
+	if (t->scope == RT_SCOPE_LOOPBACK)
+		strcpy(t->hook == RT_HOOK_INPUT ? r->iniface : r->outiface, "lo");
+	else if (v->iface && (t->hook == RT_HOOK_PREROUTING || t->hook == RT_HOOK_INPUT ||
+			      (t->hook == RT_HOOK_FORWARD && arriving)))
+		snprintf(r->iniface, sizeof(r->iniface), "%s", v->iface);
+	else if (v->iface)
+		snprintf(r->outiface, sizeof(r->outiface), "%s", v->iface);
 	snprintf(r->comment, sizeof(r->comment), RT_COMMENT_PREFIX "%s", p->name);
 	r->verdict = t->verdict;
 }
 
-static int plan_push(struct rt_plan *plan, size_t *cap, struct rt_rule **slot)
+struct rt_builder {
+	struct rt_plan *plan;
+	size_t cap;
+	const struct rawtune_profile *p;
+	const struct rt_template *t;
+	int err;
+};
+
+static void push(struct rt_builder *b, const struct rt_variant *v)
 {
-	if (plan->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
+	struct rt_plan *plan = b->plan;
+
+	if (b->err)
+		return;
+	if (plan->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 16;
 		struct rt_rule *n = realloc(plan->rule, ncap * sizeof(*n));
 
-		if (!n)
-			return -ENOMEM;
+		if (!n) {
+			b->err = -ENOMEM;
+			return;
+		}
 		plan->rule = n;
-		*cap = ncap;
+		b->cap = ncap;
 	}
-	*slot = &plan->rule[plan->n++];
-	return 0;
+	fill_rule(&plan->rule[plan->n++], b->t, b->p, v);
 }
 
-int rt_plan_table(const struct rawtune_profile *p, enum rt_table table, struct rt_plan *plan)
+/* One rule per interface (or one for any), loopback rules keep their own. */
+static void push_ifaces(struct rt_builder *b, struct rt_variant *v)
+{
+	const struct rawtune_profile *p = b->p;
+
+	if (p->ifaces.n == 0 || b->t->scope == RT_SCOPE_LOOPBACK) {
+		v->iface = NULL;
+		push(b, v);
+		return;
+	}
+	for (size_t i = 0; i < p->ifaces.n; i++) {
+		v->iface = p->ifaces.name[i];
+		push(b, v);
+	}
+}
+
+/* One rule per address (or one for any address). */
+static void push_addrs(struct rt_builder *b, struct rt_variant *v)
+{
+	const struct rawtune_profile *p = b->p;
+
+	if (p->addrs.n == 0) {
+		v->addr = NULL;
+		push_ifaces(b, v);
+		return;
+	}
+	for (size_t i = 0; i < p->addrs.n; i++) {
+		v->addr = &p->addrs.addr[i];
+		push_ifaces(b, v);
+	}
+}
+
+static void push_template(struct rt_builder *b)
 {
 	static const struct {
 		unsigned int bit;
 		uint8_t proto;
 	} protos[] = { { RAWTUNE_PROTO_TCP, IPPROTO_TCP }, { RAWTUNE_PROTO_UDP, IPPROTO_UDP } };
-	size_t cap = 0;
+	const struct rawtune_profile *p = b->p;
+	struct rt_variant v = { 0 };
+
+	if (b->t->pmtu) {
+		/* ICMP differs by family: one rule each unless addresses pick the family */
+		for (v.family = RAWTUNE_FAMILY_IPV4; v.family <= RAWTUNE_FAMILY_IPV6;
+		     v.family <<= 1) {
+			if (p->addrs.n == 0 || b->t->hook == RT_HOOK_FORWARD)
+				push_ifaces(b, &v);
+		}
+		if (p->addrs.n && b->t->hook != RT_HOOK_FORWARD)
+			push_addrs(b, &v);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
+		if (!(p->protocols & protos[i].bit))
+			continue;
+		v.proto = protos[i].proto;
+		for (size_t first = 0; first < p->ports.n; first += v.nports) {
+			v.nports = chunk_len(&p->ports, first);
+			v.ports = &p->ports.range[first];
+			push_addrs(b, &v);
+		}
+	}
+}
+
+int rt_plan_table(const struct rawtune_profile *p, enum rt_table table, struct rt_plan *plan)
+{
+	struct rt_builder b = { .plan = plan, .p = p };
 
 	plan->n = 0;
 	plan->rule = NULL;
-	for (size_t t = 0; t < ARRAY_SIZE(templates); t++) {
-		if (templates[t].table != table)
+	for (size_t t = 0; t < ARRAY_SIZE(templates) && !b.err; t++) {
+		if (templates[t].table != table || !template_used(&templates[t], p))
 			continue;
-		for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
-			if (!(p->protocols & protos[i].bit))
-				continue;
-			for (size_t first = 0, n; first < p->ports.n; first += n) {
-				struct rt_rule *r;
-
-				n = chunk_len(&p->ports, first);
-				if (plan_push(plan, &cap, &r) < 0) {
-					rt_plan_clear(plan);
-					return -ENOMEM;
-				}
-				fill_rule(r, &templates[t], p, protos[i].proto,
-					  &p->ports.range[first], n);
-			}
-		}
+		b.t = &templates[t];
+		push_template(&b);
 	}
-	return 0;
+	if (b.err)
+		rt_plan_clear(plan);
+	return b.err;
+}
+
+void rt_plan_keep_family(struct rt_plan *plan, enum rawtune_family family)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		if (!plan->rule[i].family || plan->rule[i].family == family)
+			plan->rule[out++] = plan->rule[i];
+	plan->n = out;
 }
 
 void rt_plan_clear(struct rt_plan *plan)

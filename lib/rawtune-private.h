@@ -159,11 +159,20 @@ enum rt_verdict {
 struct rt_rule {
 	enum rt_table table;
 	enum rt_hook hook;
-	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP; 0 for a jump */
+	/*
+	 * RAWTUNE_FAMILY_IPV4 or _IPV6 for a rule that exists in one family
+	 * only (it names an address, or ICMP); 0 for one that reads the same
+	 * in both.
+	 */
+	enum rawtune_family family;
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP; 0 for a jump or ICMP */
+	bool pmtu;     /* ICMP fragmentation-needed / ICMPv6 packet-too-big */
 	bool dport;    /* ports are destination ports, else source ports */
 	bool dst_local; /* -m addrtype --dst-type LOCAL */
+	bool dst_not_local; /* -m addrtype ! --dst-type LOCAL */
 	bool untracked; /* -m conntrack --ctstate UNTRACKED */
 	bool foreign;   /* read from the kernel with parts rawtune does not make */
+	struct rt_addr src, dst; /* family 0: any */
 	char iniface[IFNAMSIZ];
 	char outiface[IFNAMSIZ];
 	unsigned int nports;
@@ -186,9 +195,14 @@ struct rt_plan {
 	struct rt_rule *rule;
 };
 
-/* All rules of @profile for one table, in order; empty for a table it does not use. */
+/*
+ * All rules of @profile for one table, in order, for both families; empty for
+ * a table it does not use.
+ */
 int rt_plan_table(const struct rawtune_profile *profile, enum rt_table table,
 		  struct rt_plan *plan);
+/* Drop the rules that belong to the other family only. */
+void rt_plan_keep_family(struct rt_plan *plan, enum rawtune_family family);
 void rt_plan_clear(struct rt_plan *plan);
 
 /* ---- render.c: iptables-save text ----------------------------------------- */
@@ -216,6 +230,10 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
  */
 void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uint8_t *target,
 			  const char *target_name, struct rt_rule *r);
+
+void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix);
+/* The prefix length of a contiguous mask, -1 for another mask. */
+int rt_mask_to_prefix(const uint8_t *mask, size_t len);
 
 /* ---- iptc4.c / iptc6.c: one libiptc family ----------------------------------- */
 #include "iptc-ops.h"

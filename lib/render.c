@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* A rule as iptables-save prints it: for status, dry runs and golden tests. */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,16 @@ static void out_ports(struct rt_out *o, const struct rt_rule *r)
 	}
 }
 
+static void out_addr(struct rt_out *o, const char *opt, const struct rt_addr *a)
+{
+	char text[INET6_ADDRSTRLEN + 8];
+
+	if (!a->family)
+		return;
+	rt_addr_format(a, text, sizeof(text));
+	out(o, " %s %s", opt, text);
+}
+
 int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 {
 	struct rt_out o = { .buf = buf, .len = len };
@@ -75,14 +86,20 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		rt_hook_chain(r->hook, chain);
 		out(&o, "-A %s", chain);
 	}
+	out_addr(&o, "-s", &r->src);
+	out_addr(&o, "-d", &r->dst);
 	if (r->iniface[0])
 		out(&o, " -i %s", r->iniface);
 	if (r->outiface[0])
 		out(&o, " -o %s", r->outiface);
 	if (r->proto)
 		out(&o, " -p %s", r->proto == IPPROTO_TCP ? "tcp" : "udp");
-	if (r->dst_local)
-		out(&o, " -m addrtype --dst-type LOCAL");
+	if (r->pmtu && r->family == RAWTUNE_FAMILY_IPV4)
+		out(&o, " -p icmp -m icmp --icmp-type 3/4");
+	else if (r->pmtu)
+		out(&o, " -p ipv6-icmp -m icmp6 --icmpv6-type 2");
+	if (r->dst_local || r->dst_not_local)
+		out(&o, " -m addrtype%s --dst-type LOCAL", r->dst_not_local ? " !" : "");
 	if (r->nports)
 		out_ports(&o, r);
 	if (r->untracked)

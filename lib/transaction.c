@@ -120,8 +120,10 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 	/* A family the profile leaves out gets an empty plan: its old rules go. */
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
 		for (int t = 0; t < RT_TABLE_COUNT && err == 0; t++)
-			if (profile->families & rt_families[f]->family)
+			if (profile->families & rt_families[f]->family) {
 				err = rt_plan_table(profile, t, &tx.plan[f][t]);
+				rt_plan_keep_family(&tx.plan[f][t], rt_families[f]->family);
+			}
 	if (err == 0)
 		err = run(&tx, apply_steps, ARRAY_SIZE(apply_steps));
 	if (err == 0)
