@@ -75,7 +75,7 @@ static void assert_plan_text(const struct rawtune_profile *p, enum rt_table tabl
 	rt_plan_clear(&pl);
 }
 
-/* ---- the rules of one port ---------------------------------------------------- */
+/* ---- the rules of one port ----------------------------------------------- */
 
 static const char *const web80_raw[] = {
 	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " WEB_COMMENT
@@ -227,12 +227,12 @@ START_TEST(test_web_multiport)
 	static const char *const filter[] = {
 		"-A RAWTUNE-INPUT -p tcp -m multiport --dports 80,443 -m conntrack --ctstate "
 		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		"-A RAWTUNE-INPUT -i lo -p tcp -m multiport --sports 80,443 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"-A RAWTUNE-INPUT -i lo -p tcp -m multiport --sports 80,443 -m conntrack "
+		"--ctstate UNTRACKED " WEB_COMMENT " -j ACCEPT",
 		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,443 -m conntrack --ctstate "
 		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 -m conntrack "
+		"--ctstate UNTRACKED " WEB_COMMENT " -j ACCEPT",
 	};
 	struct rawtune_profile *p;
 
@@ -261,8 +261,8 @@ START_TEST(test_client)
 		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
 		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED "
-		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 -m conntrack --ctstate "
+		"UNTRACKED -m comment --comment \"rawtune:cli\" -j ACCEPT",
 	};
 	struct rawtune_profile *p =
 		profile("cli", "80", RAWTUNE_PROTO_TCP, RAWTUNE_DIRECTION_CLIENT);
@@ -366,7 +366,8 @@ START_TEST(test_ranges)
 	static const char *const one[] = {
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
 		"8000:8100 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 8000:8100 " WEB_COMMENT " -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 8000:8100 " WEB_COMMENT
+		" -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 8000:8100 " WEB_COMMENT
 		" -j CT --notrack",
 	};
@@ -402,7 +403,7 @@ START_TEST(test_no_ports)
 }
 END_TEST
 
-/* ---- chunking ------------------------------------------------------------------ */
+/* ---- chunking ------------------------------------------------------------ */
 
 /* Templates per table: raw 3, filter 4; each once per protocol. */
 static const size_t templates[RT_TABLE_COUNT] = { [RT_TABLE_RAW] = 3, [RT_TABLE_FILTER] = 4 };
@@ -528,7 +529,8 @@ START_TEST(test_chunk_16_text)
 	render(&pl.rule[0], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
 			      "-m multiport --dports 1001,1003,1005,1007,1009,1011,1013,1015,"
-			      "1017,1019,1021,1023,1025,1027,1029 " WEB_COMMENT " -j CT --notrack");
+			      "1017,1019,1021,1023,1025,1027,1029 " WEB_COMMENT
+			      " -j CT --notrack");
 	render(&pl.rule[1], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
 			      "-m tcp --dport 1031 " WEB_COMMENT " -j CT --notrack");
@@ -615,7 +617,7 @@ START_TEST(test_1000_each_once)
 }
 END_TEST
 
-/* ---- jumps and names -------------------------------------------------------------- */
+/* ---- jumps and names ----------------------------------------------------- */
 
 static const struct {
 	enum rt_table table;
@@ -624,8 +626,10 @@ static const struct {
 } jumps[] = {
 	{ RT_TABLE_RAW, RT_HOOK_PREROUTING,
 	  "-A PREROUTING -m comment --comment rawtune -j RAWTUNE-PREROUTING" },
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, "-A OUTPUT -m comment --comment rawtune -j RAWTUNE-OUTPUT" },
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, "-A INPUT -m comment --comment rawtune -j RAWTUNE-INPUT" },
+	{ RT_TABLE_RAW, RT_HOOK_OUTPUT,
+	  "-A OUTPUT -m comment --comment rawtune -j RAWTUNE-OUTPUT" },
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT,
+	  "-A INPUT -m comment --comment rawtune -j RAWTUNE-INPUT" },
 	{ RT_TABLE_FILTER, RT_HOOK_FORWARD,
 	  "-A FORWARD -m comment --comment rawtune -j RAWTUNE-FORWARD" },
 	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT,
@@ -673,7 +677,7 @@ START_TEST(test_names)
 }
 END_TEST
 
-/* ---- rendering details ---------------------------------------------------------------- */
+/* ---- rendering details --------------------------------------------------- */
 
 /* As snprintf: the full length, and a terminated prefix in a short buffer. */
 START_TEST(test_render_short_buffer)
@@ -726,7 +730,7 @@ START_TEST(test_render_comment_quoting)
 }
 END_TEST
 
-/* ---- comparing rules ------------------------------------------------------------------- */
+/* ---- comparing rules ----------------------------------------------------- */
 
 START_TEST(test_equal_plans)
 {

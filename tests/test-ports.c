@@ -197,7 +197,7 @@ START_TEST(test_parse_bad_long)
 }
 END_TEST
 
-/* ---- many ports ------------------------------------------------------------ */
+/* ---- many ports ---------------------------------------------------------- */
 
 /* "2000,1998,...,2": 1000 distinct ports, none adjacent, in reverse order. */
 START_TEST(test_parse_1000)
@@ -247,7 +247,7 @@ START_TEST(test_parse_1000_adjacent)
 }
 END_TEST
 
-/* ---- format and clear -------------------------------------------------------- */
+/* ---- format and clear ---------------------------------------------------- */
 
 START_TEST(test_format_empty)
 {

@@ -155,7 +155,7 @@ START_TEST(test_name_max)
 }
 END_TEST
 
-/* ---- a new profile and its setters ----------------------------------------- */
+/* ---- a new profile and its setters --------------------------------------- */
 
 START_TEST(test_new_defaults)
 {
@@ -241,7 +241,7 @@ START_TEST(test_set_direction_bad)
 }
 END_TEST
 
-/* ---- ports ------------------------------------------------------------------ */
+/* ---- ports --------------------------------------------------------------- */
 
 START_TEST(test_ports_reflect_changes)
 {
@@ -301,7 +301,7 @@ START_TEST(test_profile_unref)
 }
 END_TEST
 
-/* ---- the context ------------------------------------------------------------- */
+/* ---- the context --------------------------------------------------------- */
 
 START_TEST(test_ctx_ref)
 {
@@ -353,7 +353,7 @@ START_TEST(test_profile_errors_on_its_ctx)
 }
 END_TEST
 
-/* ---- logging ------------------------------------------------------------------ */
+/* ---- logging ------------------------------------------------------------- */
 
 struct log_record {
 	unsigned int calls;
@@ -393,8 +393,8 @@ START_TEST(test_log_fn_debug)
 	ck_assert_int_eq(rawtune_profile_load(ctx, "nosuch", &p), -ENOENT);
 	ck_assert_uint_eq(rec.calls, 1);
 	ck_assert_int_eq(rec.priority, LOG_DEBUG);
-	ck_assert_msg(contains(rec.message, rawtune_last_error(ctx)), "logged \"%s\", error \"%s\"",
-		      rec.message, rawtune_last_error(ctx));
+	ck_assert_msg(contains(rec.message, rawtune_last_error(ctx)),
+		      "logged \"%s\", error \"%s\"", rec.message, rawtune_last_error(ctx));
 	ck_assert(contains(rec.message, "'nosuch'"));
 }
 END_TEST
@@ -436,7 +436,7 @@ START_TEST(test_log_env)
 }
 END_TEST
 
-/* RAWTUNE_LOG=debug, then the callback sees a failure without any call to set the priority. */
+/* With RAWTUNE_LOG=debug the callback sees failures without a call to set the priority. */
 START_TEST(test_log_env_reaches_fn)
 {
 	struct log_record rec = { 0 };
