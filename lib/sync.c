@@ -143,6 +143,32 @@ static void match_rules(const struct rt_chain_rule *cur, int n, const char *prof
 	}
 }
 
+/* Are the profile's rules in the chain exactly the plan's, in the plan's order? */
+static bool in_plan_order(const struct rt_chain_rule *cur, int n, const char *profile,
+			  const struct rt_plan *plan, enum rt_hook hook)
+{
+	size_t p = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!rt_rule_is_profile(&cur[i].rule, profile))
+			continue;
+		while (p < plan->n && plan->rule[p].hook != hook)
+			p++;
+		if (p == plan->n || !rt_rule_equal(&cur[i].rule, &plan->rule[p]))
+			return false;
+		p++;
+	}
+	while (p < plan->n && plan->rule[p].hook != hook)
+		p++;
+	return p == plan->n;
+}
+
+/*
+ * Counts say what changed (rules added, rules gone); the edit may do more:
+ * when only the order differs from the plan's, the profile's rules are all
+ * written again in order. One commit replaces the table, so packets never
+ * see the chain half done.
+ */
 static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_plan *plan,
 		      enum rt_sync_mode mode)
 {
@@ -161,9 +187,19 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 	if (!keep || !have)
 		goto out;
 	match_rules(cur, n, ed->profile, plan, hook, keep, have);
-	if (mode == RT_SYNC_UNION)
+	for (int i = 0; i < n; i++)
+		ed->counts.removed += mode == RT_SYNC_EXACT && !keep[i];
+	for (size_t p = 0; p < plan->n; p++)
+		ed->counts.added += plan->rule[p].hook == hook && !have[p];
+	if (mode == RT_SYNC_UNION) {
 		for (int i = 0; i < n; i++)
 			keep[i] = true;
+	} else if (!in_plan_order(cur, n, ed->profile, plan, hook)) {
+		for (int i = 0; i < n; i++)
+			keep[i] = !rt_rule_is_profile(&cur[i].rule, ed->profile);
+		for (size_t p = 0; p < plan->n; p++)
+			have[p] = false;
+	}
 
 	err = 0;
 	rules = (size_t)n;
@@ -171,7 +207,6 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 		if (keep[i])
 			continue;
 		err = delete_rule(ed, chain, cur[i].pos);
-		ed->counts.removed++;
 		rules--;
 	}
 	for (size_t p = 0; p < plan->n && err == 0; p++) {
@@ -185,7 +220,6 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 			}
 		}
 		err = insert_rule(ed, chain, &plan->rule[p], (unsigned int)rules++);
-		ed->counts.added++;
 	}
 	if (err == 0)
 		err = settle_jump(ed, hook, chain, rules);
