@@ -286,7 +286,7 @@ struct rt_counts {
 };
 
 /*
- * Make @profile's rules in one table what @plan says, and commit when that
+ * Make @profile's rules (every profile's with NULL) in one table what @plan says, and commit when that
  * changed anything. With @snap not NULL, *@snap receives what was there
  * before, for rt_sync_restore(), or NULL when nothing was committed.
  * Returns 0, or a negative errno with the context's error set.

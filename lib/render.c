@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* A rule as iptables-save prints it: for status, dry runs and golden tests. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rawtune-private.h"
@@ -124,4 +126,112 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		break;
 	}
 	return (int)o.used;
+}
+
+/* ---- a whole profile as iptables-restore input ---------------------------- */
+
+struct rt_text {
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+static void text_add(struct rt_text *t, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct rt_text *t, const char *format, ...)
+{
+	va_list args;
+	int n;
+
+	if (t->err)
+		return;
+	va_start(args, format);
+	n = vsnprintf(NULL, 0, format, args);
+	va_end(args);
+	if (t->len + (size_t)n + 1 > t->cap) {
+		size_t ncap = (t->len + (size_t)n + 1) * 2;
+		char *grown = realloc(t->buf, ncap);
+
+		if (!grown) {
+			t->err = -ENOMEM;
+			return;
+		}
+		t->buf = grown;
+		t->cap = ncap;
+	}
+	va_start(args, format);
+	vsnprintf(t->buf + t->len, t->cap - t->len, format, args);
+	va_end(args);
+	t->len += (size_t)n;
+}
+
+static void text_rule(struct rt_text *t, const struct rt_rule *r, const char *prefix)
+{
+	char line[1024];
+
+	rt_rule_render(r, line, sizeof(line));
+	text_add(t, "%s%s\n", prefix, line);
+}
+
+/* One "*table ... COMMIT" block: chains, jumps at position 1, rules. */
+static void text_table(struct rt_text *t, enum rt_table table, const struct rt_plan *plan)
+{
+	bool used[RT_HOOK_COUNT] = { false };
+	char chain[RT_CHAIN_MAX], jump[1024];
+	struct rt_rule r;
+
+	if (plan->n == 0)
+		return;
+	for (size_t i = 0; i < plan->n; i++)
+		used[plan->rule[i].hook] = true;
+	text_add(t, "*%s\n", rt_table_name(table));
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		if (!used[hook])
+			continue;
+		rt_hook_chain(hook, chain);
+		text_add(t, ":%s - [0:0]\n", chain);
+	}
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		if (!used[hook])
+			continue;
+		rt_rule_jump(&r, table, hook);
+		/* "-A PREROUTING ..." becomes "-I PREROUTING 1 ..." */
+		rt_rule_render(&r, jump, sizeof(jump));
+		text_add(t, "-I %s 1%s\n", rt_hook_name(hook), jump + 3 + strlen(rt_hook_name(hook)));
+	}
+	for (size_t i = 0; i < plan->n; i++)
+		text_rule(t, &plan->rule[i], "");
+	text_add(t, "COMMIT\n");
+}
+
+RAWTUNE_EXPORT int rawtune_profile_render(struct rawtune_ctx *ctx,
+					  const struct rawtune_profile *profile,
+					  enum rawtune_family family, char **text)
+{
+	/* the order apply commits them in */
+	static const enum rt_table order[] = { RT_TABLE_FILTER, RT_TABLE_RAW };
+	struct rt_text t = { 0 };
+
+	rt_clear_error(ctx);
+	if (family != RAWTUNE_FAMILY_IPV4 && family != RAWTUNE_FAMILY_IPV6)
+		return rt_fail(ctx, -EINVAL, "render: give one family, ipv4 or ipv6");
+	text_add(&t, "%s", "");
+	for (size_t i = 0; i < ARRAY_SIZE(order) && !t.err; i++) {
+		struct rt_plan plan;
+
+		if (!(profile->families & family))
+			break;
+		t.err = rt_plan_table(profile, order[i], &plan);
+		if (t.err)
+			break;
+		rt_plan_keep_family(&plan, family);
+		text_table(&t, order[i], &plan);
+		rt_plan_clear(&plan);
+	}
+	if (t.err) {
+		free(t.buf);
+		return t.err;
+	}
+	*text = t.buf;
+	return 0;
 }

@@ -29,6 +29,7 @@ struct rt_snapshot {
 	const struct rt_family_ops *ops;
 	enum rt_table table;
 	char profile[RAWTUNE_PROFILE_NAME_MAX + 1];
+	bool any_profile; /* taken for every profile's rules at once */
 	struct rt_chain_snapshot chain[RT_HOOK_COUNT];
 };
 
@@ -310,7 +311,9 @@ static int snapshot_take(const struct rt_edit *ed, struct rt_snapshot **out)
 		return -ENOMEM;
 	snap->ops = ed->ops;
 	snap->table = ed->table;
-	strncpy(snap->profile, ed->profile, sizeof(snap->profile) - 1);
+	snap->any_profile = !ed->profile;
+	if (ed->profile)
+		strncpy(snap->profile, ed->profile, sizeof(snap->profile) - 1);
 	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++)
 		if (rt_table_has_hook(ed->table, hook))
 			err = snapshot_chain(ed, hook, &snap->chain[hook]);
@@ -476,7 +479,7 @@ int rt_sync_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum
 int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap)
 {
 	struct rt_edit ed = { .ctx = ctx, .ops = snap->ops, .table = snap->table,
-			      .profile = snap->profile };
+			      .profile = snap->any_profile ? NULL : snap->profile };
 	int err = 0;
 
 	for (int attempt = 1; attempt <= RT_COMMIT_ATTEMPTS; attempt++) {

@@ -132,6 +132,19 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 	return err;
 }
 
+RAWTUNE_EXPORT int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed)
+{
+	struct rt_transaction tx = { .ctx = ctx, .profile = NULL };
+	int err;
+
+	rt_clear_error(ctx);
+	err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));
+	if (err == 0)
+		report(&tx, NULL, removed);
+	tx_clear(&tx);
+	return err;
+}
+
 RAWTUNE_EXPORT int rawtune_profile_remove(struct rawtune_ctx *ctx, const char *name,
 					  unsigned int *removed)
 {
