@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Flushing the conntrack entries of flows that a profile now untracks.
+ *
+ * Once a profile's NOTRACK rules are in place, new packets of its flows skip
+ * conntrack, but the entries made before stay until they time out (two
+ * minutes in TIME_WAIT, five days when established). Deleting them through
+ * ctnetlink frees the table now.
+ *
+ * The entries are dumped first and deleted afterwards, on the same handle:
+ * a delete sent from the dump callback would have its answer read as part
+ * of the dump.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "rawtune-private.h"
+
+struct ct_flush {
+	struct rawtune_ctx *ctx;
+	const struct rawtune_profile *profile;
+	/* the profile's addresses (NULL: any), this host's (unless forward) */
+	const struct rt_addrs *addrs;
+	struct rt_addrs local;
+	/* the entries to delete, cloned during the dump */
+	struct nf_conntrack **found;
+	size_t nfound, size;
+	int err;
+};
+
+static enum rawtune_family family_of(int af)
+{
+	return af == AF_INET ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6;
+}
+
+static size_t addr_len(enum rawtune_family family)
+{
+	return family == RAWTUNE_FAMILY_IPV4 ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+/*
+ * Does @addr (network order, @family) lie within @net? Only the prefix's bits
+ * are compared, so @net's host bits need not be clear.
+ */
+static bool addr_in(const struct rt_addr *net, enum rawtune_family family, const uint8_t *addr)
+{
+	const uint8_t *base = (const uint8_t *)&net->addr;
+	unsigned int full = net->prefix / 8, rest = net->prefix % 8;
+
+	if (net->family == 0)
+		return true;
+	if (net->family != family)
+		return false;
+	if (memcmp(base, addr, full) != 0)
+		return false;
+	return rest == 0 || ((base[full] ^ addr[full]) & (0xff00 >> rest) & 0xff) == 0;
+}
+
+static bool addr_in_list(const struct rt_addrs *list, enum rawtune_family family,
+			 const uint8_t *addr)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (addr_in(&list->addr[i], family, addr))
+			return true;
+	return false;
+}
+
+static unsigned int mask_prefix(const uint8_t *mask, size_t len)
+{
+	unsigned int bits = 0;
+
+	for (size_t i = 0; i < len; i++)
+		bits += (unsigned int)__builtin_popcount(mask[i]);
+	return bits;
+}
+
+/*
+ * An interface address as rt_addr. On a loopback device the kernel routes
+ * the address's whole prefix locally (all of 127.0.0.0/8, not only
+ * 127.0.0.1), so there the prefix counts; elsewhere only the address.
+ */
+static bool ifaddr_to_rt(const struct ifaddrs *ifa, struct rt_addr *a)
+{
+	int af = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
+	const void *addr, *mask = NULL;
+
+	if (af == AF_INET) {
+		addr = &((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
+		if (ifa->ifa_netmask)
+			mask = &((const struct sockaddr_in *)ifa->ifa_netmask)->sin_addr;
+	} else if (af == AF_INET6) {
+		addr = &((const struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
+		if (ifa->ifa_netmask)
+			mask = &((const struct sockaddr_in6 *)ifa->ifa_netmask)->sin6_addr;
+	} else {
+		return false;
+	}
+	memset(a, 0, sizeof(*a));
+	a->family = family_of(af);
+	memcpy(&a->addr, addr, addr_len(a->family));
+	a->prefix = (uint8_t)(addr_len(a->family) * 8);
+	if ((ifa->ifa_flags & IFF_LOOPBACK) && mask)
+		a->prefix = (uint8_t)mask_prefix(mask, addr_len(a->family));
+	return true;
+}
+
+/* This network namespace's addresses, read once per flush. */
+static int local_addrs_read(struct ct_flush *f)
+{
+	struct ifaddrs *list, *ifa;
+	size_t n = 0;
+
+	if (getifaddrs(&list) < 0) {
+		int err = errno;
+
+		return rt_fail(f->ctx, -err, "cannot flush conntrack entries: "
+			       "cannot read the local addresses: %s", strerror(err));
+	}
+	for (ifa = list; ifa; ifa = ifa->ifa_next)
+		n++;
+	f->local.addr = calloc(n ? n : 1, sizeof(*f->local.addr));
+	if (!f->local.addr) {
+		freeifaddrs(list);
+		return -ENOMEM;
+	}
+	for (ifa = list; ifa; ifa = ifa->ifa_next)
+		if (ifaddr_to_rt(ifa, &f->local.addr[f->local.n]))
+			f->local.n++;
+	freeifaddrs(list);
+	return 0;
+}
+
+static bool ct_proto_matches(const struct rawtune_profile *p, const struct nf_conntrack *ct)
+{
+	uint8_t proto = nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO);
+
+	return (proto == IPPROTO_TCP && (p->protocols & RAWTUNE_PROTO_TCP)) ||
+	       (proto == IPPROTO_UDP && (p->protocols & RAWTUNE_PROTO_UDP));
+}
+
+static bool ct_port_matches(const struct rawtune_profile *p, const struct nf_conntrack *ct)
+{
+	uint16_t port = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST));
+
+	for (size_t i = 0; i < p->ports.n; i++)
+		if (port >= p->ports.range[i].lo && port <= p->ports.range[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * The rules look at this host's end of the flow: the destination of a
+ * server's inbound connections, the source of a client's outbound ones.
+ * Without forward it must be a local address (the rules see only
+ * PREROUTING's "--dst-type LOCAL" and OUTPUT), and one of the profile's
+ * addresses when it has any: a forwarded flow to a neighbour within the
+ * profile's prefix stays tracked.
+ */
+static bool ct_addr_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
+{
+	bool v4 = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO) == AF_INET;
+	enum rawtune_family family = v4 ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6;
+	bool server = f->profile->direction == RAWTUNE_DIRECTION_SERVER;
+	const void *addr;
+
+	if (v4)
+		addr = nfct_get_attr(ct, server ? ATTR_ORIG_IPV4_DST : ATTR_ORIG_IPV4_SRC);
+	else
+		addr = nfct_get_attr(ct, server ? ATTR_ORIG_IPV6_DST : ATTR_ORIG_IPV6_SRC);
+	if (!addr)
+		return false;
+	if (!f->profile->forward && !addr_in_list(&f->local, family, addr))
+		return false;
+	return !f->addrs || addr_in_list(f->addrs, family, addr);
+}
+
+/*
+ * Untracked packets skip NAT: deleting a NATed entry would break its flow
+ * instead of freeing it. Older libnetfilter_conntrack's IS_SNAT and IS_DNAT
+ * compare only the first 32 bits of an address, missing IPv6 NAT within a
+ * /32, so the status bits decide too: the kernel sets IPS_SRC_NAT and
+ * IPS_DST_NAT only when it rewrote the tuple (the _DONE bits it sets on
+ * every entry once a nat table exists).
+ */
+static bool ct_is_nat(const struct nf_conntrack *ct)
+{
+	if (nfct_getobjopt(ct, NFCT_GOPT_IS_SNAT) > 0 || nfct_getobjopt(ct, NFCT_GOPT_IS_DNAT) > 0 ||
+	    nfct_getobjopt(ct, NFCT_GOPT_IS_SPAT) > 0 || nfct_getobjopt(ct, NFCT_GOPT_IS_DPAT) > 0)
+		return true;
+	return nfct_attr_is_set(ct, ATTR_STATUS) > 0 &&
+	       (nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_NAT_MASK);
+}
+
+static bool ct_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
+{
+	return ct_proto_matches(f->profile, ct) && ct_port_matches(f->profile, ct) &&
+	       ct_addr_matches(f, ct) && !ct_is_nat(ct);
+}
+
+static int ct_collect(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	struct ct_flush *f = data;
+	struct nf_conntrack *copy;
+
+	if (!ct_matches(f, ct))
+		return NFCT_CB_CONTINUE;
+	if (f->nfound == f->size) {
+		size_t size = f->size ? f->size * 2 : 64;
+		struct nf_conntrack **found = realloc(f->found, size * sizeof(*found));
+
+		if (!found)
+			goto nomem;
+		f->found = found;
+		f->size = size;
+	}
+	copy = nfct_clone(ct);
+	if (!copy)
+		goto nomem;
+	f->found[f->nfound++] = copy;
+	return NFCT_CB_CONTINUE;
+nomem:
+	f->err = -ENOMEM;
+	return NFCT_CB_STOP;
+}
+
+/* Opening needs no privilege; the kernel checks CAP_NET_ADMIN on the first request. */
+static int ct_fail(struct rawtune_ctx *ctx, int err, const char *what)
+{
+	return rt_fail(ctx, -err, "cannot %s: %s%s", what, strerror(err),
+		       err == EPERM ? " (you must be root)" : "");
+}
+
+static int ct_dump(struct ct_flush *f, struct nfct_handle *h, uint32_t af)
+{
+	if (nfct_query(h, NFCT_Q_DUMP, &af) < 0 && f->err == 0)
+		return ct_fail(f->ctx, errno, "read the conntrack table");
+	return f->err;
+}
+
+/* Entries that ended since the dump are already gone: not an error. */
+static int ct_destroy_found(struct ct_flush *f, struct nfct_handle *h, unsigned int *deleted)
+{
+	for (size_t i = 0; i < f->nfound; i++) {
+		if (nfct_query(h, NFCT_Q_DESTROY, f->found[i]) == 0)
+			(*deleted)++;
+		else if (errno != ENOENT)
+			return ct_fail(f->ctx, errno, "delete a conntrack entry");
+	}
+	return 0;
+}
+
+static void ct_flush_release(struct ct_flush *f)
+{
+	for (size_t i = 0; i < f->nfound; i++)
+		nfct_destroy(f->found[i]);
+	free(f->found);
+	free(f->local.addr);
+}
+
+/* A kernel without conntrack has no entries to flush: *@h stays NULL, no error. */
+static int ct_open(struct rawtune_ctx *ctx, struct nfct_handle **h)
+{
+	int err;
+
+	*h = nfct_open(CONNTRACK, 0);
+	if (*h)
+		return 0;
+	err = errno;
+	if (err == EPROTONOSUPPORT || err == ENOENT) {
+		rt_dbg(ctx, "no conntrack in this kernel (%s): nothing to flush", strerror(err));
+		return 0;
+	}
+	return ct_fail(ctx, err, "open conntrack");
+}
+
+static int ct_flush(struct ct_flush *f, struct nfct_handle *h, unsigned int *deleted)
+{
+	int err;
+
+	if (!f->profile->forward) {
+		err = local_addrs_read(f);
+		if (err < 0)
+			return err;
+	}
+	if (nfct_callback_register(h, NFCT_T_ALL, ct_collect, f) < 0)
+		return -ENOMEM;
+	if (f->profile->families & RAWTUNE_FAMILY_IPV4) {
+		err = ct_dump(f, h, AF_INET);
+		if (err < 0)
+			return err;
+	}
+	if (f->profile->families & RAWTUNE_FAMILY_IPV6) {
+		err = ct_dump(f, h, AF_INET6);
+		if (err < 0)
+			return err;
+	}
+	return ct_destroy_found(f, h, deleted);
+}
+
+RAWTUNE_EXPORT int rawtune_ct_flush_profile(struct rawtune_ctx *ctx,
+					    const struct rawtune_profile *profile,
+					    unsigned int *deleted)
+{
+	struct ct_flush f = { .ctx = ctx, .profile = profile };
+	struct nfct_handle *h;
+	unsigned int n = 0;
+	int err;
+
+	rt_clear_error(ctx);
+	if (profile->addrs.n > 0)
+		f.addrs = &profile->addrs;
+	err = ct_open(ctx, &h);
+	if (err == 0 && h) {
+		err = ct_flush(&f, h, &n);
+		nfct_close(h);
+	}
+	ct_flush_release(&f);
+	if (err == 0)
+		rt_dbg(ctx, "%s: %u conntrack entries deleted", profile->name, n);
+	if (deleted)
+		*deleted = n;
+	return err;
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Is the host's iptables the nf_tables variant, with rules in nf_tables?
+ * Then "iptables -L" lists nf_tables and not the legacy x_tables that
+ * rawtune writes, and the caller should say where rawtune's rules are.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h> /* ahead of linux/netfilter.h, which would redefine its structs */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "rawtune-private.h"
+
+/* Without PATH: the directories where distributions install iptables, sbin first. */
+#define RT_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static bool executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The "iptables" that a shell would run: the first executable one in PATH. */
+static bool iptables_find(char *path, size_t len)
+{
+	const char *dirs = getenv("PATH"), *dir, *end;
+
+	if (!dirs || !*dirs)
+		dirs = RT_DEFAULT_PATH;
+	for (dir = dirs;; dir = end + 1) {
+		int n;
+
+		end = strchrnul(dir, ':');
+		/* an empty entry is the current directory, as for the shell */
+		if (end == dir)
+			n = snprintf(path, len, "./iptables");
+		else
+			n = snprintf(path, len, "%.*s/iptables", (int)(end - dir), dir);
+		if (n > 0 && (size_t)n < len && executable(path))
+			return true;
+		if (*end == '\0')
+			return false;
+	}
+}
+
+/*
+ * iptables-nft is a link to xtables-nft-multi, on Debian by way of
+ * /etc/alternatives; the legacy one leads to xtables-legacy-multi.
+ */
+static bool iptables_is_nft(struct rawtune_ctx *ctx)
+{
+	char path[PATH_MAX];
+	char *target, *name;
+	bool nft;
+
+	if (!iptables_find(path, sizeof(path))) {
+		rt_dbg(ctx, "no iptables in PATH");
+		return false;
+	}
+	target = realpath(path, NULL);
+	if (!target) {
+		rt_dbg(ctx, "cannot resolve %s: %s", path, strerror(errno));
+		return false;
+	}
+	name = strrchr(target, '/');
+	nft = strstr(name ? name + 1 : target, "nft") != NULL;
+	rt_dbg(ctx, "iptables is %s: %s variant", target, nft ? "nf_tables" : "legacy");
+	free(target);
+	return nft;
+}
+
+static int count_table(const struct nlmsghdr *nlh, void *data)
+{
+	unsigned int *count = data;
+
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWTABLE)
+		(*count)++;
+	return MNL_CB_OK;
+}
+
+static void put_gettable_dump(struct nlmsghdr *nlh, unsigned int seq)
+{
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+}
+
+/* How many tables nf_tables holds in this network namespace, or -errno. */
+static int nft_table_count(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned int seq = (unsigned int)time(NULL), portid, count = 0;
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	struct nlmsghdr *nlh;
+	ssize_t len;
+	int ret;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto err;
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	put_gettable_dump(nlh, seq);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto err;
+	do {
+		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (len < 0)
+			goto err;
+		ret = mnl_cb_run(buf, (size_t)len, seq, portid, count_table, &count);
+	} while (ret > MNL_CB_STOP);
+	if (ret < 0)
+		goto err;
+	mnl_socket_close(nl);
+	return (int)count;
+err:
+	ret = -errno;
+	mnl_socket_close(nl);
+	return ret;
+}
+
+RAWTUNE_EXPORT int rawtune_nftables_in_use(struct rawtune_ctx *ctx)
+{
+	int n;
+
+	/*
+	 * The command first: asking nf_tables on a legacy host would load
+	 * its module for nothing.
+	 */
+	if (!iptables_is_nft(ctx))
+		return 0;
+	n = nft_table_count();
+	if (n < 0) {
+		rt_dbg(ctx, "cannot list the nf_tables tables: %s", strerror(-n));
+		return 0;
+	}
+	rt_dbg(ctx, "nf_tables holds %d tables", n);
+	return n > 0;
+}
