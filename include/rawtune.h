@@ -424,7 +424,8 @@ int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed);
  * otherwise stay until they time out. Deletes those of the profile's
  * protocols and ports in its direction (to a local address for a server, from
  * one for a client, any with forward), through ctnetlink, in this network
- * namespace.
+ * namespace. Entries of NATed flows stay. A profile that names interfaces
+ * deletes nothing: entries do not record interfaces.
  *
  * Returns: 0, or a negative errno.
  * Since: 0.1

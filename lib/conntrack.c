@@ -311,6 +311,17 @@ RAWTUNE_EXPORT int rawtune_ct_flush_profile(struct rawtune_ctx *ctx,
 	int err;
 
 	rt_clear_error(ctx);
+	if (deleted)
+		*deleted = 0;
+	/*
+	 * Entries do not record interfaces: flushing by port would also drop
+	 * flows on other interfaces that stay tracked.
+	 */
+	if (profile->ifaces.n > 0) {
+		rt_notice(ctx, "%s: names interfaces, so its conntrack entries are left to time out",
+			  profile->name);
+		return 0;
+	}
 	if (profile->addrs.n > 0)
 		f.addrs = &profile->addrs;
 	err = ct_open(ctx, &h);

@@ -16,6 +16,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
+#include <stddef.h>
 #include <string.h>
 
 struct rt_writer {
@@ -251,7 +252,7 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 	if (strcmp(name, "tcp") == 0 && rev == 0 && r->proto == IPPROTO_TCP) {
 		const struct xt_tcp *tcp = data;
 
-		return !tcp->option && !tcp->flg_mask && !tcp->invflags &&
+		return !tcp->option && !tcp->flg_mask && !tcp->flg_cmp && !tcp->invflags &&
 		       decode_port_range(tcp->spts, tcp->dpts, r);
 	}
 	if (strcmp(name, "udp") == 0 && rev == 0 && r->proto == IPPROTO_UDP) {
@@ -291,6 +292,16 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 	return false;
 }
 
+static bool all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 static enum rt_verdict decode_target(const struct xt_entry_target *t, const char *target_name,
 				     enum rt_hook hook)
 {
@@ -299,11 +310,17 @@ static enum rt_verdict decode_target(const struct xt_entry_target *t, const char
 	if (strcmp(target_name, "ACCEPT") == 0)
 		return RT_VERDICT_ACCEPT;
 	if (strcmp(target_name, "CT") == 0 && t->u.user.revision >= 1) {
-		const struct xt_ct_target_info_v1 *ct = (const void *)t->data;
+		struct xt_ct_target_info_v1 ct;
 
-		if ((ct->flags & ~XT_CT_NOTRACK_ALIAS) == XT_CT_NOTRACK)
-			return RT_VERDICT_NOTRACK;
-		return RT_VERDICT_NONE;
+		/* notrack and nothing else: no zone, helper, events or timeout */
+		memcpy(&ct, t->data, offsetof(struct xt_ct_target_info_v1, ct));
+		ct.flags &= (uint16_t)~XT_CT_NOTRACK_ALIAS;
+		if (ct.flags != XT_CT_NOTRACK)
+			return RT_VERDICT_NONE;
+		ct.flags = 0;
+		if (!all_zero(&ct, offsetof(struct xt_ct_target_info_v1, ct)))
+			return RT_VERDICT_NONE;
+		return RT_VERDICT_NOTRACK;
 	}
 	rt_hook_chain(hook, chain);
 	if (strcmp(target_name, chain) == 0)

@@ -90,15 +90,23 @@ static int FAM(commit)(struct xtc_handle *h)
 	return TC(commit)(h) ? 0 : -errno;
 }
 
-/* Exact interface match, as iptables writes "-i lo": the name and its NUL. */
+/*
+ * The mask iptables writes for an interface: the name and its NUL ("lo"),
+ * or the part before a trailing '+' ("veth+" matches every veth*).
+ */
+static size_t FAM(iface_mask_len)(const char *name, size_t len)
+{
+	if (!len)
+		return 0;
+	return name[len - 1] == '+' ? len - 1 : len + 1;
+}
+
 static void FAM(put_iface)(char name[IFNAMSIZ], unsigned char mask[IFNAMSIZ], const char *iface)
 {
 	size_t len = strnlen(iface, IFNAMSIZ - 1);
 
-	if (!len)
-		return;
 	memcpy(name, iface, len);
-	memset(mask, 0xff, len + 1);
+	memset(mask, 0xff, FAM(iface_mask_len)(iface, len));
 }
 
 static bool FAM(get_iface)(const char name[IFNAMSIZ], const unsigned char mask[IFNAMSIZ],
@@ -107,8 +115,7 @@ static bool FAM(get_iface)(const char name[IFNAMSIZ], const unsigned char mask[I
 	unsigned char want[IFNAMSIZ] = { 0 };
 	size_t len = strnlen(name, IFNAMSIZ - 1);
 
-	if (len)
-		memset(want, 0xff, len + 1);
+	memset(want, 0xff, FAM(iface_mask_len)(name, len));
 	memcpy(out, name, len);
 	out[len] = '\0';
 	return memcmp(mask, want, IFNAMSIZ) == 0;

@@ -261,6 +261,14 @@ static void push_addrs(struct rt_builder *b, struct rt_variant *v)
 	}
 }
 
+static bool addrs_have_family(const struct rawtune_profile *p, enum rawtune_family family)
+{
+	for (size_t i = 0; i < p->addrs.n; i++)
+		if (p->addrs.addr[i].family == family)
+			return true;
+	return false;
+}
+
 static void push_template(struct rt_builder *b)
 {
 	static const struct {
@@ -271,14 +279,18 @@ static void push_template(struct rt_builder *b)
 	struct rt_variant v = { 0 };
 
 	if (b->t->pmtu) {
-		/* ICMP differs by family: one rule each unless addresses pick the family */
-		for (v.family = RAWTUNE_FAMILY_IPV4; v.family <= RAWTUNE_FAMILY_IPV6;
-		     v.family <<= 1) {
-			if (p->addrs.n == 0 || b->t->hook == RT_HOOK_FORWARD)
-				push_ifaces(b, &v);
-		}
-		if (p->addrs.n && b->t->hook != RT_HOOK_FORWARD)
+		/*
+		 * ICMP differs by family. Arriving for this host, the error is
+		 * addressed to the profile's addresses; forwarded, to the far end,
+		 * so only the addresses' families count.
+		 */
+		if (p->addrs.n && b->t->hook != RT_HOOK_FORWARD) {
 			push_addrs(b, &v);
+			return;
+		}
+		for (v.family = RAWTUNE_FAMILY_IPV4; v.family <= RAWTUNE_FAMILY_IPV6; v.family <<= 1)
+			if (!p->addrs.n || addrs_have_family(p, v.family))
+				push_ifaces(b, &v);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {

@@ -28,12 +28,31 @@ static const struct {
 	{ "web", "description = Web server: HTTP and HTTPS\nports = 80, 443\nprotocols = tcp\n" },
 };
 
+enum rt_key {
+	RT_KEY_DESCRIPTION,
+	RT_KEY_PORTS,
+	RT_KEY_PROTOCOLS,
+	RT_KEY_DIRECTION,
+	RT_KEY_FAMILY,
+	RT_KEY_ADDRESSES,
+	RT_KEY_INTERFACES,
+	RT_KEY_FORWARD,
+	RT_KEY_COUNT,
+};
+
+static const char *const key_names[RT_KEY_COUNT] = {
+	[RT_KEY_DESCRIPTION] = "description", [RT_KEY_PORTS] = "ports",
+	[RT_KEY_PROTOCOLS] = "protocols",     [RT_KEY_DIRECTION] = "direction",
+	[RT_KEY_FAMILY] = "family",	      [RT_KEY_ADDRESSES] = "addresses",
+	[RT_KEY_INTERFACES] = "interfaces",   [RT_KEY_FORWARD] = "forward",
+};
+
 struct rt_parser {
 	struct rawtune_ctx *ctx;
 	struct rawtune_profile *p;
 	const char *source;
 	unsigned int line;
-	unsigned int seen[16]; /* line of each key, 0 when not seen yet */
+	unsigned int seen[RT_KEY_COUNT]; /* line of each key, 0 when not seen yet */
 };
 
 static int parse_error(struct rt_parser *ps, const char *format, ...)
@@ -98,7 +117,7 @@ static int pick(struct rt_parser *ps, const char *key, const char *value,
 			   n > 2 ? ", " : " or ", words[1], n > 2 ? " or " : "", n > 2 ? words[2] : "");
 }
 
-static int set_key(struct rt_parser *ps, int key, const char *value)
+static int set_key(struct rt_parser *ps, enum rt_key key, const char *value)
 {
 	static const char *const directions[] = { "server", "client" };
 	static const char *const families[] = { "ipv4", "ipv6", "both" };
@@ -107,38 +126,40 @@ static int set_key(struct rt_parser *ps, int key, const char *value)
 	int i, err = 0;
 
 	switch (key) {
-	case 0:
+	case RT_KEY_DESCRIPTION:
 		err = rawtune_profile_set_description(p, value);
 		break;
-	case 1:
+	case RT_KEY_PORTS:
 		err = rawtune_profile_set_ports(p, value);
 		break;
-	case 2:
+	case RT_KEY_PROTOCOLS:
 		return set_protocols(ps, value);
-	case 3:
+	case RT_KEY_DIRECTION:
 		i = pick(ps, "direction", value, directions, 2);
 		if (i < 0)
 			return i;
 		p->direction = i ? RAWTUNE_DIRECTION_CLIENT : RAWTUNE_DIRECTION_SERVER;
 		break;
-	case 4:
+	case RT_KEY_FAMILY:
 		i = pick(ps, "family", value, families, 3);
 		if (i < 0)
 			return i;
 		p->families = i == 0 ? RAWTUNE_FAMILY_IPV4 : i == 1 ? RAWTUNE_FAMILY_IPV6
 								  : RAWTUNE_FAMILY_BOTH;
 		break;
-	case 5:
+	case RT_KEY_ADDRESSES:
 		err = rawtune_profile_set_addresses(p, value);
 		break;
-	case 6:
+	case RT_KEY_INTERFACES:
 		err = rawtune_profile_set_interfaces(p, value);
 		break;
-	case 7:
+	case RT_KEY_FORWARD:
 		i = pick(ps, "forward", value, yesno, 2);
 		if (i < 0)
 			return i;
 		p->forward = i == 1;
+		break;
+	case RT_KEY_COUNT:
 		break;
 	}
 	return err < 0 ? setter_error(ps, err) : 0;
@@ -157,8 +178,6 @@ static char *trim(char *s)
 
 static int parse_line(struct rt_parser *ps, char *line)
 {
-	static const char *const keys[] = { "description", "ports",	 "protocols", "direction",
-					    "family",	   "addresses", "interfaces", "forward" };
 	char *eq, *key, *value, shown[RT_PRINTABLE_MAX];
 
 	line = trim(line);
@@ -170,14 +189,14 @@ static int parse_line(struct rt_parser *ps, char *line)
 	*eq = '\0';
 	key = trim(line);
 	value = trim(eq + 1);
-	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-		if (strcmp(key, keys[k]) != 0)
+	for (enum rt_key k = 0; k < RT_KEY_COUNT; k++) {
+		if (strcmp(key, key_names[k]) != 0)
 			continue;
 		if (ps->seen[k])
 			return parse_error(ps, "duplicate key '%s' (first on line %u)", key,
 					   ps->seen[k]);
 		ps->seen[k] = ps->line;
-		return set_key(ps, (int)k, value);
+		return set_key(ps, k, value);
 	}
 	return parse_error(ps, "unknown key '%s' (see rawtune.conf(5))", SHOWN(key, shown));
 }
@@ -206,7 +225,7 @@ RAWTUNE_EXPORT int rawtune_profile_parse(struct rawtune_ctx *ctx, const char *na
 		ps.line++;
 		err = parse_line(&ps, line);
 	}
-	if (err == 0 && !ps.seen[1])
+	if (err == 0 && !ps.seen[RT_KEY_PORTS])
 		err = rt_fail(ctx, -EINVAL, "%s: no 'ports' line: a profile needs its ports", source);
 out:
 	free(copy);

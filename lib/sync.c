@@ -387,9 +387,12 @@ static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
 static int open_table(struct rt_edit *ed)
 {
 	ed->h = ed->ops->init(rt_table_name(ed->table));
-	if (!ed->h)
-		return rt_fail(ed->ctx, -errno, "cannot read the %s %s table: %s", ed->ops->name,
-			       rt_table_name(ed->table), ed->ops->strerror(errno));
+	if (!ed->h) {
+		int err = errno ? errno : EIO;
+
+		return rt_fail(ed->ctx, -err, "cannot read the %s %s table: %s", ed->ops->name,
+			       rt_table_name(ed->table), ed->ops->strerror(err));
+	}
 	ed->changed = false;
 	ed->counts = (struct rt_counts){ 0 };
 	return 0;

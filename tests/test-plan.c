@@ -637,13 +637,9 @@ START_TEST(test_forward)
 }
 END_TEST
 
-#if 0
 /*
- * fails: with forward = yes, lib/plan.c's push_template() makes the FORWARD
- * PMTU accept for both families even when the addresses are IPv4 only, so
- * the IPv6 filter plan keeps "-A RAWTUNE-FORWARD -p ipv6-icmp -m icmp6
- * --icmpv6-type 2 ... -j ACCEPT", against rawtune.h: "With addresses of one
- * family only, the profile makes no rules for the other."
+ * With addresses of one family only the profile makes no rule for the
+ * other, the FORWARD PMTU accept included.
  */
 START_TEST(test_forward_addresses_one_family)
 {
@@ -665,7 +661,6 @@ START_TEST(test_forward_addresses_one_family)
 	rawtune_profile_unref(p);
 }
 END_TEST
-#endif
 
 /* ---- chunking ------------------------------------------------------------ */
 
@@ -1141,9 +1136,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_addresses_both_families);
 	tcase_add_test(tc, test_interfaces);
 	tcase_add_test(tc, test_forward);
-#if 0 /* fails: see test_forward_addresses_one_family() */
 	tcase_add_test(tc, test_forward_addresses_one_family);
-#endif
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chunks");
