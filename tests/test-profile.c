@@ -2,10 +2,12 @@
 /* The public API for contexts and profiles: no kernel involved. */
 #include <check.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "rawtune.h"
@@ -17,7 +19,10 @@ static struct rawtune_ctx *ctx;
 static void setup(void)
 {
 	unsetenv("RAWTUNE_LOG");
+	unsetenv("RAWTUNE_PROFILE_DIR");
 	ck_assert_int_eq(rawtune_new(&ctx), 0);
+	/* the built-in profiles, whatever the machine has in its profile directory */
+	ck_assert_int_eq(rawtune_set_profile_dir(ctx, "/nonexistent/profiles.d"), 0);
 }
 
 static void teardown(void)
@@ -44,8 +49,39 @@ START_TEST(test_load_web)
 	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_TCP);
 	ck_assert_int_eq(rawtune_profile_get_direction(p), RAWTUNE_DIRECTION_SERVER);
 	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_BOTH);
+	ck_assert_str_eq(rawtune_profile_get_source(p), "built-in");
+	ck_assert_str_eq(rawtune_profile_get_addresses(p), "");
+	ck_assert_str_eq(rawtune_profile_get_interfaces(p), "");
+	ck_assert_int_eq(rawtune_profile_get_forward(p), 0);
+	ck_assert_str_ne(rawtune_profile_get_description(p), "");
 	ck_assert_str_eq(rawtune_last_error(ctx), "");
 	ck_assert_ptr_null(rawtune_profile_unref(p));
+}
+END_TEST
+
+static const struct {
+	const char *name, *ports;
+	unsigned int protocols;
+} builtins[] = {
+	{ "dns", "53", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP },
+	{ "memcached", "11211", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP },
+	{ "ntp", "123", RAWTUNE_PROTO_UDP },
+	{ "syslog", "514", RAWTUNE_PROTO_UDP },
+	{ "web", "80,443", RAWTUNE_PROTO_TCP },
+};
+
+START_TEST(test_load_builtins)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_load(ctx, builtins[_i].name, &p), 0);
+	ck_assert_str_eq(rawtune_profile_get_name(p), builtins[_i].name);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), builtins[_i].ports);
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), builtins[_i].protocols);
+	ck_assert_int_eq(rawtune_profile_get_direction(p), RAWTUNE_DIRECTION_SERVER);
+	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_BOTH);
+	ck_assert_str_eq(rawtune_profile_get_source(p), "built-in");
+	rawtune_profile_unref(p);
 }
 END_TEST
 
@@ -290,6 +326,24 @@ START_TEST(test_ports_bad_keeps_old_uncached)
 }
 END_TEST
 
+/* A profile holds a reference on its context: it outlives the caller's. */
+START_TEST(test_profile_ref)
+{
+	struct rawtune_profile *p;
+	struct rawtune_ctx *c;
+
+	ck_assert_int_eq(rawtune_new(&c), 0);
+	ck_assert_int_eq(rawtune_profile_new(c, "mine", &p), 0);
+	ck_assert_ptr_eq(rawtune_profile_ref(p), p);
+	ck_assert_ptr_eq(rawtune_profile_unref(p), p);
+	ck_assert_ptr_eq(rawtune_unref(c), c);
+	ck_assert_int_eq(rawtune_profile_set_ports(p, "0"), -EINVAL);
+	ck_assert(contains(rawtune_last_error(c), "'0'"));
+	ck_assert_ptr_null(rawtune_profile_unref(p));
+	ck_assert_ptr_null(rawtune_profile_ref(NULL));
+}
+END_TEST
+
 START_TEST(test_profile_unref)
 {
 	struct rawtune_profile *p;
@@ -298,6 +352,423 @@ START_TEST(test_profile_unref)
 	ck_assert_int_eq(rawtune_profile_load(ctx, "web", &p), 0);
 	rawtune_profile_get_ports(p);
 	ck_assert_ptr_null(rawtune_profile_unref(p));
+}
+END_TEST
+
+/* ---- addresses, interfaces, forward, description ------------------------- */
+
+static const struct {
+	const char *list, *text; /* as given, as the profile reports it */
+} good_addresses[] = {
+	{ "192.0.2.1", "192.0.2.1/32" },
+	{ " 192.0.2.1 , 198.51.100.0/24 ", "192.0.2.1/32,198.51.100.0/24" },
+	{ "10.1.2.3/17", "10.1.0.0/17" }, /* host bits cleared, as iptables does */
+	{ "2001:DB8::1", "2001:db8::1/128" },
+	{ "2001:db8::1/64", "2001:db8::/64" },
+	{ "192.0.2.1,2001:db8::/32", "192.0.2.1/32,2001:db8::/32" },
+	{ "0.0.0.0/1", "0.0.0.0/1" },
+	{ "", "" },
+};
+
+START_TEST(test_addresses_good)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "203.0.113.7"), 0);
+	ck_assert_str_eq(rawtune_profile_get_addresses(p), "203.0.113.7/32");
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, good_addresses[_i].list), 0);
+	ck_assert_str_eq(rawtune_profile_get_addresses(p), good_addresses[_i].text);
+	ck_assert_str_eq(rawtune_last_error(ctx), "");
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+static const struct {
+	const char *list, *shown; /* the message quotes this */
+} bad_addresses[] = {
+	{ "300.1.1.1", "'300.1.1.1'" },
+	{ "192.0.2.1/33", "'192.0.2.1/33'" },
+	{ "2001:db8::/129", "'2001:db8::/129'" },
+	{ "192.0.2.1/", "'192.0.2.1/'" },
+	{ "192.0.2.1/-1", "'192.0.2.1/-1'" },
+	{ "192.0.2.1/x", "'192.0.2.1/x'" },
+	{ "192.0.2.0/0", "'192.0.2.0/0'" }, /* every address */
+	{ "192.0.2.1,", "''" },
+	{ ",192.0.2.1", "''" },
+	{ "host.example", "'host.example'" },
+	{ "192.0.2.1\n", "'192.0.2.1\\x0a'" },
+};
+
+START_TEST(test_addresses_bad)
+{
+	struct rawtune_profile *p;
+	const char *msg;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1"), 0);
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, bad_addresses[_i].list), -EINVAL);
+	ck_assert_str_eq(rawtune_profile_get_addresses(p), "192.0.2.1/32");
+	msg = rawtune_last_error(ctx);
+	ck_assert_msg(contains(msg, bad_addresses[_i].shown), "message \"%s\" lacks %s", msg,
+		      bad_addresses[_i].shown);
+	ck_assert_ptr_null(strchr(msg, '\n'));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+static const struct {
+	const char *list, *text;
+} good_interfaces[] = {
+	{ "eth0", "eth0" },
+	{ " eth0 , lo ", "eth0,lo" },
+	{ "veth+", "veth+" },
+	{ "abcdefghijklmno", "abcdefghijklmno" }, /* IFNAMSIZ - 1 */
+	{ "br-1.100", "br-1.100" },
+	{ "", "" },
+};
+
+START_TEST(test_interfaces_good)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "bond0"), 0);
+	ck_assert_str_eq(rawtune_profile_get_interfaces(p), "bond0");
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, good_interfaces[_i].list), 0);
+	ck_assert_str_eq(rawtune_profile_get_interfaces(p), good_interfaces[_i].text);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+static const struct {
+	const char *list, *shown;
+} bad_interfaces[] = {
+	{ "abcdefghijklmnop", "'abcdefghijklmnop'" }, /* IFNAMSIZ */
+	{ "eth/0", "'eth/0'" },
+	{ "eth:0", "'eth:0'" },
+	{ "eth 0", "'eth 0'" },
+	{ "+", "'+'" },
+	{ "e+th", "'e+th'" },
+	{ ".", "'.'" },
+	{ "..", "'..'" },
+	{ "eth0,", "''" },
+	{ "eth\x01", "'eth\\x01'" },
+	{ "\xc3\xa9", "'\\xc3\\xa9'" },
+};
+
+START_TEST(test_interfaces_bad)
+{
+	struct rawtune_profile *p;
+	const char *msg;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "bond0"), 0);
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, bad_interfaces[_i].list), -EINVAL);
+	ck_assert_str_eq(rawtune_profile_get_interfaces(p), "bond0");
+	msg = rawtune_last_error(ctx);
+	ck_assert_msg(contains(msg, bad_interfaces[_i].shown), "message \"%s\" lacks %s", msg,
+		      bad_interfaces[_i].shown);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+START_TEST(test_forward_description)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_get_forward(p), 0);
+	rawtune_profile_set_forward(p, 5);
+	ck_assert_int_eq(rawtune_profile_get_forward(p), 1);
+	rawtune_profile_set_forward(p, 0);
+	ck_assert_int_eq(rawtune_profile_get_forward(p), 0);
+	ck_assert_str_eq(rawtune_profile_get_description(p), "");
+	ck_assert_int_eq(rawtune_profile_set_description(p, "my cache, on port 11211"), 0);
+	ck_assert_str_eq(rawtune_profile_get_description(p), "my cache, on port 11211");
+	ck_assert_int_eq(rawtune_profile_set_description(p, "two\nlines"), -EINVAL);
+	ck_assert_int_eq(rawtune_profile_set_description(p, "cr\r"), -EINVAL);
+	ck_assert_str_eq(rawtune_profile_get_description(p), "my cache, on port 11211");
+	ck_assert_str_eq(rawtune_profile_get_source(p), "");
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* ---- profile text ------------------------------------------------------------ */
+
+START_TEST(test_parse_all_keys)
+{
+	static const char text[] = "# a comment\n"
+				   "\n"
+				   "  description = My app = fast  \n"
+				   "ports = 8443, 8080\n"
+				   "protocols = udp, tcp\n"
+				   "\tdirection=client\n"
+				   "family = ipv6\n"
+				   "addresses = 2001:db8::1\n"
+				   "interfaces = eth0, lo\n"
+				   "forward = yes";
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_parse(ctx, "app", text, "app.conf", &p), 0);
+	ck_assert_str_eq(rawtune_profile_get_name(p), "app");
+	ck_assert_str_eq(rawtune_profile_get_description(p), "My app = fast");
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "8080,8443");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP);
+	ck_assert_int_eq(rawtune_profile_get_direction(p), RAWTUNE_DIRECTION_CLIENT);
+	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_IPV6);
+	ck_assert_str_eq(rawtune_profile_get_addresses(p), "2001:db8::1/128");
+	ck_assert_str_eq(rawtune_profile_get_interfaces(p), "eth0,lo");
+	ck_assert_int_eq(rawtune_profile_get_forward(p), 1);
+	ck_assert_str_eq(rawtune_profile_get_source(p), "app.conf");
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Only ports are needed; the rest keeps rawtune_profile_new()'s defaults. */
+START_TEST(test_parse_defaults)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_parse(ctx, "app", "ports = 9000\r\n", "x", &p), 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "9000");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_TCP);
+	ck_assert_int_eq(rawtune_profile_get_direction(p), RAWTUNE_DIRECTION_SERVER);
+	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_BOTH);
+	ck_assert_int_eq(rawtune_profile_get_forward(p), 0);
+	ck_assert_str_eq(rawtune_profile_get_description(p), "");
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+static const struct {
+	const char *text, *message; /* the whole message, for source "x.conf" */
+} bad_texts[] = {
+	{ "ports = 80\nfoo = 1\n", "x.conf:2: unknown key 'foo' (see rawtune.conf(5))" },
+	{ "ports = 80\n\n# c\nports = 81\n", "x.conf:4: duplicate key 'ports' (first on line 1)" },
+	{ "description = no ports\n", "x.conf: no 'ports' line: a profile needs its ports" },
+	{ "", "x.conf: no 'ports' line: a profile needs its ports" },
+	{ "ports 80\n", "x.conf:1: expected 'key = value', got 'ports 80'" },
+	{ "ports = 80\nprotocols = sctp\n", "x.conf:2: bad protocol 'sctp': tcp or udp" },
+	{ "ports = 80\nprotocols =\n", "x.conf:2: no protocol given: tcp, udp or both" },
+	{ "ports = 80\ndirection = both\n", "x.conf:2: bad direction 'both': server or client" },
+	{ "ports = 80\nfamily = ipv5\n", "x.conf:2: bad family 'ipv5': ipv4, ipv6 or both" },
+	{ "ports = 80\nforward = maybe\n", "x.conf:2: bad forward 'maybe': no or yes" },
+	{ "ports = 0\n", "x.conf:1: bad port '0' in '0': ports are 1-65535, ranges LOW-HIGH" },
+	{ "ports = 80\naddresses = 300.1.1.1\n",
+	  "x.conf:2: bad address '300.1.1.1': give IPv4 or IPv6 ADDRESS[/PREFIX]" },
+	{ "ports = 80\nfoo\x01 = 1\n", "x.conf:2: unknown key 'foo\\x01' (see rawtune.conf(5))" },
+};
+
+START_TEST(test_parse_bad)
+{
+	struct rawtune_profile *p = NULL;
+
+	ck_assert_int_eq(rawtune_profile_parse(ctx, "app", bad_texts[_i].text, "x.conf", &p),
+			 -EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(rawtune_last_error(ctx), bad_texts[_i].message);
+}
+END_TEST
+
+START_TEST(test_parse_bad_name)
+{
+	struct rawtune_profile *p = NULL;
+
+	ck_assert_int_eq(rawtune_profile_parse(ctx, "a b", "ports = 80\n", "x.conf", &p),
+			 -EINVAL);
+	ck_assert_ptr_null(p);
+}
+END_TEST
+
+/* ---- profile files ------------------------------------------------------------ */
+
+static char profile_dir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", profile_dir, name);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void files_setup(void)
+{
+	setup();
+	strcpy(profile_dir, "/tmp/rawtune-test-profile.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(profile_dir));
+	ck_assert_int_eq(rawtune_set_profile_dir(ctx, profile_dir), 0);
+	ck_assert_str_eq(rawtune_get_profile_dir(ctx), profile_dir);
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void files_teardown(void)
+{
+	ck_assert_int_eq(nftw(profile_dir, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	teardown();
+}
+
+/* A file NAME.conf comes before the built-in profile NAME. */
+START_TEST(test_file_overrides_builtin)
+{
+	struct rawtune_profile *p;
+	char path[256];
+
+	write_file("web.conf", "ports = 8080\nprotocols = tcp\n");
+	ck_assert_int_eq(rawtune_profile_load(ctx, "web", &p), 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "8080");
+	snprintf(path, sizeof(path), "%s/web.conf", profile_dir);
+	ck_assert_str_eq(rawtune_profile_get_source(p), path);
+	rawtune_profile_unref(p);
+	/* the other built-ins are still there */
+	ck_assert_int_eq(rawtune_profile_load(ctx, "dns", &p), 0);
+	ck_assert_str_eq(rawtune_profile_get_source(p), "built-in");
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+START_TEST(test_file_broken)
+{
+	struct rawtune_profile *p = NULL;
+	char want[256];
+
+	write_file("app.conf", "ports = 80\nbogus\n");
+	ck_assert_int_eq(rawtune_profile_load(ctx, "app", &p), -EINVAL);
+	ck_assert_ptr_null(p);
+	snprintf(want, sizeof(want), "%s/app.conf:2: expected 'key = value', got 'bogus'",
+		 profile_dir);
+	ck_assert_str_eq(rawtune_last_error(ctx), want);
+}
+END_TEST
+
+/* A file that exists but cannot be read is an error, not a fallback to the built-in. */
+START_TEST(test_file_unreadable)
+{
+	struct rawtune_profile *p = NULL;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/web.conf", profile_dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(rawtune_profile_load(ctx, "web", &p), -EISDIR);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(contains(rawtune_last_error(ctx), path), "message: %s",
+		      rawtune_last_error(ctx));
+}
+END_TEST
+
+START_TEST(test_file_unknown)
+{
+	struct rawtune_profile *p = NULL;
+
+	ck_assert_int_eq(rawtune_profile_load(ctx, "nosuch", &p), -ENOENT);
+	ck_assert_ptr_null(p);
+	ck_assert(contains(rawtune_last_error(ctx), "'nosuch'"));
+	ck_assert(contains(rawtune_last_error(ctx), profile_dir));
+}
+END_TEST
+
+struct warnings {
+	unsigned int n;
+	char last[512];
+};
+
+static void log_warnings(void *data, int priority, const char *file, int line, const char *fn,
+			 const char *format, va_list args)
+{
+	struct warnings *w = data;
+
+	if (priority != LOG_WARNING)
+		return;
+	w->n++;
+	vsnprintf(w->last, sizeof(w->last), format, args);
+}
+
+/* Built-ins and files, sorted by name; a file overrides; odd names are skipped. */
+START_TEST(test_list)
+{
+	static const char *const names[] = { "dns", "memcached", "ntp", "syslog", "web", "zeta" };
+	struct rawtune_profile_list *list = NULL;
+	struct warnings warn = { 0 };
+	const struct rawtune_profile *p;
+
+	write_file("web.conf", "ports = 8080\n");
+	write_file("zeta.conf", "ports = 7000-7010\nprotocols = udp\n");
+	write_file("bad name.conf", "ports = 1\n");
+	write_file(".hidden.conf", "ports = 2\n");
+	write_file("notes.txt", "not a profile\n");
+	write_file(".conf", "ports = 3\n");
+	rawtune_set_log_fn(ctx, log_warnings, &warn);
+	rawtune_set_log_priority(ctx, LOG_WARNING);
+	ck_assert_int_eq(rawtune_profile_list_read(ctx, &list), 0);
+	ck_assert_uint_eq(rawtune_profile_list_count(list), ARRAY_SIZE(names));
+	for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+		p = rawtune_profile_list_get(list, i);
+		ck_assert_str_eq(rawtune_profile_get_name(p), names[i]);
+	}
+	ck_assert_ptr_null(rawtune_profile_list_get(list, ARRAY_SIZE(names)));
+	ck_assert_str_eq(rawtune_profile_get_ports(rawtune_profile_list_get(list, 4)), "8080");
+	ck_assert_str_eq(rawtune_profile_get_ports(rawtune_profile_list_get(list, 5)),
+			 "7000-7010");
+	ck_assert_uint_eq(warn.n, 1);
+	ck_assert_msg(contains(warn.last, "bad name.conf"), "warning: %s", warn.last);
+	rawtune_profile_list_free(list);
+	rawtune_profile_list_free(NULL);
+}
+END_TEST
+
+/* One broken file fails the whole list, naming the file. */
+START_TEST(test_list_broken)
+{
+	struct rawtune_profile_list *list = NULL;
+
+	write_file("app.conf", "ports = 80\nports = 81\n");
+	ck_assert_int_eq(rawtune_profile_list_read(ctx, &list), -EINVAL);
+	ck_assert_ptr_null(list);
+	ck_assert(contains(rawtune_last_error(ctx), "app.conf:2: duplicate key 'ports'"));
+}
+END_TEST
+
+/* Without files, the built-ins alone. */
+START_TEST(test_list_no_dir)
+{
+	struct rawtune_profile_list *list;
+
+	ck_assert_int_eq(rawtune_set_profile_dir(ctx, "/nonexistent/profiles.d"), 0);
+	ck_assert_int_eq(rawtune_profile_list_read(ctx, &list), 0);
+	ck_assert_uint_eq(rawtune_profile_list_count(list), ARRAY_SIZE(builtins));
+	for (unsigned int i = 0; i < ARRAY_SIZE(builtins); i++)
+		ck_assert_str_eq(rawtune_profile_get_name(rawtune_profile_list_get(list, i)),
+				 builtins[i].name);
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
+START_TEST(test_profile_dir_env)
+{
+	struct rawtune_ctx *c;
+	const char *dir;
+
+	ck_assert_int_eq(setenv("RAWTUNE_PROFILE_DIR", "/srv/profiles", 1), 0);
+	ck_assert_int_eq(rawtune_new(&c), 0);
+	ck_assert_str_eq(rawtune_get_profile_dir(c), "/srv/profiles");
+	rawtune_unref(c);
+	/* empty: the default */
+	ck_assert_int_eq(setenv("RAWTUNE_PROFILE_DIR", "", 1), 0);
+	ck_assert_int_eq(rawtune_new(&c), 0);
+	unsetenv("RAWTUNE_PROFILE_DIR");
+	dir = rawtune_get_profile_dir(c);
+	ck_assert_uint_gt(strlen(dir), strlen("/rawtune/profiles.d"));
+	ck_assert_str_eq(dir + strlen(dir) - strlen("/rawtune/profiles.d"), "/rawtune/profiles.d");
+	rawtune_unref(c);
 }
 END_TEST
 
@@ -462,6 +933,7 @@ static Suite *profile_suite(void)
 	tc = tcase_create("load");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_load_web);
+	tcase_add_loop_test(tc, test_load_builtins, 0, ARRAY_SIZE(builtins));
 	tcase_add_test(tc, test_load_is_copy);
 	tcase_add_test(tc, test_load_unknown);
 	tcase_add_test(tc, test_load_unknown_longest);
@@ -485,7 +957,37 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, test_ports_reflect_changes);
 	tcase_add_loop_test(tc, test_ports_bad_keeps_old, 0, ARRAY_SIZE(bad_port_lists));
 	tcase_add_test(tc, test_ports_bad_keeps_old_uncached);
+	tcase_add_test(tc, test_profile_ref);
 	tcase_add_test(tc, test_profile_unref);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("narrowing");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_addresses_good, 0, ARRAY_SIZE(good_addresses));
+	tcase_add_loop_test(tc, test_addresses_bad, 0, ARRAY_SIZE(bad_addresses));
+	tcase_add_loop_test(tc, test_interfaces_good, 0, ARRAY_SIZE(good_interfaces));
+	tcase_add_loop_test(tc, test_interfaces_bad, 0, ARRAY_SIZE(bad_interfaces));
+	tcase_add_test(tc, test_forward_description);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("text");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_parse_all_keys);
+	tcase_add_test(tc, test_parse_defaults);
+	tcase_add_loop_test(tc, test_parse_bad, 0, ARRAY_SIZE(bad_texts));
+	tcase_add_test(tc, test_parse_bad_name);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_checked_fixture(tc, files_setup, files_teardown);
+	tcase_add_test(tc, test_file_overrides_builtin);
+	tcase_add_test(tc, test_file_broken);
+	tcase_add_test(tc, test_file_unreadable);
+	tcase_add_test(tc, test_file_unknown);
+	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_list_broken);
+	tcase_add_test(tc, test_list_no_dir);
+	tcase_add_test(tc, test_profile_dir_env);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("context");
