@@ -171,6 +171,16 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 	return w.overflow ? 0 : w.used;
 }
 
+bool rt_all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 /* ---- addresses: prefixes as masks ------------------------------------------- */
 
 void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix)
@@ -292,16 +302,6 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 	return false;
 }
 
-static bool all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 static enum rt_verdict decode_target(const struct xt_entry_target *t, const char *target_name,
 				     enum rt_hook hook)
 {
@@ -318,7 +318,7 @@ static enum rt_verdict decode_target(const struct xt_entry_target *t, const char
 		if (ct.flags != XT_CT_NOTRACK)
 			return RT_VERDICT_NONE;
 		ct.flags = 0;
-		if (!all_zero(&ct, offsetof(struct xt_ct_target_info_v1, ct)))
+		if (!rt_all_zero(&ct, offsetof(struct xt_ct_target_info_v1, ct)))
 			return RT_VERDICT_NONE;
 		return RT_VERDICT_NOTRACK;
 	}

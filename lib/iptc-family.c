@@ -121,16 +121,6 @@ static bool FAM(get_iface)(const char name[IFNAMSIZ], const unsigned char mask[I
 	return memcmp(mask, want, IFNAMSIZ) == 0;
 }
 
-static bool FAM(all_zero)(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 static void FAM(put_addr)(void *addr, void *mask, size_t len, const struct rt_addr *a)
 {
 	if (!a->family)
@@ -148,7 +138,7 @@ static bool FAM(get_addr)(const void *addr, const void *mask, size_t len, struct
 	if (prefix < 0)
 		return false;
 	if (prefix == 0)
-		return FAM(all_zero)(addr, len);
+		return rt_all_zero(addr, len);
 	a->family = FAMILY;
 	a->prefix = (uint8_t)prefix;
 	memcpy(&a->addr, addr, len);

@@ -231,6 +231,7 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uint8_t *target,
 			  const char *target_name, struct rt_rule *r);
 
+bool rt_all_zero(const void *p, size_t len);
 void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix);
 /* The prefix length of a contiguous mask, -1 for another mask. */
 int rt_mask_to_prefix(const uint8_t *mask, size_t len);

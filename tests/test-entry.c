@@ -192,23 +192,13 @@ static struct xt_entry_match *find_match(const struct rt_family_ops *ops, uint8_
 	return NULL;
 }
 
-static bool all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /* "lo": 0xff over the name and its NUL, zero after. */
 static void assert_iface(const char *name, const unsigned char *mask, const char *want)
 {
 	size_t len = strlen(want);
 
 	ck_assert_str_eq(name, want);
-	ck_assert(all_zero(name + len, IFNAMSIZ - len));
+	ck_assert(rt_all_zero(name + len, IFNAMSIZ - len));
 	for (size_t i = 0; i < IFNAMSIZ; i++)
 		ck_assert_uint_eq(mask[i], len && i <= len ? 0xff : 0);
 }
@@ -219,7 +209,7 @@ static void assert_addr(const uint8_t *addr, const uint8_t *mask, size_t len,
 {
 	ck_assert_int_eq(memcmp(addr, &want->addr, want->family ? len : 0), 0);
 	if (!want->family)
-		ck_assert(all_zero(addr, len));
+		ck_assert(rt_all_zero(addr, len));
 	for (size_t i = 0; i < len; i++) {
 		unsigned int bits = want->prefix > i * 8 ? want->prefix - i * 8 : 0;
 
@@ -240,7 +230,7 @@ static void assert_header(const struct rt_family_ops *ops, uint8_t *e, const str
 	ck_assert_uint_eq(*h.invflags, 0);
 	assert_addr(h.addrs, h.addrs + 2 * alen, alen, &r->src);
 	assert_addr(h.addrs + alen, h.addrs + 3 * alen, alen, &r->dst);
-	ck_assert(all_zero(h.counters, sizeof(*h.counters)));
+	ck_assert(rt_all_zero(h.counters, sizeof(*h.counters)));
 	assert_iface(h.iniface, h.iniface_mask, r->iniface);
 	assert_iface(h.outiface, h.outiface_mask, r->outiface);
 }
@@ -690,16 +680,16 @@ START_TEST(test_header_lo)
 	h = head_of(ops, buf);
 	ck_assert_mem_eq(h.outiface, "lo\0\0\0\0\0\0\0\0\0\0\0\0\0\0", IFNAMSIZ);
 	ck_assert_mem_eq(h.outiface_mask, lo_mask, IFNAMSIZ);
-	ck_assert(all_zero(h.iniface, IFNAMSIZ));
-	ck_assert(all_zero(h.iniface_mask, IFNAMSIZ));
+	ck_assert(rt_all_zero(h.iniface, IFNAMSIZ));
+	ck_assert(rt_all_zero(h.iniface_mask, IFNAMSIZ));
 	/* filter INPUT -i lo */
 	web80_rule(RT_TABLE_FILTER, 1, &r);
 	ck_assert_str_eq(r.iniface, "lo");
 	ops->build(&r, buf, sizeof(buf));
 	ck_assert_mem_eq(h.iniface, "lo\0\0\0\0\0\0\0\0\0\0\0\0\0\0", IFNAMSIZ);
 	ck_assert_mem_eq(h.iniface_mask, lo_mask, IFNAMSIZ);
-	ck_assert(all_zero(h.outiface, IFNAMSIZ));
-	ck_assert(all_zero(h.outiface_mask, IFNAMSIZ));
+	ck_assert(rt_all_zero(h.outiface, IFNAMSIZ));
+	ck_assert(rt_all_zero(h.outiface_mask, IFNAMSIZ));
 }
 END_TEST
 
