@@ -1,28 +1,118 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* rawtune apply PROFILE [--port LIST] [-4|-6] [--wait SECONDS] */
-#include <getopt.h>
+/* rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--wait SECONDS] */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tools/tool.h"
 
-static void apply_help(void)
+/* What the command line changes in the profile, and how to apply it. */
+struct apply_args {
+	const char *ports;
+	unsigned int protos, families;
+	bool dry_run;
+};
+
+const char apply_usage[] =
+	"Usage: rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
+	"                     [--wait SECONDS]\n"
+	"Install the profile's rules: NOTRACK in the raw table and the matching\n"
+	"UNTRACKED accepts in the filter table. Applying again with other ports\n"
+	"replaces the profile's rules; applying the same profile twice changes nothing.\n"
+	"After a change, the conntrack entries of the flows that are untracked from\n"
+	"now on are deleted.\n"
+	"\n"
+	"  -p, --port LIST       untrack these ports instead of the profile's own:\n"
+	"                        80, 80,443 or 8000-8100 (1-65535)\n"
+	"  -P, --proto LIST      untrack these protocols instead of the profile's own:\n"
+	"                        tcp, udp or tcp,udp\n"
+	"  -4, --ipv4            IPv4 only (the profile's IPv6 rules are removed)\n"
+	"  -6, --ipv6            IPv6 only (the profile's IPv4 rules are removed)\n"
+	"  -n, --dry-run         print the rules as iptables-restore input, a block\n"
+	"                        per family, and change nothing\n" TOOL_HELP_WAIT TOOL_HELP_HELP
+	"\nThe profiles: 'rawtune profiles'; one in full: 'rawtune show PROFILE'.\n";
+
+/* The command line's changes to the profile; an exit status. */
+static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
+			  const struct apply_args *args)
 {
-	printf("Usage: rawtune apply PROFILE [--port LIST] [-4|-6] [--wait SECONDS]\n"
-	       "Install the profile's rules: NOTRACK in the raw table and the matching\n"
-	       "UNTRACKED accepts in the filter table. Applying again with other ports\n"
-	       "replaces the profile's rules; applying the same profile twice changes nothing.\n"
-	       "\n"
-	       "  -p, --port LIST     untrack these ports instead of the profile's own:\n"
-	       "                      80, 80,443 or 8000-8100 (1-65535)\n"
-	       "  -4, --ipv4          IPv4 only (the profile's IPv6 rules are removed)\n"
-	       "  -6, --ipv6          IPv6 only (the profile's IPv4 rules are removed)\n"
-	       "  -w, --wait SECONDS  wait at most this long for the xtables lock (default 30)\n"
-	       "  -h, --help          show this help\n"
-	       "\nBuilt-in profiles: web (tcp 80,443).\n");
+	int err = 0;
+
+	if (args->ports)
+		err = rawtune_profile_set_ports(p, args->ports);
+	if (err == 0 && args->protos)
+		err = rawtune_profile_set_protocols(p, args->protos);
+	if (err == 0 && args->families)
+		err = rawtune_profile_set_families(p, args->families);
+	if (err < 0) {
+		tool_error("%s", rawtune_last_error(ctx));
+		return RT_EXIT_USAGE;
+	}
+	return RT_EXIT_OK;
 }
 
-static int apply_profile(struct rawtune_ctx *ctx, struct rawtune_profile *p)
+/*
+ * The rules that apply would commit, for reading or for iptables-restore:
+ * "# ipv4" and "# ipv6" comment lines head the families' blocks, which
+ * iptables-restore skips. Pure computation: no lock, no kernel.
+ */
+static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
+{
+	static const enum rawtune_family families[] = { RAWTUNE_FAMILY_IPV4, RAWTUNE_FAMILY_IPV6 };
+	const char *name = rawtune_profile_get_name(p);
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		char *text;
+		int err;
+
+		if (!(rawtune_profile_get_families(p) & families[i]))
+			continue;
+		err = rawtune_profile_render(ctx, p, families[i], &text);
+		if (err < 0)
+			return tool_lib_error(ctx, name, err);
+		/* a family without rules, as with addresses of the other family only */
+		if (text[0])
+			printf("# %s\n%s", tool_families(families[i]), text);
+		free(text);
+	}
+	return RT_EXIT_OK;
+}
+
+/*
+ * Flows that were tracked before keep their entries until they time out;
+ * deleting them makes the table reflect the rules now. Failing that is only
+ * a warning: the rules are in and the entries expire on their own.
+ */
+static void apply_flush(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
+{
+	unsigned int deleted = 0;
+	int err = rawtune_ct_flush_profile(ctx, p, &deleted);
+
+	if (err < 0) {
+		const char *msg = rawtune_last_error(ctx);
+
+		printf("\n");
+		tool_warning("%s: cannot delete the old conntrack entries: %s",
+			     rawtune_profile_get_name(p), msg[0] ? msg : strerror(-err));
+		return;
+	}
+	if (deleted)
+		printf("; %u conntrack %s deleted\n", deleted, deleted == 1 ? "entry" : "entries");
+	else
+		printf("\n");
+}
+
+/* rawtune's rules are invisible to the nf_tables variant's "iptables -L". */
+static void apply_note_nftables(struct rawtune_ctx *ctx)
+{
+	if (rawtune_nftables_in_use(ctx) == 1)
+		fputs("rawtune: note: this host's iptables is the nf_tables variant; rawtune's rules "
+		      "are in the legacy tables: see them with 'iptables-legacy -t raw -L' or "
+		      "'rawtune status'\n",
+		      stderr);
+}
+
+static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
 {
 	unsigned int added = 0, removed = 0;
 	const char *name = rawtune_profile_get_name(p);
@@ -31,69 +121,88 @@ static int apply_profile(struct rawtune_ctx *ctx, struct rawtune_profile *p)
 
 	if (err < 0)
 		return tool_lib_error(ctx, name, err);
-	if (!added && !removed)
+	if (!added && !removed) {
 		printf("%s: already applied (%s), nothing changed\n", name, fams);
-	else if (!removed)
-		printf("%s: %u %s added, %s\n", name, added, tool_rules(added), fams);
-	else
-		printf("%s: %u %s added, %u removed, %s\n", name, added, tool_rules(added), removed,
-		       fams);
+	} else {
+		if (!removed)
+			printf("%s: %u %s added, %s", name, added, tool_rules(added), fams);
+		else
+			printf("%s: %u %s added, %u removed, %s", name, added, tool_rules(added),
+			       removed, fams);
+		/* the warning must not land in the middle of the line on a terminal */
+		fflush(stdout);
+		apply_flush(ctx, p);
+	}
+	apply_note_nftables(ctx);
+	return RT_EXIT_OK;
+}
+
+static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct apply_args *args)
+{
+	static const struct option options[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "proto", required_argument, NULL, 'P' },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		TOOL_OPTION_WAIT,
+		TOOL_OPTION_HELP,
+		{ 0 },
+	};
+	int opt, status;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:P:46nw:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			args->ports = optarg;
+			break;
+		case 'P':
+			if (!tool_parse_protos(optarg, &args->protos))
+				return tool_usage_error("apply", "bad --proto '%s': tcp, udp or tcp,udp",
+							tool_shown(optarg));
+			break;
+		case '4':
+		case '6':
+			args->families |= opt == '4' ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6;
+			break;
+		case 'n':
+			args->dry_run = true;
+			break;
+		case 'w':
+			status = tool_option_wait(ctx, "apply", optarg);
+			if (status)
+				return status;
+			break;
+		case 'h':
+			return RT_HELP;
+		default:
+			return tool_bad_option("apply", opt, argv);
+		}
+	}
+	if (args->families == RAWTUNE_FAMILY_BOTH)
+		return tool_usage_error("apply", "-4 and -6 exclude each other (give neither for both)");
 	return RT_EXIT_OK;
 }
 
 int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option options[] = {
-		{ "port", required_argument, NULL, 'p' }, { "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },       { "wait", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },       { 0 },
-	};
+	struct apply_args args = { 0 };
 	struct rawtune_profile *p = NULL;
-	const char *ports = NULL;
-	unsigned int families = 0, wait;
-	int opt, err, status;
+	const char *name;
+	int status;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:46w:h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-			ports = optarg;
-			break;
-		case '4':
-		case '6':
-			families |= opt == '4' ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6;
-			break;
-		case 'w':
-			if (!tool_parse_seconds(optarg, &wait))
-				return tool_usage_error("apply", "bad --wait '%s': give seconds, 0 to 86400",
-							optarg);
-			rawtune_set_lock_wait(ctx, wait);
-			break;
-		case 'h':
-			apply_help();
-			return RT_EXIT_OK;
-		default:
-			return tool_bad_option("apply", opt, argv);
-		}
-	}
-	if (families == RAWTUNE_FAMILY_BOTH)
-		return tool_usage_error("apply", "-4 and -6 exclude each other (give neither for both)");
-	if (optind >= argc)
-		return tool_usage_error("apply", "which profile? (e.g. rawtune apply web)");
-	if (optind + 1 < argc)
-		return tool_usage_error("apply", "unexpected argument '%s'", argv[optind + 1]);
-
-	err = rawtune_profile_load(ctx, argv[optind], &p);
-	if (err == 0 && ports)
-		err = rawtune_profile_set_ports(p, ports);
-	if (err == 0 && families)
-		err = rawtune_profile_set_families(p, families);
-	if (err < 0) {
-		tool_error("%s", rawtune_last_error(ctx));
-		rawtune_profile_unref(p);
-		return RT_EXIT_USAGE;
-	}
-	status = apply_profile(ctx, p);
+	status = apply_options(ctx, argc, argv, &args);
+	if (status == RT_EXIT_OK)
+		status = tool_operand("apply", argc, argv, "which profile? (e.g. rawtune apply web)",
+				      &name);
+	if (status)
+		return status;
+	status = tool_profile_load(ctx, name, &p);
+	if (status == RT_EXIT_OK)
+		status = apply_args_set(ctx, p, &args);
+	if (status == RT_EXIT_OK)
+		status = args.dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p);
 	rawtune_profile_unref(p);
 	return status;
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* rawtune: the command line, dispatching to one file per subcommand. */
+/*
+ * rawtune: the command line, dispatching to one file per subcommand, and
+ * what the subcommands share: messages, common options, loading a profile.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -12,33 +15,71 @@
 #include "tools/tool.h"
 
 static const struct rt_command commands[] = {
-	{ "apply", cmd_apply, "install a profile's NOTRACK rules and accepts" },
-	{ "remove", cmd_remove, "delete a profile's rules" },
-	{ "status", cmd_status, "show the applied profiles, their rules and counters" },
+	{ "apply", cmd_apply, apply_usage, "install a profile's NOTRACK rules and accepts" },
+	{ "remove", cmd_remove, remove_usage, "delete a profile's rules, or all of rawtune's" },
+	{ "status", cmd_status, status_usage, "show the applied profiles, their rules and counters" },
+	{ "profiles", cmd_profiles, profiles_usage, "list the profiles, built in and from files" },
+	{ "show", cmd_show, show_usage, "print a profile in the profile file format" },
 };
+
+static void message(const char *prefix, const char *format, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
+static void message(const char *prefix, const char *format, va_list args)
+{
+	fputs(prefix, stderr);
+	vfprintf(stderr, format, args);
+	fputc('\n', stderr);
+}
 
 void tool_error(const char *format, ...)
 {
 	va_list args;
 
-	fputs("rawtune: ", stderr);
 	va_start(args, format);
-	vfprintf(stderr, format, args);
+	message("rawtune: ", format, args);
 	va_end(args);
-	fputc('\n', stderr);
+}
+
+void tool_warning(const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	message("rawtune: warning: ", format, args);
+	va_end(args);
 }
 
 int tool_usage_error(const char *command, const char *format, ...)
 {
 	va_list args;
 
-	fputs("rawtune: ", stderr);
 	va_start(args, format);
-	vfprintf(stderr, format, args);
+	message("rawtune: ", format, args);
 	va_end(args);
-	fprintf(stderr, "\nTry 'rawtune %s%s--help'.\n", command ? command : "",
+	fprintf(stderr, "Try 'rawtune %s%s--help'.\n", command ? command : "",
 		command ? " " : "");
 	return RT_EXIT_USAGE;
+}
+
+const char *tool_shown(const char *s)
+{
+	static char buf[256];
+	size_t used = 0;
+
+	/* room left for one "\\xNN", the "..." and the NUL */
+	for (; *s && used + 8 < sizeof(buf); s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[used++] = (char)c;
+		else
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "\\x%02x", c);
+	}
+	if (*s)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "...");
+	buf[used] = '\0';
+	return buf;
 }
 
 int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err)
@@ -55,12 +96,77 @@ int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err)
 int tool_bad_option(const char *command, int opt, char *argv[])
 {
 	const char *arg = argv[optind - 1];
+	char shortopt[2] = { (char)optopt, '\0' };
 
 	if (opt == ':')
-		return tool_usage_error(command, "option '%s' needs a value", arg);
+		return tool_usage_error(command, "option '%s' needs a value", tool_shown(arg));
 	if (optopt && strncmp(arg, "--", 2) != 0)
-		return tool_usage_error(command, "unknown option '-%c'", optopt);
-	return tool_usage_error(command, "unknown option '%s'", arg);
+		return tool_usage_error(command, "unknown option '-%s'", tool_shown(shortopt));
+	return tool_usage_error(command, "unknown option '%s'", tool_shown(arg));
+}
+
+int tool_json_options(const char *command, int argc, char *argv[], bool *json)
+{
+	static const struct option options[] = {
+		TOOL_OPTION_JSON,
+		TOOL_OPTION_HELP,
+		{ 0 },
+	};
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (opt) {
+		case TOOL_OPT_JSON:
+			*json = true;
+			break;
+		case 'h':
+			return RT_HELP;
+		default:
+			return tool_bad_option(command, opt, argv);
+		}
+	}
+	return RT_EXIT_OK;
+}
+
+int tool_option_wait(struct rawtune_ctx *ctx, const char *command, const char *arg)
+{
+	unsigned int seconds;
+
+	if (!tool_parse_seconds(arg, &seconds))
+		return tool_usage_error(command, "bad --wait '%s': give seconds, 0 to 86400",
+					tool_shown(arg));
+	rawtune_set_lock_wait(ctx, seconds);
+	return 0;
+}
+
+int tool_operand(const char *command, int argc, char *argv[], const char *what,
+		 const char **operand)
+{
+	int allowed = operand ? 1 : 0;
+
+	if (operand)
+		*operand = optind < argc ? argv[optind] : NULL;
+	if (operand && !*operand && what)
+		return tool_usage_error(command, "%s", what);
+	if (optind + allowed < argc)
+		return tool_usage_error(command, "unexpected argument '%s'",
+					tool_shown(argv[optind + allowed]));
+	return 0;
+}
+
+int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p)
+{
+	int err = rawtune_profile_load(ctx, name, p);
+
+	if (err == 0)
+		return RT_EXIT_OK;
+	/* a bad name, an unknown profile or a broken file: the user's to fix */
+	if (err == -EINVAL || err == -ENOENT) {
+		tool_error("%s", rawtune_last_error(ctx));
+		return RT_EXIT_USAGE;
+	}
+	return tool_lib_error(ctx, name, err);
 }
 
 const char *tool_rules(unsigned int n)
@@ -104,51 +210,91 @@ static void log_tool(void *data, int priority, const char *file, int line, const
 	fputc('\n', stderr);
 }
 
-static void help(FILE *out)
+/*
+ * Output that did not reach its file or pipe (a full disk, a closed pipe)
+ * is a failure: a script reading --json must not take half a text for all.
+ */
+static int stdout_close(int status)
 {
-	fprintf(out, "Usage: rawtune COMMAND [OPTIONS]\n"
-		     "Keep traffic that needs no connection tracking out of the conntrack table.\n"
-		     "\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "\nOptions:\n"
-		     "  -h, --help     show this help\n"
-		     "  -V, --version  show the version\n"
-		     "\n'rawtune COMMAND --help' explains a command. See rawtune(8).\n");
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		tool_error("cannot write the output: %s", errno ? strerror(errno) : "I/O error");
+		return RT_EXIT_FAILURE;
+	}
+	return status;
 }
 
-int main(int argc, char *argv[])
+static const struct rt_command *command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* "rawtune --help", and "rawtune help CMD" as "rawtune CMD --help" */
+static int help(int argc, char *argv[])
+{
+	const struct rt_command *cmd;
+
+	if (argc > 2) {
+		cmd = command_find(argv[2]);
+		if (!cmd)
+			return tool_usage_error(NULL, "unknown command '%s'", tool_shown(argv[2]));
+		fputs(cmd->usage, stdout);
+		return RT_EXIT_OK;
+	}
+	printf("Usage: rawtune COMMAND [OPTIONS]\n"
+	       "Keep traffic that needs no connection tracking out of the conntrack table.\n"
+	       "\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-8s  %s\n", commands[i].name, commands[i].help);
+	printf("\nOptions:\n"
+	       "  -h, --help     show this help\n"
+	       "  -V, --version  show the version\n"
+	       "\n'rawtune COMMAND --help' explains a command. See rawtune(8).\n");
+	return RT_EXIT_OK;
+}
+
+static int run(const struct rt_command *cmd, int argc, char *argv[])
 {
 	struct rawtune_ctx *ctx;
 	int err, status;
 
+	err = rawtune_new(&ctx);
+	if (err < 0) {
+		tool_error("cannot start: %s", strerror(-err));
+		return RT_EXIT_FAILURE;
+	}
+	rawtune_set_log_fn(ctx, log_tool, NULL);
+	if (!getenv("RAWTUNE_LOG"))
+		rawtune_set_log_priority(ctx, LOG_NOTICE);
+	status = cmd->run(ctx, argc, argv);
+	rawtune_unref(ctx);
+	if (status == RT_HELP) {
+		fputs(cmd->usage, stdout);
+		status = RT_EXIT_OK;
+	}
+	return status;
+}
+
+int main(int argc, char *argv[])
+{
+	const struct rt_command *cmd;
+
 	if (argc < 2)
 		return tool_usage_error(NULL, "no command given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		help(stdout);
-		return RT_EXIT_OK;
-	}
+	    strcmp(argv[1], "help") == 0)
+		return stdout_close(help(argc, argv));
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("rawtune %s\n", PACKAGE_VERSION);
-		return RT_EXIT_OK;
+		return stdout_close(RT_EXIT_OK);
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[1], commands[i].name) != 0)
-			continue;
-		err = rawtune_new(&ctx);
-		if (err < 0) {
-			tool_error("cannot start: %s", strerror(-err));
-			return RT_EXIT_FAILURE;
-		}
-		rawtune_set_log_fn(ctx, log_tool, NULL);
-		if (!getenv("RAWTUNE_LOG"))
-			rawtune_set_log_priority(ctx, LOG_NOTICE);
-		status = commands[i].run(ctx, argc - 1, argv + 1);
-		rawtune_unref(ctx);
-		return status;
-	}
+	cmd = command_find(argv[1]);
+	if (cmd)
+		return stdout_close(run(cmd, argc - 1, argv + 1));
 	if (argv[1][0] == '-')
-		return tool_usage_error(NULL, "unknown option '%s'", argv[1]);
-	return tool_usage_error(NULL, "unknown command '%s'", argv[1]);
+		return tool_usage_error(NULL, "unknown option '%s'", tool_shown(argv[1]));
+	return tool_usage_error(NULL, "unknown command '%s'", tool_shown(argv[1]));
 }

@@ -1,55 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* rawtune remove PROFILE [--wait SECONDS] */
+/* rawtune remove PROFILE|--all [--wait SECONDS] */
 #include <errno.h>
-#include <getopt.h>
 
 #include "tools/tool.h"
 
-static void remove_help(void)
+const char remove_usage[] =
+	"Usage: rawtune remove PROFILE [--wait SECONDS]\n"
+	"       rawtune remove --all [--wait SECONDS]\n"
+	"Delete the profile's rules from the raw and filter tables of both families,\n"
+	"or with --all every rule rawtune made. rawtune's chains and the jumps to them\n"
+	"go once they are empty; rules that rawtune did not make stay.\n"
+	"\n"
+	"  -a, --all             remove the rules of every profile\n" TOOL_HELP_WAIT TOOL_HELP_HELP;
+
+static int remove_all(struct rawtune_ctx *ctx)
 {
-	printf("Usage: rawtune remove PROFILE [--wait SECONDS]\n"
-	       "Delete the profile's rules from the raw and filter tables of both families.\n"
-	       "rawtune's chains and the jumps to them go once they are empty; rules that\n"
-	       "rawtune did not make stay.\n"
-	       "\n"
-	       "  -w, --wait SECONDS  wait at most this long for the xtables lock (default 30)\n"
-	       "  -h, --help          show this help\n");
+	unsigned int removed = 0;
+	int err = rawtune_remove_all(ctx, &removed);
+
+	if (err < 0)
+		return tool_lib_error(ctx, "remove --all", err);
+	if (removed)
+		printf("all profiles: %u %s removed\n", removed, tool_rules(removed));
+	else
+		printf("no profile applied, nothing removed\n");
+	return RT_EXIT_OK;
 }
 
-int cmd_remove(struct rawtune_ctx *ctx, int argc, char *argv[])
+static int remove_profile(struct rawtune_ctx *ctx, const char *name)
 {
-	static const struct option options[] = {
-		{ "wait", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	unsigned int removed = 0, wait;
-	const char *name;
-	int opt, err;
+	unsigned int removed = 0;
+	int err = rawtune_profile_remove(ctx, name, &removed);
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":w:h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'w':
-			if (!tool_parse_seconds(optarg, &wait))
-				return tool_usage_error("remove",
-							"bad --wait '%s': give seconds, 0 to 86400",
-							optarg);
-			rawtune_set_lock_wait(ctx, wait);
-			break;
-		case 'h':
-			remove_help();
-			return RT_EXIT_OK;
-		default:
-			return tool_bad_option("remove", opt, argv);
-		}
-	}
-	if (optind >= argc)
-		return tool_usage_error("remove", "which profile? (e.g. rawtune remove web)");
-	if (optind + 1 < argc)
-		return tool_usage_error("remove", "unexpected argument '%s'", argv[optind + 1]);
-	name = argv[optind];
-	err = rawtune_profile_remove(ctx, name, &removed);
+	/* a bad profile name */
 	if (err == -EINVAL) {
 		tool_error("%s", rawtune_last_error(ctx));
 		return RT_EXIT_USAGE;
@@ -61,4 +44,43 @@ int cmd_remove(struct rawtune_ctx *ctx, int argc, char *argv[])
 	else
 		printf("%s: not applied, nothing removed\n", name);
 	return RT_EXIT_OK;
+}
+
+int cmd_remove(struct rawtune_ctx *ctx, int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "all", no_argument, NULL, 'a' },
+		TOOL_OPTION_WAIT,
+		TOOL_OPTION_HELP,
+		{ 0 },
+	};
+	const char *name;
+	bool all = false;
+	int opt, status;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":aw:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = true;
+			break;
+		case 'w':
+			status = tool_option_wait(ctx, "remove", optarg);
+			if (status)
+				return status;
+			break;
+		case 'h':
+			return RT_HELP;
+		default:
+			return tool_bad_option("remove", opt, argv);
+		}
+	}
+	status = tool_operand("remove", argc, argv,
+			      all ? NULL : "which profile? (e.g. rawtune remove web, or --all)",
+			      &name);
+	if (status)
+		return status;
+	if (all && name)
+		return tool_usage_error("remove", "a profile and --all exclude each other");
+	return all ? remove_all(ctx) : remove_profile(ctx, name);
 }

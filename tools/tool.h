@@ -3,7 +3,9 @@
 #ifndef RAWTUNE_TOOL_H
 #define RAWTUNE_TOOL_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "rawtune.h"
@@ -13,32 +15,119 @@ enum {
 	RT_EXIT_OK = 0,
 	RT_EXIT_FAILURE = 1,
 	RT_EXIT_USAGE = 2,
+	/* not an exit status: a command returns it for --help, main prints the help */
+	RT_HELP = -1,
 };
 
 struct rt_command {
 	const char *name;
 	int (*run)(struct rawtune_ctx *ctx, int argc, char *argv[]);
-	const char *help;
+	const char *usage; /* "rawtune CMD --help" */
+	const char *help;  /* its line in "rawtune --help" */
 };
 
 int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[]);
 int cmd_remove(struct rawtune_ctx *ctx, int argc, char *argv[]);
 int cmd_status(struct rawtune_ctx *ctx, int argc, char *argv[]);
+int cmd_profiles(struct rawtune_ctx *ctx, int argc, char *argv[]);
+int cmd_show(struct rawtune_ctx *ctx, int argc, char *argv[]);
+extern const char apply_usage[], remove_usage[], status_usage[], profiles_usage[], show_usage[];
+
+/* ---- options that several commands share (rawtune.c) ---------------------- */
+
+/* A long option without a short form: getopt_long returns this. */
+enum { TOOL_OPT_JSON = 0x100 };
+
+#define TOOL_OPTION_WAIT { "wait", required_argument, NULL, 'w' }
+#define TOOL_OPTION_JSON { "json", no_argument, NULL, TOOL_OPT_JSON }
+#define TOOL_OPTION_HELP { "help", no_argument, NULL, 'h' }
+
+/* Their lines in "rawtune CMD --help", aligned like each command's own. */
+#define TOOL_HELP_WAIT "  -w, --wait SECONDS    wait at most this long for the xtables lock (default 30)\n"
+#define TOOL_HELP_JSON "      --json            write JSON for programs (fields in rawtune(8))\n"
+#define TOOL_HELP_HELP "  -h, --help            show this help\n"
+
+/*
+ * The options of a command whose only ones are --json and --help: 0 to go
+ * on, RT_HELP or RT_EXIT_USAGE to stop.
+ */
+int tool_json_options(const char *command, int argc, char *argv[], bool *json);
+/* --wait SECONDS: bound the lock wait of @ctx; 0, or RT_EXIT_USAGE after the error. */
+int tool_option_wait(struct rawtune_ctx *ctx, const char *command, const char *arg);
+/*
+ * After the options: at most one operand, which @what describes when it is
+ * missing (NULL: it is optional). Stores it in *@operand (NULL when none);
+ * returns 0, or RT_EXIT_USAGE after the error.
+ */
+int tool_operand(const char *command, int argc, char *argv[], const char *what,
+		 const char **operand);
+/* getopt_long's '?' or ':' (with opterr 0) as a one-line usage error. */
+int tool_bad_option(const char *command, int opt, char *argv[]);
+
+/* ---- messages (rawtune.c) -------------------------------------------------- */
 
 /* "rawtune: <message>" on stderr. */
 void tool_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* "rawtune: warning: <message>" on stderr. */
+void tool_warning(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message and a hint; returns RT_EXIT_USAGE. */
 int tool_usage_error(const char *command, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The user's text, safe to quote in a one-line message: control characters
+ * and backslashes escaped, long text cut. Valid until the next call.
+ */
+const char *tool_shown(const char *s);
 /* The library's last error for a failed call; returns RT_EXIT_FAILURE. */
 int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err);
+/* rawtune_profile_load() with its errors reported; returns an exit status. */
+int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p);
 /* "rule" or "rules" */
 const char *tool_rules(unsigned int n);
-/* "ipv4+ipv6" */
+/* "ipv4", "ipv6" or "ipv4+ipv6", as messages name a set of families */
 const char *tool_families(unsigned int families);
-/* getopt_long's '?' or ':' (with opterr 0) as a one-line usage error. */
-int tool_bad_option(const char *command, int opt, char *argv[]);
 /* Parse a non-negative number of seconds for --wait. */
 bool tool_parse_seconds(const char *s, unsigned int *out);
+
+/* ---- a profile's fields in the words of profile files (format.c) ---------- */
+
+/* The protocols in the order they are written; tool_proto_name() names each. */
+extern const unsigned int tool_protos[2];
+const char *tool_proto_name(unsigned int proto);
+/* "tcp", "udp" or "tcp" @sep "udp" into @buf */
+void tool_protos_text(unsigned int protos, const char *sep, char *buf, size_t len);
+/* "tcp", "udp", "tcp,udp" or "udp,tcp" (spaces allowed); false when malformed */
+bool tool_parse_protos(const char *list, unsigned int *protos);
+/* "server" or "client" */
+const char *tool_direction_name(enum rawtune_direction direction);
+/* "ipv4", "ipv6" or "both", as profile files name the family */
+const char *tool_family_name(unsigned int families);
+
+/* ---- JSON output for --json (json.c) --------------------------------------- */
+
+#define JSON_DEPTH_MAX 8
+
+/*
+ * One JSON text, written as it is built. Every call takes the member's key
+ * inside an object and NULL inside an array; the commas come by themselves.
+ * Closing the outermost value ends the text with a newline.
+ */
+struct json {
+	FILE *out;
+	unsigned int depth;
+	bool more[JSON_DEPTH_MAX]; /* a value was written at this depth: comma first */
+};
+
+void json_init(struct json *j, FILE *out);
+void json_object_begin(struct json *j, const char *key);
+void json_object_end(struct json *j);
+void json_array_begin(struct json *j, const char *key);
+void json_array_end(struct json *j);
+void json_string(struct json *j, const char *key, const char *value);
+void json_uint(struct json *j, const char *key, uint64_t value);
+void json_bool(struct json *j, const char *key, bool value);
+void json_null(struct json *j, const char *key);
+/* "a,b" as an array of strings, "" as [] */
+void json_string_list(struct json *j, const char *key, const char *list);
 
 #endif /* RAWTUNE_TOOL_H */
