@@ -192,15 +192,19 @@ static struct xt_entry_match *find_match(const struct rt_family_ops *ops, uint8_
 	return NULL;
 }
 
-/* "lo": 0xff over the name and its NUL, zero after. */
+/*
+ * As iptables stores them: "lo" with 0xff over the name and its NUL; a
+ * wildcard "veth+" with 0xff over "veth" only; zero after.
+ */
 static void assert_iface(const char *name, const unsigned char *mask, const char *want)
 {
 	size_t len = strlen(want);
+	size_t masked = !len ? 0 : want[len - 1] == '+' ? len - 1 : len + 1;
 
 	ck_assert_str_eq(name, want);
 	ck_assert(rt_all_zero(name + len, IFNAMSIZ - len));
 	for (size_t i = 0; i < IFNAMSIZ; i++)
-		ck_assert_uint_eq(mask[i], len && i <= len ? 0xff : 0);
+		ck_assert_uint_eq(mask[i], i < masked ? 0xff : 0);
 }
 
 /* An address and its mask as iptables stores "-s 192.0.2.0/24", or all zero for any. */
@@ -538,7 +542,7 @@ static const struct {
 	{ .ports = "80,443", .protocols = RAWTUNE_PROTO_TCP,
 	  .addresses = "192.0.2.1, 198.51.100.0/24, 2001:db8::1, 2001:db8:1::/48, 10.1.2.3/17" },
 	{ .ports = "53", .protocols = RAWTUNE_PROTO_UDP, .direction = RAWTUNE_DIRECTION_CLIENT,
-	  .interfaces = "eth0, lo, abcdefghijklmno" },
+	  .interfaces = "eth0, lo, abcdefghijklmno, veth+" },
 	{ .ports = "80,8000-8100", .protocols = RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
 	  .addresses = "192.0.2.1, 2001:db8::/32", .interfaces = "eth1", .forward = true },
 };
@@ -1236,8 +1240,8 @@ START_TEST(test_decode_source_address)
 END_TEST
 
 /*
- * iptables stores "-i eth+" as the name "eth+" with the mask over "eth": not
- * the rule for "-i eth", nor one for any interface.
+ * iptables stores "-i eth+" as the name "eth+" with the mask over "eth": the
+ * rule for "eth+", not the one for "-i eth", nor one for any interface.
  */
 START_TEST(test_decode_wildcard_iface)
 {
@@ -1253,9 +1257,13 @@ START_TEST(test_decode_wildcard_iface)
 	strcpy(h.iniface, "eth+");
 	h.iniface_mask[3] = 0;
 	decode(ops, buf, "ACCEPT", r.table, r.hook, &back);
+	ck_assert(!back.foreign);
+	ck_assert_str_eq(back.iniface, "eth+");
 	ck_assert(!rt_rule_equal(&back, &r));
 	r.iniface[0] = '\0';
 	ck_assert(!rt_rule_equal(&back, &r));
+	strcpy(r.iniface, "eth+");
+	ck_assert(rt_rule_equal(&back, &r));
 }
 END_TEST
 
