@@ -473,6 +473,26 @@ START_TEST(test_interfaces_bad)
 }
 END_TEST
 
+#if 0
+/*
+ * fails: ports merge ("80,80" is "80") but addresses and interfaces keep
+ * their duplicates (lib/addrs.c), so "192.0.2.1, 192.0.2.1/32" with
+ * "eth0,eth0" gives every rule of the plan four times over.
+ */
+START_TEST(test_duplicates_merge)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 192.0.2.1/32"), 0);
+	ck_assert_str_eq(rawtune_profile_get_addresses(p), "192.0.2.1/32");
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0,eth0"), 0);
+	ck_assert_str_eq(rawtune_profile_get_interfaces(p), "eth0");
+	rawtune_profile_unref(p);
+}
+END_TEST
+#endif
+
 START_TEST(test_forward_description)
 {
 	struct rawtune_profile *p;
@@ -967,6 +987,9 @@ static Suite *profile_suite(void)
 	tcase_add_loop_test(tc, test_addresses_bad, 0, ARRAY_SIZE(bad_addresses));
 	tcase_add_loop_test(tc, test_interfaces_good, 0, ARRAY_SIZE(good_interfaces));
 	tcase_add_loop_test(tc, test_interfaces_bad, 0, ARRAY_SIZE(bad_interfaces));
+#if 0 /* fails: see test_duplicates_merge() */
+	tcase_add_test(tc, test_duplicates_merge);
+#endif
 	tcase_add_test(tc, test_forward_description);
 	suite_add_tcase(s, tc);
 
