@@ -69,6 +69,23 @@ static void clear_host_bits(uint8_t *addr, size_t len, unsigned int prefix)
 	}
 }
 
+/* Merge repeats, as port lists do: each address or interface makes rules once. */
+static size_t drop_repeats(void *items, size_t n, size_t size)
+{
+	uint8_t *base = items;
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < out && !seen; j++)
+			seen = memcmp(base + j * size, base + i * size, size) == 0;
+		if (!seen)
+			memmove(base + out++ * size, base + i * size, size);
+	}
+	return out;
+}
+
 static int parse_addr(struct rawtune_ctx *ctx, const char *s, void *data)
 {
 	struct rt_addrs *out = data;
@@ -125,6 +142,7 @@ int rt_addrs_parse(struct rawtune_ctx *ctx, const char *list, struct rt_addrs *o
 		free(addrs.addr);
 		return err;
 	}
+	addrs.n = drop_repeats(addrs.addr, addrs.n, sizeof(*addrs.addr));
 	*out = addrs;
 	return 0;
 }
@@ -179,6 +197,7 @@ int rt_ifaces_parse(struct rawtune_ctx *ctx, const char *list, struct rt_ifaces 
 		free(ifaces.name);
 		return err;
 	}
+	ifaces.n = drop_repeats(ifaces.name, ifaces.n, sizeof(*ifaces.name));
 	*out = ifaces;
 	return 0;
 }

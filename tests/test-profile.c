@@ -473,12 +473,6 @@ START_TEST(test_interfaces_bad)
 }
 END_TEST
 
-#if 0
-/*
- * fails: ports merge ("80,80" is "80") but addresses and interfaces keep
- * their duplicates (lib/addrs.c), so "192.0.2.1, 192.0.2.1/32" with
- * "eth0,eth0" gives every rule of the plan four times over.
- */
 START_TEST(test_duplicates_merge)
 {
 	struct rawtune_profile *p;
@@ -491,7 +485,6 @@ START_TEST(test_duplicates_merge)
 	rawtune_profile_unref(p);
 }
 END_TEST
-#endif
 
 START_TEST(test_forward_description)
 {
@@ -987,9 +980,7 @@ static Suite *profile_suite(void)
 	tcase_add_loop_test(tc, test_addresses_bad, 0, ARRAY_SIZE(bad_addresses));
 	tcase_add_loop_test(tc, test_interfaces_good, 0, ARRAY_SIZE(good_interfaces));
 	tcase_add_loop_test(tc, test_interfaces_bad, 0, ARRAY_SIZE(bad_interfaces));
-#if 0 /* fails: see test_duplicates_merge() */
 	tcase_add_test(tc, test_duplicates_merge);
-#endif
 	tcase_add_test(tc, test_forward_description);
 	suite_add_tcase(s, tc);
 
