@@ -78,30 +78,6 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 	return RT_EXIT_OK;
 }
 
-/*
- * Flows that were tracked before keep their entries until they time out;
- * deleting them makes the table reflect the rules now. Failing that is only
- * a warning: the rules are in and the entries expire on their own.
- */
-static void apply_flush(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
-{
-	unsigned int deleted = 0;
-	int err = rawtune_ct_flush_profile(ctx, p, &deleted);
-
-	if (err < 0) {
-		const char *msg = rawtune_last_error(ctx);
-
-		printf("\n");
-		tool_warning("%s: cannot delete the old conntrack entries: %s",
-			     rawtune_profile_get_name(p), msg[0] ? msg : strerror(-err));
-		return;
-	}
-	if (deleted)
-		printf("; %u conntrack %s deleted\n", deleted, deleted == 1 ? "entry" : "entries");
-	else
-		printf("\n");
-}
-
 /* rawtune's rules are invisible to the nf_tables variant's "iptables -L". */
 static void apply_note_nftables(struct rawtune_ctx *ctx)
 {
@@ -112,27 +88,47 @@ static void apply_note_nftables(struct rawtune_ctx *ctx)
 		      stderr);
 }
 
-static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
+/* "web: 16 rules added, ipv4+ipv6; 30 conntrack entries deleted" */
+static void apply_say(const struct rawtune_profile *p, unsigned int added, unsigned int removed,
+		      unsigned int deleted)
 {
-	unsigned int added = 0, removed = 0;
 	const char *name = rawtune_profile_get_name(p);
 	const char *fams = tool_families(rawtune_profile_get_families(p));
+
+	if (!added && !removed) {
+		printf("%s: already applied (%s), nothing changed\n", name, fams);
+		return;
+	}
+	printf("%s: %u %s added, ", name, added, tool_rules(added));
+	if (removed)
+		printf("%u removed, ", removed);
+	printf("%s", fams);
+	if (deleted)
+		printf("; %u conntrack %s deleted", deleted, deleted == 1 ? "entry" : "entries");
+	printf("\n");
+}
+
+/*
+ * After a change, flows that were tracked before would keep their entries
+ * until they time out: delete them, so the table reflects the rules now.
+ * A failure is only a warning: the rules are in, the entries expire anyway.
+ */
+static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
+{
+	unsigned int added = 0, removed = 0, deleted = 0;
+	const char *name = rawtune_profile_get_name(p);
 	int err = rawtune_profile_apply(ctx, p, &added, &removed);
 
 	if (err < 0)
 		return tool_lib_error(ctx, name, err);
-	if (!added && !removed) {
-		printf("%s: already applied (%s), nothing changed\n", name, fams);
-	} else {
-		if (!removed)
-			printf("%s: %u %s added, %s", name, added, tool_rules(added), fams);
-		else
-			printf("%s: %u %s added, %u removed, %s", name, added, tool_rules(added),
-			       removed, fams);
-		/* the warning must not land in the middle of the line on a terminal */
-		fflush(stdout);
-		apply_flush(ctx, p);
-	}
+	if (added || removed)
+		err = rawtune_ct_flush_profile(ctx, p, &deleted);
+	apply_say(p, added, removed, deleted);
+	/* the warning after the line that says the rules are in */
+	fflush(stdout);
+	if (err < 0)
+		tool_warning("%s: the rules are in, but the old conntrack entries stay: %s", name,
+			     rawtune_last_error(ctx)[0] ? rawtune_last_error(ctx) : strerror(-err));
 	apply_note_nftables(ctx);
 	return RT_EXIT_OK;
 }

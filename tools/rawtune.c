@@ -67,7 +67,7 @@ const char *tool_shown(const char *s)
 	static char buf[256];
 	size_t used = 0;
 
-	/* room left for one "\\xNN", the "..." and the NUL */
+	/* room left for one "\xNN", the "..." and the NUL */
 	for (; *s && used + 8 < sizeof(buf); s++) {
 		unsigned char c = (unsigned char)*s;
 

@@ -1,0 +1,127 @@
+#!/bin/bash
+# apply's options and what apply says, as a user meets them: --dry-run is
+# what iptables-legacy-restore accepts and what apply then commits, and
+# changes nothing; --proto; the PMTU accepts; the old conntrack entries
+# deleted and counted; the note for hosts whose iptables is the nf_tables
+# variant; remove --all.
+. "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
+need_root_and unshare setpriv flock iptables-legacy iptables-legacy-save ip6tables-legacy-save \
+	iptables-legacy-restore ip6tables-legacy-restore
+enter_netns "$@"
+
+# ---- --dry-run changes nothing, takes no lock, needs no privilege -------------------
+# First, while no table exists: the kernel creates a table on first use.
+names() { cat /proc/net/ip_tables_names /proc/net/ip6_tables_names; }
+names >"$TEST_TMP/names.before"
+save_all >"$TEST_TMP/save.before"
+flock -o "$XTABLES_LOCKFILE" sleep 10 &
+locker=$!
+sleep 0.3
+"$RAWTUNE" apply web --dry-run --wait 0 >"$TEST_TMP/dry" 2>"$TEST_TMP/err" ||
+	fail "apply --dry-run with the lock held: $(cat "$TEST_TMP/err")"
+kill $locker
+wait $locker 2>/dev/null
+[ -s "$TEST_TMP/err" ] && fail "apply --dry-run wrote on stderr: $(cat "$TEST_TMP/err")"
+names >"$TEST_TMP/names.after"
+assert_same "$TEST_TMP/names.before" "$TEST_TMP/names.after" "--dry-run creates no table"
+save_all >"$TEST_TMP/save.after"
+assert_same "$TEST_TMP/save.before" "$TEST_TMP/save.after" "--dry-run changes no rule"
+
+chmod 0755 "$TEST_TMP"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$RAWTUNE" apply web --dry-run >"$TEST_TMP/dry.nobody" 2>&1 ||
+	fail "apply --dry-run without privileges: $(cat "$TEST_TMP/dry.nobody")"
+assert_same "$TEST_TMP/dry" "$TEST_TMP/dry.nobody" "--dry-run needs no privilege"
+
+# The families' blocks, each headed by a comment line.
+[ "$(grep '^# ' "$TEST_TMP/dry")" = "$(printf '# ipv4\n# ipv6')" ] ||
+	fail "--dry-run: want '# ipv4' and '# ipv6' blocks, got: $(grep '^# ' "$TEST_TMP/dry")"
+awk -v dir="$TEST_TMP" '/^# ipv4$/ { f = dir "/dry.ipv4" } /^# ipv6$/ { f = dir "/dry.ipv6" } { print > f }' \
+	"$TEST_TMP/dry"
+iptables-legacy-restore --test --noflush <"$TEST_TMP/dry.ipv4" ||
+	fail "iptables-legacy-restore --test refuses the ipv4 block: $(cat "$TEST_TMP/dry.ipv4")"
+ip6tables-legacy-restore --test --noflush <"$TEST_TMP/dry.ipv6" ||
+	fail "ip6tables-legacy-restore --test refuses the ipv6 block: $(cat "$TEST_TMP/dry.ipv6")"
+pass "--dry-run: iptables-legacy-restore --test --noflush accepts both blocks"
+[ "$("$RAWTUNE" apply web --dry-run -4 | grep '^# ')" = "# ipv4" ] || fail "--dry-run -4 is not IPv4 only"
+[ "$("$RAWTUNE" apply web --dry-run -6 | grep '^# ')" = "# ipv6" ] || fail "--dry-run -6 is not IPv6 only"
+pass "--dry-run -4 and -6: one family"
+
+# What --dry-run printed is what apply commits (save lists tables and chains
+# in its own order).
+out=$("$RAWTUNE" apply web 2>"$TEST_TMP/err") || fail "apply web failed"
+[ "$out" = "web: 16 rules added, ipv4+ipv6" ] || fail "apply web said: $out"
+[ -s "$TEST_TMP/err" ] && fail "apply web without nf_tables tables wrote: $(cat "$TEST_TMP/err")"
+for f in ipv4 ipv6; do
+	save="iptables-legacy-save"
+	[ $f = ipv6 ] && save="ip6tables-legacy-save"
+	grep '^-A RAWTUNE-' "$TEST_TMP/dry.$f" | sort >"$TEST_TMP/dry.rules"
+	$save | grep '^-A RAWTUNE-' | sort >"$TEST_TMP/save.rules"
+	assert_same "$TEST_TMP/dry.rules" "$TEST_TMP/save.rules" "$f: apply commits the rules --dry-run showed"
+done
+
+# ---- PMTU: "fragmentation needed" / "packet too big" reach the server ----------------
+iptables-legacy-save | grep -qxF -- '-A RAWTUNE-INPUT -p icmp -m icmp --icmp-type 3/4 -m comment --comment "rawtune:web" -j ACCEPT' ||
+	fail "no IPv4 PMTU accept"
+ip6tables-legacy-save | grep -qxF -- '-A RAWTUNE-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 2 -m comment --comment "rawtune:web" -j ACCEPT' ||
+	fail "no IPv6 PMTU accept"
+pass "PMTU accepts for ICMP 3/4 and ICMPv6 2"
+
+# ---- --proto replaces the profile's protocols --------------------------------------
+out=$("$RAWTUNE" apply dns --proto udp) || fail "apply dns --proto udp failed"
+[ "$out" = "dns: 16 rules added, ipv4+ipv6" ] || fail "apply dns --proto udp said: $out"
+save_all | grep -F '"rawtune:dns"' | grep -q -- '-p tcp' && fail "--proto udp left tcp rules"
+out=$("$RAWTUNE" apply web --proto tcp,udp) || fail "apply web --proto tcp,udp failed"
+[ "$out" = "web: 14 rules added, ipv4+ipv6" ] || fail "apply web --proto tcp,udp said: $out"
+iptables-legacy-save | grep -qF -- '-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m multiport --dports 80,443 ' ||
+	fail "--proto tcp,udp: no udp rule"
+save_all >"$TEST_TMP/before"
+for bad in icmp '' 'tcp,' ',udp' 'tcp;udp' 'tcp udp' TCP; do
+	"$RAWTUNE" apply web --proto "$bad" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+	status=$?
+	[ $status -eq 2 ] || fail "--proto '$bad': exit $status, want 2"
+	[ "$(head -1 "$TEST_TMP/err")" = "rawtune: bad --proto '$bad': tcp, udp or tcp,udp" ] ||
+		fail "--proto '$bad': $(cat "$TEST_TMP/err")"
+done
+save_all >"$TEST_TMP/now"
+assert_same "$TEST_TMP/before" "$TEST_TMP/now" "--proto: tcp, udp or tcp,udp; anything else is a usage error"
+
+# ---- remove --all ----------------------------------------------------------------------
+out=$("$RAWTUNE" remove --all) || fail "remove --all failed"
+[ "$out" = "all profiles: 46 rules removed" ] || fail "remove --all said: $out"
+save_all | grep RAWTUNE && fail "remove --all left rawtune's chains or rules"
+out=$("$RAWTUNE" remove --all) || fail "remove --all again failed"
+[ "$out" = "no profile applied, nothing removed" ] || fail "remove --all again said: $out"
+"$RAWTUNE" remove web --all >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+[ $? -eq 2 ] || fail "remove web --all: want exit 2"
+[ "$(head -1 "$TEST_TMP/err")" = "rawtune: a profile and --all exclude each other" ] ||
+	fail "remove web --all: $(cat "$TEST_TMP/err")"
+pass "remove --all after two profiles leaves no RAWTUNE chain"
+
+# ---- the old conntrack entries of newly untracked flows are deleted -------------------
+# Conntrack runs in a namespace only once a rule asks for it.
+iptables-legacy -A INPUT -m conntrack --ctstate INVALID -j DROP
+for i in 1 2 3; do
+	echo "query $i" >/dev/udp/127.0.0.1/53
+done
+echo other >/dev/udp/127.0.0.1/54
+[ "$(cat /proc/sys/net/netfilter/nf_conntrack_count)" -eq 4 ] ||
+	fail "want 4 conntrack entries, have $(cat /proc/sys/net/netfilter/nf_conntrack_count)"
+out=$("$RAWTUNE" apply dns) || fail "apply dns failed"
+[ "$out" = "dns: 30 rules added, ipv4+ipv6; 3 conntrack entries deleted" ] || fail "apply dns said: $out"
+[ "$(cat /proc/sys/net/netfilter/nf_conntrack_count)" -eq 1 ] || fail "the entry of port 54 went too"
+out=$("$RAWTUNE" apply dns) || fail "apply dns again failed"
+[ "$out" = "dns: already applied (ipv4+ipv6), nothing changed" ] || fail "apply dns again said: $out"
+pass "apply deletes the profile's old conntrack entries and says how many"
+
+# ---- the note for nf_tables hosts ---------------------------------------------------
+iptables=$(command -v iptables)
+if ! command -v nft >/dev/null || [[ -z $iptables || $(readlink -f "$iptables") != *nft* ]]; then
+	echo "SKIP part: iptables is not the nf_tables variant here, no note to see"
+	exit 0
+fi
+nft add table inet rawtune_test || fail "nft add table failed"
+"$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err" || fail "apply web failed"
+[ "$(cat "$TEST_TMP/err")" = "rawtune: note: this host's iptables is the nf_tables variant; rawtune's rules are in the legacy tables: see them with 'iptables-legacy -t raw -L' or 'rawtune status'" ] ||
+	fail "no nf_tables note, or another: $(cat "$TEST_TMP/err")"
+pass "apply notes once that rawtune's rules are in the legacy tables"

@@ -1,0 +1,210 @@
+#!/bin/bash
+# Profiles as a user meets them: the five built-ins applied and read back;
+# files in the profile directory that override a built-in, untrack a
+# client's traffic, keep to one family or are broken; "rawtune show" writing
+# a file that loads back as the same profile; the bash completion of
+# commands, options and profile names.
+. "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
+need_root_and unshare iptables-legacy-save ip6tables-legacy-save
+enter_netns "$@"
+
+export RAWTUNE_PROFILE_DIR="$TEST_TMP/profiles.d"
+mkdir "$RAWTUNE_PROFILE_DIR"
+PD=$RAWTUNE_PROFILE_DIR
+
+# profile NAME LINE...: the file NAME.conf with these lines
+profile() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" >"$PD/$name.conf"
+}
+
+# rules SAVE PROFILE: the profile's rules as SAVE prints them, without the
+# comment that names the profile (to compare two profiles' rules).
+rules() {
+	"$1" | grep -F -- "--comment \"rawtune:$2\"" | sed "s/ -m comment --comment \"rawtune:$2\"//"
+}
+
+# ---- family = ipv4 leaves IPv6 alone, down to its tables ---------------------
+# First, while no table exists: the kernel creates a table on first use.
+cp /proc/net/ip6_tables_names "$TEST_TMP/names6.before"
+save6 >"$TEST_TMP/save6.before"
+profile v4only 'ports = 8080' 'family = ipv4'
+out=$("$RAWTUNE" apply v4only) || fail "apply v4only failed"
+[ "$out" = "v4only: 8 rules added, ipv4" ] || fail "apply v4only said: $out"
+iptables-legacy-save | grep -q -- '-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 8080 ' ||
+	fail "family = ipv4: no IPv4 rule"
+cmp -s /proc/net/ip6_tables_names "$TEST_TMP/names6.before" ||
+	fail "family = ipv4 created IPv6 tables: $(cat /proc/net/ip6_tables_names)"
+save6 >"$TEST_TMP/save6.after"
+assert_same "$TEST_TMP/save6.before" "$TEST_TMP/save6.after" "family = ipv4 touches no IPv6 table"
+"$RAWTUNE" remove v4only >/dev/null || fail "remove v4only failed"
+rm "$PD/v4only.conf"
+
+# ---- the built-ins -------------------------------------------------------------
+# builtin NAME MATCH PROTOCOL...: apply NAME; each protocol has its inbound
+# NOTRACK rule with the port match MATCH (PROTO stands for the protocol) in
+# both families and no other protocol has a rule; status counts 7 rules per
+# protocol and family, and one PMTU accept per family.
+builtin() {
+	local name=$1 match=$2 proto save n rule
+	shift 2
+	"$RAWTUNE" apply "$name" >/dev/null || fail "apply $name failed"
+	for save in iptables-legacy-save ip6tables-legacy-save; do
+		"$save" >"$TEST_TMP/save"
+		for proto in tcp udp; do
+			rule="-A RAWTUNE-PREROUTING -p $proto -m addrtype --dst-type LOCAL ${match//PROTO/$proto}"
+			rule+=" -m comment --comment \"rawtune:$name\" -j CT --notrack"
+			if [[ " $* " == *" $proto "* ]]; then
+				grep -qxF -- "$rule" "$TEST_TMP/save" || fail "$name: no rule '$rule' in $save"
+			elif grep -F -- "\"rawtune:$name\"" "$TEST_TMP/save" | grep -q -- "-p $proto "; then
+				fail "$name: a $proto rule in $save"
+			fi
+		done
+	done
+	n=$((2 * (7 * $# + 1)))
+	"$RAWTUNE" status >"$TEST_TMP/status" || fail "status failed"
+	grep -qx "$name: applied, ipv4+ipv6, $n rules" "$TEST_TMP/status" ||
+		fail "$name: status says: $(head -1 "$TEST_TMP/status")"
+	"$RAWTUNE" remove "$name" >/dev/null || fail "remove $name failed"
+	pass "built-in $name: $* ${match##* }, $n rules"
+}
+builtin web "-m multiport --dports 80,443" tcp
+builtin dns "-m PROTO --dport 53" tcp udp
+builtin memcached "-m PROTO --dport 11211" tcp udp
+builtin ntp "-m PROTO --dport 123" udp
+builtin syslog "-m PROTO --dport 514" udp
+
+# ---- a file overrides the built-in of its name ----------------------------------
+profile web 'description = our web server' 'ports = 8080'
+"$RAWTUNE" apply web >/dev/null || fail "apply web (file) failed"
+iptables-legacy-save | grep -F '"rawtune:web"' >"$TEST_TMP/web"
+grep -q -- '--dport 8080 ' "$TEST_TMP/web" || fail "web.conf: no rule for 8080"
+grep -E -- '--d?ports? (80|443|80,443) ' "$TEST_TMP/web" &&
+	fail "web.conf: rules for the built-in ports"
+"$RAWTUNE" show web | head -1 | grep -qxF "# web: from $PD/web.conf" ||
+	fail "show web: $("$RAWTUNE" show web | head -1)"
+"$RAWTUNE" remove web >/dev/null || fail "remove web failed"
+rm "$PD/web.conf"
+pass "profiles.d/web.conf overrides the built-in web: only port 8080"
+
+# ---- client direction: outbound connections to the port --------------------------
+profile pgclient 'ports = 5432' 'direction = client'
+"$RAWTUNE" apply pgclient >/dev/null || fail "apply pgclient failed"
+iptables-legacy-save -t raw >"$TEST_TMP/raw"
+grep -qxF -- '-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 5432 -m comment --comment "rawtune:pgclient" -j CT --notrack' \
+	"$TEST_TMP/raw" || fail "client: raw OUTPUT does not match --dport: $(grep pgclient "$TEST_TMP/raw")"
+grep -qxF -- '-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 5432 -m comment --comment "rawtune:pgclient" -j CT --notrack' \
+	"$TEST_TMP/raw" || fail "client: raw PREROUTING does not match --sport: $(grep pgclient "$TEST_TMP/raw")"
+"$RAWTUNE" remove pgclient >/dev/null || fail "remove pgclient failed"
+rm "$PD/pgclient.conf"
+pass "direction = client: OUTPUT --dport, PREROUTING --sport"
+
+# ---- broken files: one line naming the file and line, exit 2, nothing changed -------
+"$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web failed"
+save_all >"$TEST_TMP/before"
+# broken WANT LINE...: "apply broken", "show broken" and "profiles" all say
+# "rawtune: FILE:WANT" and nothing else.
+broken() {
+	local want=$1 cmd status
+	shift
+	profile broken "$@"
+	for cmd in "apply broken" "show broken" "profiles"; do
+		# shellcheck disable=SC2086 # $cmd is the command and its operand
+		"$RAWTUNE" $cmd >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+		status=$?
+		[ $status -eq 2 ] || fail "$cmd with '$*': exit $status, want 2"
+		[ -s "$TEST_TMP/out" ] && fail "$cmd with '$*': printed $(cat "$TEST_TMP/out")"
+		[ "$(cat "$TEST_TMP/err")" = "rawtune: $PD/broken.conf:$want" ] ||
+			fail "$cmd with '$*': $(cat "$TEST_TMP/err")"
+	done
+	save_all >"$TEST_TMP/now"
+	cmp -s "$TEST_TMP/before" "$TEST_TMP/now" || fail "a broken file changed the rules"
+}
+broken "2: unknown key 'colour' (see rawtune.conf(5))" 'ports = 80' 'colour = red'
+broken "3: duplicate key 'ports' (first on line 1)" 'ports = 80' 'protocols = tcp' 'ports = 81'
+broken "2: bad port '65536' in '80,65536': ports are 1-65535, ranges LOW-HIGH" \
+	'# a comment' 'ports = 80,65536'
+rm "$PD/broken.conf"
+"$RAWTUNE" remove web >/dev/null || fail "remove web failed"
+pass "broken files: one line naming file and line, exit 2, no rule changed"
+
+# ---- show writes a file that loads back as the same profile --------------------------
+"$RAWTUNE" show web >"$PD/web2.conf" || fail "show web failed"
+printf '%s\n' '# web: from built-in' 'description = Web server: HTTP and HTTPS' \
+	'ports = 80, 443' 'protocols = tcp' 'direction = server' 'family = both' >"$TEST_TMP/want"
+assert_same "$TEST_TMP/want" "$PD/web2.conf" "show web prints the built-in web as a file"
+"$RAWTUNE" apply web >/dev/null || fail "apply web failed"
+"$RAWTUNE" apply web2 >/dev/null || fail "apply web2 (written by show) failed"
+for save in iptables-legacy-save ip6tables-legacy-save; do
+	rules $save web >"$TEST_TMP/web"
+	rules $save web2 >"$TEST_TMP/web2"
+	[ -s "$TEST_TMP/web" ] || fail "no rules of web in $save"
+	assert_same "$TEST_TMP/web" "$TEST_TMP/web2" "$save: web2, written by show web, has web's rules"
+done
+"$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
+
+# Every key; lists in a person's spacing, addresses as the library normalises them.
+profile rich 'description = every key, "quoted" \ and all' 'ports = 9000, 8000-8100' \
+	'protocols = udp, tcp' 'direction = client' 'family = ipv6' \
+	'addresses = fd00::1, fd00:1::/64' 'interfaces = eth0, lo' 'forward = yes'
+"$RAWTUNE" show rich >"$TEST_TMP/rich.show" || fail "show rich failed"
+printf '%s\n' "# rich: from $PD/rich.conf" 'description = every key, "quoted" \ and all' \
+	'ports = 8000-8100, 9000' 'protocols = tcp, udp' 'direction = client' 'family = ipv6' \
+	'addresses = fd00::1/128, fd00:1::/64' 'interfaces = eth0, lo' 'forward = yes' \
+	>"$TEST_TMP/want"
+assert_same "$TEST_TMP/want" "$TEST_TMP/rich.show" "show rich prints every key"
+cp "$TEST_TMP/rich.show" "$PD/rich2.conf"
+"$RAWTUNE" show rich2 | tail -n +2 >"$TEST_TMP/rich2.show"
+tail -n +2 "$TEST_TMP/rich.show" >"$TEST_TMP/rich1.show"
+assert_same "$TEST_TMP/rich1.show" "$TEST_TMP/rich2.show" "show's file shows as the same profile"
+# A profile with interfaces keeps its conntrack entries, and says so on stderr.
+"$RAWTUNE" apply rich >/dev/null 2>&1 || fail "apply rich failed"
+"$RAWTUNE" apply rich2 >/dev/null 2>&1 || fail "apply rich2 failed"
+rules ip6tables-legacy-save rich >"$TEST_TMP/rich"
+rules ip6tables-legacy-save rich2 >"$TEST_TMP/rich2"
+[ "$(wc -l <"$TEST_TMP/rich")" -gt 16 ] || fail "rich: too few rules: $(cat "$TEST_TMP/rich")"
+assert_same "$TEST_TMP/rich" "$TEST_TMP/rich2" "rich2, written by show rich, has rich's rules"
+"$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
+rm "$PD/rich.conf" "$PD/rich2.conf" "$PD/web2.conf"
+
+# ---- bash completion ------------------------------------------------------------
+COMPLETION="$TESTS_SRCDIR/../completion/rawtune"
+bash -n "$COMPLETION" || fail "completion/rawtune: syntax error"
+# complete WORD...: what <Tab> offers after these words (the last one is at the cursor)
+complete_words() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _rawtune; echo "${COMPREPLY[*]}"' \
+		complete "$COMPLETION" "$@"
+}
+# expect_completion WANT WORD...
+expect_completion() {
+	local want=$1 got
+	shift
+	got=$(complete_words "$@")
+	[ "$got" = "$want" ] || fail "'$*<Tab>' offers '$got', want '$want'"
+}
+profile mine 'ports = 1234'
+expect_completion apply rawtune ap
+expect_completion web rawtune apply w
+expect_completion "memcached mine" rawtune show m
+expect_completion --proto rawtune apply web --pro
+expect_completion "tcp udp tcp,udp" rawtune apply web --proto ''
+expect_completion "" rawtune apply web ''
+expect_completion "" rawtune remove --all ''
+expect_completion "status show" rawtune help s
+rm "$PD/mine.conf"
+# The completion's own list of built-ins is the library's.
+# shellcheck disable=SC2016 # expanded by the inner bash
+builtins=$(bash -c '. "$1"; echo "$_rawtune_builtin_profiles"' complete "$COMPLETION")
+listed=$("$RAWTUNE" profiles | awk 'NR > 1 && $NF == "built-in" { printf "%s%s", sep, $1; sep = " " }')
+[ "$builtins" = "$listed" ] || fail "completion knows built-ins '$builtins', rawtune lists '$listed'"
+# Every command that --help lists is offered, and every option of its --help.
+for cmd in $("$RAWTUNE" --help | awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }'); do
+	complete_words rawtune "${cmd:0:2}" | grep -qw -- "$cmd" || fail "'rawtune ${cmd:0:2}<Tab>' misses $cmd"
+	for opt in $("$RAWTUNE" "$cmd" --help | grep -oE -- '--[a-z0-9-]+' | sort -u); do
+		complete_words rawtune "$cmd" -- | grep -qw -- "$opt" ||
+			fail "'rawtune $cmd --<Tab>' misses $opt"
+	done
+done
+pass "bash completion: commands, options and profile names"
