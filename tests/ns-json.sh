@@ -1,0 +1,127 @@
+#!/bin/bash
+# --json as a program reads it: "status --json" and "profiles --json" parsed
+# by Python's json module and checked field by field against
+# iptables-legacy-save (rules and counters) and the profiles' files; text
+# that needs escaping (quotes, backslashes, control characters, bytes that
+# are not UTF-8) still gives valid JSON; "applied" is null when the rules
+# cannot be read.
+. "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
+need_root_and unshare setpriv iptables-legacy-save ip6tables-legacy-save
+enter_netns "$@"
+command -v python3 >/dev/null || skip "needs python3 to parse the JSON"
+
+export RAWTUNE_PROFILE_DIR="$TEST_TMP/profiles.d"
+mkdir "$RAWTUNE_PROFILE_DIR"
+PD=$RAWTUNE_PROFILE_DIR
+
+# check_json NAME SCRIPT ARGS...: run the Python SCRIPT on the JSON in
+# $TEST_TMP/NAME.json, which must be one line of strict UTF-8 JSON with
+# no raw control characters; SCRIPT sees it as "d", ARGS as sys.argv[1:].
+check_json() {
+	local name=$1 script=$2
+	shift 2
+	python3 -c "import json, sys
+raw = sys.stdin.buffer.read()
+assert raw.endswith(b'\\n') and raw.count(b'\\n') == 1, 'not one line'
+assert all(b >= 0x20 for b in raw[:-1]), 'a raw control character'
+d = json.loads(raw.decode('utf-8'))
+$script" "$@" <"$TEST_TMP/$name.json" || fail "$name: the JSON is not as documented (above)"
+}
+
+# ---- status --json ------------------------------------------------------------------
+"$RAWTUNE" status --json >"$TEST_TMP/empty.json" || fail "status --json failed"
+[ "$(cat "$TEST_TMP/empty.json")" = '{"profiles":[]}' ] || fail "status --json, nothing applied: $(cat "$TEST_TMP/empty.json")"
+
+"$RAWTUNE" apply web >/dev/null || fail "apply web failed"
+"$RAWTUNE" apply dns -4 >/dev/null || fail "apply dns -4 failed"
+# Counters that are not zero: one datagram through dns's loopback rules.
+echo query >/dev/udp/127.0.0.1/53
+"$RAWTUNE" status --json >"$TEST_TMP/status.json" || fail "status --json failed"
+# Every rule of rawtune's with its counters, as "FAMILY TABLE [P:B] RULE".
+for t in raw filter; do
+	iptables-legacy-save -c -t $t | sed -n "s/^\(\[[0-9:]*\]\) \(-A RAWTUNE-.*\)/ipv4 $t \1 \2/p"
+	ip6tables-legacy-save -c -t $t | sed -n "s/^\(\[[0-9:]*\]\) \(-A RAWTUNE-.*\)/ipv6 $t \1 \2/p"
+done >"$TEST_TMP/saved"
+check_json status '
+import re
+saved = {}
+for line in open(sys.argv[1]):
+    family, table, counters, rule = line.rstrip("\n").split(" ", 3)
+    packets, bytes_ = map(int, counters.strip("[]").split(":"))
+    name = re.search(r"\"rawtune:([^\"]+)\"", rule).group(1)
+    saved.setdefault(name, []).append(dict(family=family, table=table, rule=rule,
+                                           packets=packets, bytes=bytes_))
+assert list(d) == ["profiles"], list(d)
+assert sorted(p["name"] for p in d["profiles"]) == ["dns", "web"], d["profiles"]
+for p in d["profiles"]:
+    assert list(p) == ["name", "families", "rules"], list(p)
+    want = {"web": ["ipv4", "ipv6"], "dns": ["ipv4"]}[p["name"]]
+    assert p["families"] == want, (p["name"], p["families"])
+    for r in p["rules"]:
+        assert list(r) == ["family", "table", "rule", "packets", "bytes"], list(r)
+        assert type(r["packets"]) is int and type(r["bytes"]) is int, r
+    key = lambda r: (r["family"], r["table"], r["rule"])
+    assert sorted(p["rules"], key=key) == sorted(saved[p["name"]], key=key), \
+        (p["name"], p["rules"], saved[p["name"]])
+assert len(saved["web"]) == 16 and len(saved["dns"]) == 15, saved
+assert any(r["packets"] == 1 and r["bytes"] > 0 for r in saved["dns"]), saved["dns"]
+' "$TEST_TMP/saved"
+pass "status --json: every rule and counter that iptables-legacy-save shows"
+
+# ---- profiles --json ----------------------------------------------------------------
+# A description with a quote, a backslash, a tab, a control character, é and
+# a byte that is not UTF-8 (0xff, which must come out as U+FFFD).
+{
+	printf 'description = say "hi" \\ tab\tctl\001 caf\303\251 \377 end\n'
+	printf '%s\n' 'ports = 7000-7010, 7100' 'protocols = udp' 'direction = client' \
+		'family = ipv6' 'addresses = 2001:db8::1, 2001:db8:1::/48' 'interfaces = eth0,lo' \
+		'forward = yes'
+} >"$PD/odd.conf"
+"$RAWTUNE" profiles --json >"$TEST_TMP/profiles.json" || fail "profiles --json failed"
+check_json profiles '
+keys = ["name", "description", "source", "ports", "protocols", "direction", "family",
+        "addresses", "interfaces", "forward", "applied"]
+assert list(d) == ["profiles"], list(d)
+profiles = {p["name"]: p for p in d["profiles"]}
+assert [p["name"] for p in d["profiles"]] == sorted(profiles), "not sorted by name"
+assert sorted(profiles) == ["dns", "memcached", "ntp", "odd", "syslog", "web"], sorted(profiles)
+for p in d["profiles"]:
+    assert list(p) == keys, list(p)
+assert profiles["web"] == dict(name="web", description="Web server: HTTP and HTTPS",
+    source="built-in", ports="80,443", protocols=["tcp"], direction="server", family="both",
+    addresses=[], interfaces=[], forward=False, applied=True), profiles["web"]
+assert profiles["dns"]["protocols"] == ["tcp", "udp"] and profiles["dns"]["applied"] is True
+assert profiles["dns"]["family"] == "both", "family is the profile'"'"'s, not what -4 applied"
+assert profiles["ntp"]["protocols"] == ["udp"] and profiles["ntp"]["applied"] is False
+assert profiles["odd"] == dict(name="odd",
+    description="say \"hi\" \\ tab\tctl\x01 caf\u00e9 \ufffd end",
+    source=sys.argv[1] + "/odd.conf", ports="7000-7010,7100", protocols=["udp"],
+    direction="client", family="ipv6", addresses=["2001:db8::1/128", "2001:db8:1::/48"],
+    interfaces=["eth0", "lo"], forward=True, applied=False), profiles["odd"]
+' "$PD"
+grep -qF '\u0001' "$TEST_TMP/profiles.json" || fail "profiles --json: control character not as \\u0001"
+pass "profiles --json: every field, escaping, U+FFFD for bytes that are not UTF-8"
+
+# Without the privilege to read the rules, the list still comes, "applied" unknown.
+chmod 0755 "$TEST_TMP"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$RAWTUNE" profiles --json >"$TEST_TMP/nobody.json" 2>"$TEST_TMP/err" ||
+	fail "profiles --json without privileges failed: $(cat "$TEST_TMP/err")"
+grep -q "^rawtune: warning: cannot tell which profiles are applied: " "$TEST_TMP/err" ||
+	fail "profiles without privileges: no warning: $(cat "$TEST_TMP/err")"
+check_json nobody '
+assert len(d["profiles"]) == 6 and all(p["applied"] is None for p in d["profiles"]), d
+'
+pass "profiles --json without privileges: applied is null, with a warning"
+
+# The table for people agrees.
+"$RAWTUNE" profiles >"$TEST_TMP/table" || fail "profiles failed"
+head -1 "$TEST_TMP/table" | grep -qxE 'NAME +APPLIED +PORTS +PROTOCOLS +DIRECTION +FAMILY +SOURCE' ||
+	fail "profiles: header $(head -1 "$TEST_TMP/table")"
+grep -qxE 'web +yes +80,443 +tcp +server +both +built-in' "$TEST_TMP/table" ||
+	fail "profiles: web row: $(grep ^web "$TEST_TMP/table")"
+grep -qxE "odd +no +7000-7010,7100 +udp +client +ipv6 +$PD/odd.conf" "$TEST_TMP/table" ||
+	fail "profiles: odd row: $(grep ^odd "$TEST_TMP/table")"
+[ "$(awk '{ match($0, /^[^ ]+ +/); print RLENGTH }' "$TEST_TMP/table" | sort -u | wc -l)" -eq 1 ] ||
+	fail "profiles: the APPLIED column is not aligned: $(cat "$TEST_TMP/table")"
+pass "profiles: an aligned table with a header"
