@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--wait SECONDS] */
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "tools/tool.h"
 
@@ -44,11 +42,7 @@ static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 		err = rawtune_profile_set_protocols(p, args->protos);
 	if (err == 0 && args->families)
 		err = rawtune_profile_set_families(p, args->families);
-	if (err < 0) {
-		tool_error("%s", rawtune_last_error(ctx));
-		return RT_EXIT_USAGE;
-	}
-	return RT_EXIT_OK;
+	return err < 0 ? tool_input_error(ctx, rawtune_profile_get_name(p), err) : RT_EXIT_OK;
 }
 
 /*
@@ -128,7 +122,7 @@ static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *
 	fflush(stdout);
 	if (err < 0)
 		tool_warning("%s: the rules are in, but the old conntrack entries stay: %s", name,
-			     rawtune_last_error(ctx)[0] ? rawtune_last_error(ctx) : strerror(-err));
+			     tool_lib_message(ctx, err));
 	apply_note_nftables(ctx);
 	return RT_EXIT_OK;
 }

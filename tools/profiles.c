@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* rawtune profiles [--json]: every profile, built in or from a file, and whether it is applied. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +26,7 @@ static struct rawtune_rules *read_applied(struct rawtune_ctx *ctx)
 
 	if (err == 0)
 		return rules;
-	tool_warning("cannot tell which profiles are applied: %s",
-		     rawtune_last_error(ctx)[0] ? rawtune_last_error(ctx) : strerror(-err));
+	tool_warning("cannot tell which profiles are applied: %s", tool_lib_message(ctx, err));
 	return NULL;
 }
 
@@ -163,12 +161,8 @@ int cmd_profiles(struct rawtune_ctx *ctx, int argc, char *argv[])
 		return status;
 	err = rawtune_profile_list_read(ctx, &list);
 	/* a broken file: the user's to fix, as when apply loads it */
-	if (err == -EINVAL) {
-		tool_error("%s", rawtune_last_error(ctx));
-		return RT_EXIT_USAGE;
-	}
 	if (err < 0)
-		return tool_lib_error(ctx, "profiles", err);
+		return tool_input_error(ctx, "profiles", err);
 	rules = read_applied(ctx);
 	status = json ? print_json(list, rules) : print_table(list, rules);
 	rawtune_rules_free(rules);

@@ -82,14 +82,16 @@ const char *tool_shown(const char *s)
 	return buf;
 }
 
-int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err)
+const char *tool_lib_message(struct rawtune_ctx *ctx, int err)
 {
 	const char *msg = rawtune_last_error(ctx);
 
-	if (msg[0])
-		tool_error("%s: %s", what, msg);
-	else
-		tool_error("%s: %s", what, strerror(-err));
+	return msg[0] ? msg : strerror(-err);
+}
+
+int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err)
+{
+	tool_error("%s: %s", what, tool_lib_message(ctx, err));
 	return RT_EXIT_FAILURE;
 }
 
@@ -155,18 +157,24 @@ int tool_operand(const char *command, int argc, char *argv[], const char *what,
 	return 0;
 }
 
+int tool_input_error(struct rawtune_ctx *ctx, const char *what, int err)
+{
+	/* the message names the user's words already: "bad port '0' ..." */
+	if (err == -EINVAL) {
+		tool_error("%s", rawtune_last_error(ctx));
+		return RT_EXIT_USAGE;
+	}
+	return tool_lib_error(ctx, what, err);
+}
+
 int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p)
 {
 	int err = rawtune_profile_load(ctx, name, p);
 
 	if (err == 0)
 		return RT_EXIT_OK;
-	/* a bad name, an unknown profile or a broken file: the user's to fix */
-	if (err == -EINVAL || err == -ENOENT) {
-		tool_error("%s", rawtune_last_error(ctx));
-		return RT_EXIT_USAGE;
-	}
-	return tool_lib_error(ctx, name, err);
+	/* an unknown profile is a mistyped name, not a failure */
+	return tool_input_error(ctx, name, err == -ENOENT ? -EINVAL : err);
 }
 
 const char *tool_rules(unsigned int n)

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* rawtune remove PROFILE|--all [--wait SECONDS] */
-#include <errno.h>
-
 #include "tools/tool.h"
 
 const char remove_usage[] =
@@ -32,13 +30,8 @@ static int remove_profile(struct rawtune_ctx *ctx, const char *name)
 	unsigned int removed = 0;
 	int err = rawtune_profile_remove(ctx, name, &removed);
 
-	/* a bad profile name */
-	if (err == -EINVAL) {
-		tool_error("%s", rawtune_last_error(ctx));
-		return RT_EXIT_USAGE;
-	}
 	if (err < 0)
-		return tool_lib_error(ctx, name, err);
+		return tool_input_error(ctx, name, err);
 	if (removed)
 		printf("%s: %u %s removed\n", name, removed, tool_rules(removed));
 	else

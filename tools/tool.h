@@ -55,9 +55,10 @@ int tool_json_options(const char *command, int argc, char *argv[], bool *json);
 /* --wait SECONDS: bound the lock wait of @ctx; 0, or RT_EXIT_USAGE after the error. */
 int tool_option_wait(struct rawtune_ctx *ctx, const char *command, const char *arg);
 /*
- * After the options: at most one operand, which @what describes when it is
- * missing (NULL: it is optional). Stores it in *@operand (NULL when none);
- * returns 0, or RT_EXIT_USAGE after the error.
+ * After the options: the command's one operand in *@operand (NULL when it
+ * is missing), or none when @operand is NULL. @what is the error for a
+ * missing operand (NULL: it is optional). Returns 0, or RT_EXIT_USAGE after
+ * the error.
  */
 int tool_operand(const char *command, int argc, char *argv[], const char *what,
 		 const char **operand);
@@ -78,8 +79,16 @@ int tool_usage_error(const char *command, const char *format, ...)
  * and backslashes escaped, long text cut. Valid until the next call.
  */
 const char *tool_shown(const char *s);
-/* The library's last error for a failed call; returns RT_EXIT_FAILURE. */
+/* Why a library call failed: its last error, else the errno's text. */
+const char *tool_lib_message(struct rawtune_ctx *ctx, int err);
+/* "rawtune: WHAT: <why the library call failed>"; returns RT_EXIT_FAILURE. */
 int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err);
+/*
+ * A library call that takes the user's words failed: for -EINVAL (a bad
+ * name, port list or profile file) the library's message alone and
+ * RT_EXIT_USAGE, for anything else as tool_lib_error().
+ */
+int tool_input_error(struct rawtune_ctx *ctx, const char *what, int err);
 /* rawtune_profile_load() with its errors reported; returns an exit status. */
 int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p);
 /* "rule" or "rules" */
