@@ -76,9 +76,9 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 static void apply_note_nftables(struct rawtune_ctx *ctx)
 {
 	if (rawtune_nftables_in_use(ctx) == 1)
-		fputs("rawtune: note: this host's iptables is the nf_tables variant; rawtune's rules "
-		      "are in the legacy tables: see them with 'iptables-legacy -t raw -L' or "
-		      "'rawtune status'\n",
+		fputs("rawtune: note: this host's iptables is the nf_tables variant; "
+		      "rawtune's rules are in the legacy tables: see them with "
+		      "'iptables-legacy -t raw -L' or 'rawtune status'\n",
 		      stderr);
 }
 
@@ -149,7 +149,8 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 			break;
 		case 'P':
 			if (!tool_parse_protos(optarg, &args->protos))
-				return tool_usage_error("apply", "bad --proto '%s': tcp, udp or tcp,udp",
+				return tool_usage_error("apply",
+							"bad --proto '%s': tcp, udp or tcp,udp",
 							tool_shown(optarg));
 			break;
 		case '4':
@@ -171,7 +172,8 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		}
 	}
 	if (args->families == RAWTUNE_FAMILY_BOTH)
-		return tool_usage_error("apply", "-4 and -6 exclude each other (give neither for both)");
+		return tool_usage_error("apply",
+					"-4 and -6 exclude each other (give neither for both)");
 	return RT_EXIT_OK;
 }
 
@@ -184,8 +186,8 @@ int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
 
 	status = apply_options(ctx, argc, argv, &args);
 	if (status == RT_EXIT_OK)
-		status = tool_operand("apply", argc, argv, "which profile? (e.g. rawtune apply web)",
-				      &name);
+		status = tool_operand("apply", argc, argv,
+				      "which profile? (e.g. rawtune apply web)", &name);
 	if (status)
 		return status;
 	status = tool_profile_load(ctx, name, &p);

@@ -43,7 +43,8 @@ enum { TOOL_OPT_JSON = 0x100 };
 #define TOOL_OPTION_HELP { "help", no_argument, NULL, 'h' }
 
 /* Their lines in "rawtune CMD --help", aligned like each command's own. */
-#define TOOL_HELP_WAIT "  -w, --wait SECONDS    wait at most this long for the xtables lock (default 30)\n"
+#define TOOL_HELP_WAIT \
+	"  -w, --wait SECONDS    wait at most this long for the xtables lock (default 30)\n"
 #define TOOL_HELP_JSON "      --json            write JSON for programs (fields in rawtune(8))\n"
 #define TOOL_HELP_HELP "  -h, --help            show this help\n"
 
