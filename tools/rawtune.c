@@ -213,9 +213,11 @@ bool tool_parse_seconds(const char *s, unsigned int *out)
 static void log_tool(void *data, int priority, const char *file, int line, const char *fn,
 		     const char *format, va_list args)
 {
-	fputs(priority <= LOG_WARNING ? "rawtune: warning: " : "rawtune: ", stderr);
-	vfprintf(stderr, format, args);
-	fputc('\n', stderr);
+	/* an error logged on the way (a failed undo) is worse than a warning */
+	if (priority <= LOG_ERR)
+		message("rawtune: error: ", format, args);
+	else
+		message(priority == LOG_WARNING ? "rawtune: warning: " : "rawtune: ", format, args);
 }
 
 /*
