@@ -41,6 +41,17 @@ assert_same "$TEST_TMP/save6.before" "$TEST_TMP/save6.after" "family = ipv4 touc
 "$RAWTUNE" remove v4only >/dev/null || fail "remove v4only failed"
 rm "$PD/v4only.conf"
 
+# Addresses of one family: rules in that family only, and apply says so.
+profile addr4 'ports = 8080' 'addresses = 192.0.2.1'
+out=$("$RAWTUNE" apply addr4) || fail "apply addr4 failed"
+[ "$out" = "addr4: 8 rules added, ipv4" ] || fail "apply addr4 said: $out"
+out=$("$RAWTUNE" apply addr4 -6) || fail "apply addr4 -6 failed"
+[ "$out" = "addr4: no rules in ipv6: its addresses are all of the other family; 8 rules removed" ] ||
+	fail "apply addr4 -6 said: $out"
+save_all | grep -q RAWTUNE && fail "apply addr4 -6 left rules"
+rm "$PD/addr4.conf"
+pass "addresses of IPv4 only: IPv4 rules only, and apply names the family"
+
 # ---- the built-ins -------------------------------------------------------------
 # builtin NAME MATCH PROTOCOL...: apply NAME; each protocol has its inbound
 # NOTRACK rule with the port match MATCH (PROTO stands for the protocol) in

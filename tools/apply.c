@@ -45,6 +45,31 @@ static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 	return err < 0 ? tool_input_error(ctx, rawtune_profile_get_name(p), err) : RT_EXIT_OK;
 }
 
+static const enum rawtune_family apply_families[] = { RAWTUNE_FAMILY_IPV4, RAWTUNE_FAMILY_IPV6 };
+
+/*
+ * The families the profile makes rules in: its own, less a family that its
+ * addresses leave out (addresses of IPv4 only make no IPv6 rules).
+ */
+static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
+{
+	unsigned int families = rawtune_profile_get_families(p), ruled = 0;
+
+	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
+		char *text;
+
+		if (!(families & apply_families[i]))
+			continue;
+		/* cannot tell (out of memory): say what the profile asks for */
+		if (rawtune_profile_render(ctx, p, apply_families[i], &text) < 0)
+			return families;
+		if (text[0])
+			ruled |= apply_families[i];
+		free(text);
+	}
+	return ruled;
+}
+
 /*
  * The rules that apply would commit, for reading or for iptables-restore:
  * "# ipv4" and "# ipv6" comment lines head the families' blocks, which
@@ -52,21 +77,20 @@ static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
  */
 static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
 {
-	static const enum rawtune_family families[] = { RAWTUNE_FAMILY_IPV4, RAWTUNE_FAMILY_IPV6 };
 	const char *name = rawtune_profile_get_name(p);
 
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
 		char *text;
 		int err;
 
-		if (!(rawtune_profile_get_families(p) & families[i]))
+		if (!(rawtune_profile_get_families(p) & apply_families[i]))
 			continue;
-		err = rawtune_profile_render(ctx, p, families[i], &text);
+		err = rawtune_profile_render(ctx, p, apply_families[i], &text);
 		if (err < 0)
 			return tool_lib_error(ctx, name, err);
 		/* a family without rules, as with addresses of the other family only */
 		if (text[0])
-			printf("# %s\n%s", tool_families(families[i]), text);
+			printf("# %s\n%s", tool_families(apply_families[i]), text);
 		free(text);
 	}
 	return RT_EXIT_OK;
@@ -82,13 +106,24 @@ static void apply_note_nftables(struct rawtune_ctx *ctx)
 		      stderr);
 }
 
-/* "web: 16 rules added, ipv4+ipv6; 30 conntrack entries deleted" */
-static void apply_say(const struct rawtune_profile *p, unsigned int added, unsigned int removed,
-		      unsigned int deleted)
+/*
+ * "web: 16 rules added, ipv4+ipv6; 30 conntrack entries deleted", naming
+ * the families that have rules now.
+ */
+static void apply_say(const struct rawtune_profile *p, unsigned int ruled, unsigned int added,
+		      unsigned int removed, unsigned int deleted)
 {
 	const char *name = rawtune_profile_get_name(p);
-	const char *fams = tool_families(rawtune_profile_get_families(p));
+	const char *fams = tool_families(ruled);
 
+	if (!ruled) {
+		printf("%s: no rules in %s: its addresses are all of the other family", name,
+		       tool_families(rawtune_profile_get_families(p)));
+		if (removed)
+			printf("; %u %s removed", removed, tool_rules(removed));
+		printf("\n");
+		return;
+	}
 	if (!added && !removed) {
 		printf("%s: already applied (%s), nothing changed\n", name, fams);
 		return;
@@ -117,7 +152,7 @@ static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *
 		return tool_lib_error(ctx, name, err);
 	if (added || removed)
 		err = rawtune_ct_flush_profile(ctx, p, &deleted);
-	apply_say(p, added, removed, deleted);
+	apply_say(p, rule_families(ctx, p), added, removed, deleted);
 	/* the warning after the line that says the rules are in */
 	fflush(stdout);
 	if (err < 0)
