@@ -245,7 +245,8 @@ int rawtune_profile_parse(struct rawtune_ctx *ctx, const char *name, const char 
 
 /**
  * rawtune_profile_set_description - a line of free text about the profile
- * Returns: 0, -EINVAL for text with a line break, -ENOMEM.
+ * Returns: 0, -EINVAL for text with a line break or another control
+ *	character (tabs are fine), -ENOMEM.
  * Since: 0.1
  */
 int rawtune_profile_set_description(struct rawtune_profile *profile, const char *text);

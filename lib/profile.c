@@ -146,9 +146,12 @@ RAWTUNE_EXPORT int rawtune_profile_set_description(struct rawtune_profile *p, co
 {
 	char *copy;
 
-	if (strpbrk(text, "\n\r"))
-		return rt_fail(p->ctx, -EINVAL, "profile %s: the description must be one line",
-			       p->name);
+	/* shown on terminals and in JSON: one line, no control characters */
+	for (const char *c = text; *c; c++)
+		if ((unsigned char)*c < 0x20 ? *c != '\t' : *c == 0x7f)
+			return rt_fail(p->ctx, -EINVAL,
+				       "profile %s: the description must be one line of text, "
+				       "without control characters", p->name);
 	copy = strdup(text);
 	if (!copy)
 		return -ENOMEM;

@@ -498,6 +498,10 @@ START_TEST(test_forward_description)
 	ck_assert_int_eq(rawtune_profile_get_forward(p), 0);
 	ck_assert_str_eq(rawtune_profile_get_description(p), "");
 	ck_assert_int_eq(rawtune_profile_set_description(p, "my cache, on port 11211"), 0);
+	/* control characters would reach terminals through show and profiles */
+	ck_assert_int_eq(rawtune_profile_set_description(p, "a\033[2Jb"), -EINVAL);
+	ck_assert_int_eq(rawtune_profile_set_description(p, "a\x7f"), -EINVAL);
+	ck_assert_str_eq(rawtune_profile_get_description(p), "my cache, on port 11211");
 	ck_assert_str_eq(rawtune_profile_get_description(p), "my cache, on port 11211");
 	ck_assert_int_eq(rawtune_profile_set_description(p, "two\nlines"), -EINVAL);
 	ck_assert_int_eq(rawtune_profile_set_description(p, "cr\r"), -EINVAL);
