@@ -68,12 +68,8 @@ const char *tool_direction_name(enum rawtune_direction direction)
 
 const char *tool_family_name(unsigned int families)
 {
-	switch (families & RAWTUNE_FAMILY_BOTH) {
-	case RAWTUNE_FAMILY_IPV4:
-		return "ipv4";
-	case RAWTUNE_FAMILY_IPV6:
-		return "ipv6";
-	default:
+	/* the profile file's word: "both" where messages say "ipv4+ipv6" */
+	if ((families & RAWTUNE_FAMILY_BOTH) == RAWTUNE_FAMILY_BOTH)
 		return "both";
-	}
+	return tool_families(families);
 }
