@@ -185,8 +185,12 @@ static void fill_rule(struct rt_rule *r, const struct rt_template *t,
 	r->untracked = t->verdict == RT_VERDICT_ACCEPT && !t->pmtu;
 	r->nports = (unsigned int)v->nports;
 	memcpy(r->ports, v->ports, v->nports * sizeof(*v->ports));
-	/* a server's requests and a client's replies arrive; ICMP errors too */
-	arriving = t->pmtu || t->request == server;
+	/*
+	 * What a server template calls a request arrives at this host, in a
+	 * client profile too (there it is the reply): the local address is its
+	 * destination. ICMP errors arrive.
+	 */
+	arriving = t->pmtu || t->request;
 	r->family = v->addr ? v->addr->family : v->family;
 	if (v->addr && !(t->pmtu && t->hook == RT_HOOK_FORWARD))
 		*(arriving ? &r->dst : &r->src) = *v->addr;

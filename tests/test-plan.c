@@ -497,6 +497,26 @@ END_TEST
 #define V6 "2001:db8::/64"
 
 /* Inbound rules match the address as destination, outbound as source. */
+/* A client's local address is the source of its requests and the destination of replies. */
+START_TEST(test_client_addresses)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--sport 8080 -m comment --comment \"rawtune:proxy\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --dport 8080 -m comment --comment "
+		"\"rawtune:proxy\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -d " V4 " -o lo -p tcp -m tcp --sport 8080 -m comment --comment "
+		"\"rawtune:proxy\" -j CT --notrack",
+	};
+	struct rawtune_profile *p = profile("proxy", "8080", RAWTUNE_PROTO_TCP,
+					    RAWTUNE_DIRECTION_CLIENT);
+
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1"), 0);
+	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
 START_TEST(test_addresses)
 {
 	static const char *const raw[] = {
@@ -1133,6 +1153,7 @@ static Suite *plan_suite(void)
 	tc = tcase_create("narrowing");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_client_addresses);
 	tcase_add_test(tc, test_addresses_both_families);
 	tcase_add_test(tc, test_interfaces);
 	tcase_add_test(tc, test_forward);
