@@ -131,6 +131,22 @@ const char *rawtune_get_profile_dir(const struct rawtune_ctx *ctx);
 int rawtune_set_profile_dir(struct rawtune_ctx *ctx, const char *dir);
 
 /**
+ * rawtune_set_nat_guard - whether apply first looks for NAT on the traffic
+ * @ctx: the context
+ * @enabled: non-zero (the default) to refuse, with -EBUSY, a profile whose
+ *	traffic a DNAT, REDIRECT, SNAT, MASQUERADE or NETMAP rule of the nat
+ *	table could take: untracked packets skip NAT, so that rule would stop
+ *	working. 0 applies anyway (rawtune --force).
+ *
+ * The nat table is read in both families, following jumps into user
+ * chains; a rule counts only when its protocol, ports, addresses,
+ * interfaces and address type can match the first packet of a flow the
+ * profile untracks. The error names the rule.
+ * Since: 0.1
+ */
+void rawtune_set_nat_guard(struct rawtune_ctx *ctx, int enabled);
+
+/**
  * rawtune_last_error - the last failure on @ctx, in one line
  * Returns: the message, or "" when nothing failed yet. Valid until the next
  *	call on @ctx.
@@ -380,8 +396,9 @@ int rawtune_profile_render(struct rawtune_ctx *ctx, const struct rawtune_profile
  * when the rules are already in place. All commits happen under the xtables
  * lock; when one fails, those already made are undone.
  *
- * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN or without
- *	access to the lock file, -ETIMEDOUT
+ * Returns: 0, or a negative errno: -EBUSY when NAT applies to the profile's
+ *	traffic (see rawtune_set_nat_guard()), -EPERM without CAP_NET_ADMIN or
+ *	without access to the lock file, -ETIMEDOUT
  *	when the lock stayed busy, -EINVAL for a profile without ports, or what
  *	the kernel answered.
  * Since: 0.1

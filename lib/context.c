@@ -18,6 +18,7 @@ struct rawtune_ctx {
 	void *log_data;
 	int log_priority;
 	unsigned int lock_wait;
+	bool nat_guard;
 	char *profile_dir;
 	char last_error[512];
 };
@@ -61,6 +62,7 @@ RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
 	ctx->log_fn = log_stderr;
 	ctx->log_priority = LOG_ERR;
 	ctx->lock_wait = RT_LOCK_WAIT_DEFAULT;
+	ctx->nat_guard = true;
 	env = secure_getenv("RAWTUNE_LOG");
 	if (env)
 		ctx->log_priority = log_priority_parse(env);
@@ -126,6 +128,16 @@ RAWTUNE_EXPORT int rawtune_set_profile_dir(struct rawtune_ctx *ctx, const char *
 	free(ctx->profile_dir);
 	ctx->profile_dir = copy;
 	return 0;
+}
+
+RAWTUNE_EXPORT void rawtune_set_nat_guard(struct rawtune_ctx *ctx, int enabled)
+{
+	ctx->nat_guard = enabled != 0;
+}
+
+bool rt_nat_guard_enabled(const struct rawtune_ctx *ctx)
+{
+	return ctx->nat_guard;
 }
 
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx)

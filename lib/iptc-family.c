@@ -216,6 +216,26 @@ static void FAM(counters)(const rt_entry *entry, uint64_t *packets, uint64_t *by
 	*bytes = e->counters.bcnt;
 }
 
+static void FAM(view)(const rt_entry *entry, struct rt_entry_view *v)
+{
+	const ENTRY *e = entry;
+	size_t head = XT_ALIGN(sizeof(*e));
+
+	v->proto = ENTRY_IP(e).proto;
+	v->invflags = ENTRY_IP(e).invflags;
+	v->addr_len = sizeof(ENTRY_IP(e).src);
+	v->src = (const uint8_t *)&ENTRY_IP(e).src;
+	v->smsk = (const uint8_t *)&ENTRY_IP(e).smsk;
+	v->dst = (const uint8_t *)&ENTRY_IP(e).dst;
+	v->dmsk = (const uint8_t *)&ENTRY_IP(e).dmsk;
+	v->iniface = ENTRY_IP(e).iniface;
+	v->outiface = ENTRY_IP(e).outiface;
+	v->iniface_mask = ENTRY_IP(e).iniface_mask;
+	v->outiface_mask = ENTRY_IP(e).outiface_mask;
+	v->matches = (const uint8_t *)entry + head;
+	v->matches_size = e->target_offset > head ? e->target_offset - head : 0;
+}
+
 static void FAM(rename_target)(rt_entry *entry, const char *target_name)
 {
 	ENTRY *e = entry;
@@ -248,5 +268,6 @@ const struct rt_family_ops FAM(ops) = {
 	.decode = FAM(decode),
 	.size = FAM(size),
 	.counters = FAM(counters),
+	.view = FAM(view),
 	.rename_target = FAM(rename_target),
 };

@@ -17,6 +17,22 @@ struct rt_rule;
 /* An entry as libiptc returns it; its layout is the family's business. */
 typedef void rt_entry;
 
+/*
+ * Any entry's address part, read without judging it: what the NAT guard
+ * needs of rules rawtune did not make. Invert flags are the IPT_INV_* bits,
+ * the same for both families.
+ */
+struct rt_entry_view {
+	uint16_t proto;
+	uint8_t invflags;
+	size_t addr_len; /* 4 or 16 */
+	const uint8_t *src, *smsk, *dst, *dmsk;
+	const char *iniface, *outiface;
+	const unsigned char *iniface_mask, *outiface_mask;
+	const uint8_t *matches;
+	size_t matches_size;
+};
+
 struct rt_family_ops {
 	const char *name;          /* "ipv4" */
 	enum rawtune_family family; /* RAWTUNE_FAMILY_IPV4 */
@@ -46,6 +62,7 @@ struct rt_family_ops {
 	void (*decode)(const rt_entry *e, const char *target_name, struct rt_rule *r);
 	size_t (*size)(const rt_entry *e);
 	void (*counters)(const rt_entry *e, uint64_t *packets, uint64_t *bytes);
+	void (*view)(const rt_entry *e, struct rt_entry_view *v);
 	/*
 	 * A copy of a kernel entry that libiptc accepts back: standard targets
 	 * read from the kernel carry no name, so @target_name is put in.

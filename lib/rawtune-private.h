@@ -267,6 +267,16 @@ bool rt_rule_is_profile(const struct rt_rule *r, const char *profile);
 /* rawtune's own jump from a built-in chain to its RAWTUNE chain. */
 bool rt_rule_is_jump(const struct rt_rule *r);
 
+/* ---- natguard.c ------------------------------------------------------------- */
+
+/*
+ * -EBUSY, with the context's error naming the rule, when a rule of the
+ * family's nat table could take a flow that @profile untracks.
+ */
+int rt_nat_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+		 const struct rt_family_ops *ops);
+bool rt_nat_guard_enabled(const struct rawtune_ctx *ctx);
+
 /* ---- lock.c ----------------------------------------------------------------- */
 
 /* Take the xtables lock within rt_lock_wait(ctx) seconds; returns an fd or -errno. */

@@ -38,6 +38,7 @@ static const struct rt_step remove_steps[] = {
 struct rt_transaction {
 	struct rawtune_ctx *ctx;
 	const char *profile;
+	const struct rawtune_profile *guarded; /* apply: look at NAT first, under the lock */
 	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_counts counts;
@@ -75,6 +76,13 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	lock = rt_lock_take(tx->ctx);
 	if (lock < 0)
 		return lock;
+	for (size_t f = 0; f < RT_FAMILY_COUNT && tx->guarded && err == 0; f++)
+		if (tx->plan[f][RT_TABLE_RAW].n)
+			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
+	if (err < 0) {
+		rt_lock_release(lock);
+		return err;
+	}
 	for (i = 0; i < nsteps && err == 0; i++) {
 		const struct rt_step *s = &steps[i];
 		struct rt_snapshot **snap = &tx->snap[s->family][s->table];
@@ -114,6 +122,8 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name };
 	int err = 0;
 
+	if (rt_nat_guard_enabled(ctx))
+		tx.guarded = profile;
 	rt_clear_error(ctx);
 	if (profile->ports.n == 0)
 		return rt_fail(ctx, -EINVAL, "profile %s has no ports", profile->name);

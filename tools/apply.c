@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--wait SECONDS] */
+/*
+ * rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--force]
+ *		 [--wait SECONDS]
+ */
 #include <stdlib.h>
 
 #include "tools/tool.h"
@@ -13,7 +16,7 @@ struct apply_args {
 
 const char apply_usage[] =
 	"Usage: rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
-	"                     [--wait SECONDS]\n"
+	"                     [--force] [--wait SECONDS]\n"
 	"Install the profile's rules: NOTRACK in the raw table and the matching\n"
 	"UNTRACKED accepts in the filter table. Applying again with other ports\n"
 	"replaces the profile's rules; applying the same profile twice changes nothing.\n"
@@ -27,7 +30,10 @@ const char apply_usage[] =
 	"  -4, --ipv4            IPv4 only (the profile's IPv6 rules are removed)\n"
 	"  -6, --ipv6            IPv6 only (the profile's IPv4 rules are removed)\n"
 	"  -n, --dry-run         print the rules as iptables-restore input, a block\n"
-	"                        per family, and change nothing\n" TOOL_HELP_WAIT TOOL_HELP_HELP
+	"                        per family, and change nothing\n"
+	"  -f, --force           apply even where a nat table rule (DNAT, REDIRECT,\n"
+	"                        SNAT, MASQUERADE) could take this traffic: untracked\n"
+	"                        packets skip NAT, so that rule stops working for it\n" TOOL_HELP_WAIT TOOL_HELP_HELP
 	"\nThe profiles: 'rawtune profiles'; one in full: 'rawtune show PROFILE'.\n";
 
 /* The command line's changes to the profile; an exit status. */
@@ -170,6 +176,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
 		TOOL_OPTION_WAIT,
 		TOOL_OPTION_HELP,
 		{ 0 },
@@ -177,7 +184,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:P:46nw:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:P:46nfw:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			args->ports = optarg;
@@ -194,6 +201,9 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 			break;
 		case 'n':
 			args->dry_run = true;
+			break;
+		case 'f':
+			rawtune_set_nat_guard(ctx, 0);
 			break;
 		case 'w':
 			status = tool_option_wait(ctx, "apply", optarg);
