@@ -501,6 +501,20 @@ const char *rawtune_rules_get_text(const struct rawtune_rules *rules, unsigned i
 /** rawtune_rules_get_packets - the rule's packet counter. Since: 0.1 */
 uint64_t rawtune_rules_get_packets(const struct rawtune_rules *rules, unsigned int i);
 
+/**
+ * rawtune_rules_get_saved - does rule @i count conntrack entries saved?
+ *
+ * 1 for the rules whose packet counter is the number of new flows that
+ * their profile untracked: for TCP a count rule (no target, SYN only) right
+ * before the notrack rule that takes the first packet of a flow, for UDP
+ * that notrack rule itself (each datagram towards the port; exact for
+ * request/response protocols such as DNS). Flows between two sockets of
+ * this host, over lo, are not counted. The sum of their packets over a
+ * profile is the entries it saved since its rules were made.
+ * Since: 0.1
+ */
+int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);
+
 /** rawtune_rules_get_bytes - the rule's byte counter. Since: 0.1 */
 uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int i);
 

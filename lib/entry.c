@@ -47,11 +47,19 @@ static void *put_ext(struct rt_writer *w, const char *name, uint8_t revision, si
 	return m->data;
 }
 
+/* FIN, SYN, RST and ACK: "--syn" looks at these and wants SYN alone */
+#define RT_TCP_SYN_MASK 0x17
+#define RT_TCP_SYN 0x02
+
+/*
+ * A tcp or udp match carries one port range, and the SYN flags; more ports
+ * go into a multiport match after it.
+ */
 static void put_ports(struct rt_writer *w, const struct rt_rule *r)
 {
 	const struct rt_port_range *p = r->ports;
 
-	if (r->nports == 1) {
+	if (r->nports == 1 || r->syn) {
 		/* tcp and udp share the port range layout */
 		uint16_t *spts, *dpts;
 
@@ -62,6 +70,10 @@ static void put_ports(struct rt_writer *w, const struct rt_rule *r)
 				return;
 			spts = tcp->spts;
 			dpts = tcp->dpts;
+			if (r->syn) {
+				tcp->flg_mask = RT_TCP_SYN_MASK;
+				tcp->flg_cmp = RT_TCP_SYN;
+			}
 		} else {
 			struct xt_udp *udp = put_ext(w, "udp", 0, sizeof(*udp));
 
@@ -71,10 +83,13 @@ static void put_ports(struct rt_writer *w, const struct rt_rule *r)
 			dpts = udp->dpts;
 		}
 		spts[1] = dpts[1] = UINT16_MAX;
+		if (r->nports > 1)
+			goto multiport;
 		(r->dport ? dpts : spts)[0] = p->lo;
 		(r->dport ? dpts : spts)[1] = p->hi;
 		return;
 	}
+multiport:;
 
 	struct xt_multiport_v1 *mp = put_ext(w, "multiport", 1, sizeof(*mp));
 
@@ -104,6 +119,10 @@ static void put_target(struct rt_writer *w, const struct rt_rule *r)
 		return;
 	case RT_VERDICT_ACCEPT:
 		put_ext(w, "ACCEPT", 0, sizeof(st->verdict));
+		return;
+	case RT_VERDICT_COUNT:
+		/* a standard target without a name: libiptc makes it fall through */
+		put_ext(w, "", 0, sizeof(st->verdict));
 		return;
 	case RT_VERDICT_JUMP:
 		/* libiptc turns a chain's name into the jump offset */
@@ -262,8 +281,15 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 	if (strcmp(name, "tcp") == 0 && rev == 0 && r->proto == IPPROTO_TCP) {
 		const struct xt_tcp *tcp = data;
 
-		return !tcp->option && !tcp->flg_mask && !tcp->flg_cmp && !tcp->invflags &&
-		       decode_port_range(tcp->spts, tcp->dpts, r);
+		bool syn = tcp->flg_mask == RT_TCP_SYN_MASK && tcp->flg_cmp == RT_TCP_SYN;
+
+		if (tcp->option || tcp->invflags || (!syn && (tcp->flg_mask || tcp->flg_cmp)))
+			return false;
+		r->syn = syn;
+		/* flags alone: a multiport match follows with the ports */
+		if (syn && port_range_any(tcp->spts) && port_range_any(tcp->dpts))
+			return true;
+		return decode_port_range(tcp->spts, tcp->dpts, r);
 	}
 	if (strcmp(name, "udp") == 0 && rev == 0 && r->proto == IPPROTO_UDP) {
 		const struct xt_udp *udp = data;
@@ -307,6 +333,8 @@ static enum rt_verdict decode_target(const struct xt_entry_target *t, const char
 {
 	char chain[RT_CHAIN_MAX];
 
+	if (!target_name[0])
+		return RT_VERDICT_COUNT;
 	if (strcmp(target_name, "ACCEPT") == 0)
 		return RT_VERDICT_ACCEPT;
 	if (strcmp(target_name, "CT") == 0 && t->u.user.revision >= 1) {
@@ -348,6 +376,7 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 	}
 	r->verdict = decode_target((const void *)target, target_name, r->hook);
 	/* ICMP without the one type rawtune accepts is not rawtune's rule */
-	if (r->verdict == RT_VERDICT_NONE || (r->pmtu && !icmp))
+	if (r->verdict == RT_VERDICT_NONE || (r->pmtu && !icmp) ||
+	    (r->verdict == RT_VERDICT_COUNT) != r->syn)
 		r->foreign = true;
 }

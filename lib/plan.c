@@ -54,6 +54,7 @@ bool rt_rule_equal(const struct rt_rule *a, const struct rt_rule *b)
 	return a->table == b->table && a->hook == b->hook && a->family == b->family &&
 	       a->proto == b->proto && a->pmtu == b->pmtu && a->dport == b->dport &&
 	       a->dst_local == b->dst_local && a->dst_not_local == b->dst_not_local &&
+	       a->syn == b->syn &&
 	       addr_equal(&a->src, &b->src) && addr_equal(&a->dst, &b->dst) &&
 	       a->untracked == b->untracked && !a->foreign && !b->foreign &&
 	       strcmp(a->iniface, b->iniface) == 0 && strcmp(a->outiface, b->outiface) == 0 &&
@@ -84,6 +85,13 @@ enum rt_scope {
 	RT_SCOPE_LOOPBACK, /* a client on this host; only when "lo" is not excluded */
 };
 
+/* Rules only one direction makes: the counters of new flows. */
+enum rt_role {
+	RT_ROLE_BOTH,
+	RT_ROLE_SERVER,
+	RT_ROLE_CLIENT,
+};
+
 struct rt_template {
 	enum rt_table table;
 	enum rt_hook hook;
@@ -91,27 +99,52 @@ struct rt_template {
 	bool request; /* in a server profile */
 	bool pmtu;
 	enum rt_verdict verdict;
+	enum rt_role role;
 };
 
+/*
+ * A count rule (TCP only) sits right before the notrack rule that takes the
+ * first packet of each new flow: its counter is the conntrack entries saved.
+ * For UDP the notrack rule's own counter says as much.
+ */
 static const struct rt_template templates[] = {
 	/* requests from other hosts, addressed to this one (never forwarded traffic) */
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, false, RT_VERDICT_NOTRACK },
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, false, RT_VERDICT_COUNT,
+	  RT_ROLE_SERVER },
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, false, RT_VERDICT_NOTRACK,
+	  RT_ROLE_BOTH },
 	/* with forward: requests to anyone, and the replies passing through */
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, false, RT_VERDICT_NOTRACK },
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, false, false, RT_VERDICT_NOTRACK },
-	/* this host's side of those flows */
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_NOTRACK },
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, false, RT_VERDICT_COUNT,
+	  RT_ROLE_SERVER },
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, false, RT_VERDICT_NOTRACK,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, false, false, RT_VERDICT_NOTRACK,
+	  RT_ROLE_BOTH },
+	/* this host's side of those flows (a client's requests) */
+	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_COUNT,
+	  RT_ROLE_CLIENT },
+	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_NOTRACK,
+	  RT_ROLE_BOTH },
 	/* a client on this host: its packets leave through OUTPUT on lo */
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_NOTRACK },
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, true, false, RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_LOOPBACK, false, false, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_NOTRACK,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, true, false, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_LOOPBACK, false, false, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
 	/* untracked flows get no RELATED ICMP: keep path MTU discovery working */
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, false, true, RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, true, false, RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, false, RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, true, RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_ACCEPT },
-	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_ACCEPT },
+	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, false, true, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, true, false, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, false, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, true, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
+	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_ACCEPT,
+	  RT_ROLE_BOTH },
 };
 
 static bool has_iface(const struct rawtune_profile *p, const char *name)
@@ -124,6 +157,10 @@ static bool has_iface(const struct rawtune_profile *p, const char *name)
 
 static bool template_used(const struct rt_template *t, const struct rawtune_profile *p)
 {
+	bool server = p->direction == RAWTUNE_DIRECTION_SERVER;
+
+	if ((t->role == RT_ROLE_SERVER && !server) || (t->role == RT_ROLE_CLIENT && server))
+		return false;
 	switch (t->scope) {
 	case RT_SCOPE_LOCAL:
 		return !p->forward;
@@ -183,6 +220,7 @@ static void fill_rule(struct rt_rule *r, const struct rt_template *t,
 	r->dst_not_local = t->scope == RT_SCOPE_FORWARD && t->hook == RT_HOOK_PREROUTING &&
 			   !t->request;
 	r->untracked = t->verdict == RT_VERDICT_ACCEPT && !t->pmtu;
+	r->syn = t->verdict == RT_VERDICT_COUNT;
 	r->nports = (unsigned int)v->nports;
 	memcpy(r->ports, v->ports, v->nports * sizeof(*v->ports));
 	/*
@@ -299,6 +337,9 @@ static void push_template(struct rt_builder *b)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
 		if (!(p->protocols & protos[i].bit))
+			continue;
+		/* a UDP flow's first datagram is counted by its notrack rule */
+		if (b->t->verdict == RT_VERDICT_COUNT && protos[i].proto != IPPROTO_TCP)
 			continue;
 		v.proto = protos[i].proto;
 		for (size_t first = 0; first < p->ports.n; first += v.nports) {

@@ -140,6 +140,7 @@ enum rt_verdict {
 	RT_VERDICT_NOTRACK,
 	RT_VERDICT_ACCEPT,
 	RT_VERDICT_JUMP, /* to RAWTUNE-<hook>: the rule in the built-in chain */
+	RT_VERDICT_COUNT, /* no target: the rule only counts (new TCP flows: saved entries) */
 };
 
 /* Most ports one rule matches: the multiport match's 15 slots, a range taking two. */
@@ -171,6 +172,7 @@ struct rt_rule {
 	bool dst_local; /* -m addrtype --dst-type LOCAL */
 	bool dst_not_local; /* -m addrtype ! --dst-type LOCAL */
 	bool untracked; /* -m conntrack --ctstate UNTRACKED */
+	bool syn;       /* -m tcp --tcp-flags FIN,SYN,RST,ACK SYN: the first packet of a flow */
 	bool foreign;   /* read from the kernel with parts rawtune does not make */
 	struct rt_addr src, dst; /* family 0: any */
 	char iniface[IFNAMSIZ];

@@ -55,8 +55,12 @@ static void out_ports(struct rt_out *o, const struct rt_rule *r)
 		out(o, " -m %s --%sport %u", proto, dir, r->ports[0].lo);
 		if (r->ports[0].hi != r->ports[0].lo)
 			out(o, ":%u", r->ports[0].hi);
+		if (r->syn)
+			out(o, " --tcp-flags FIN,SYN,RST,ACK SYN");
 		return;
 	}
+	if (r->syn)
+		out(o, " -m tcp --tcp-flags FIN,SYN,RST,ACK SYN");
 	out(o, " -m multiport --%sports ", dir);
 	for (unsigned int i = 0; i < r->nports; i++) {
 		out(o, "%s%u", i ? "," : "", r->ports[i].lo);
@@ -120,6 +124,8 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 	case RT_VERDICT_JUMP:
 		rt_hook_chain(r->hook, chain);
 		out(&o, " -j %s", chain);
+		break;
+	case RT_VERDICT_COUNT:
 		break;
 	case RT_VERDICT_NONE:
 		out(&o, " (a target rawtune does not make)");

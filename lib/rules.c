@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Status: rawtune's rules read back from the kernel, with their counters. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,12 +13,26 @@ struct rt_status_rule {
 	enum rt_table table;
 	char *text;
 	uint64_t packets, bytes;
+	bool saved;
 };
 
 struct rawtune_rules {
 	size_t n, cap;
 	struct rt_status_rule *rule;
 };
+
+/*
+ * Does the rule count new flows that its profile untracks: the TCP count
+ * rules, and the notrack rules that take a UDP flow's first datagram
+ * (towards the port, not over lo)?
+ */
+static bool counts_saved(const struct rt_rule *r)
+{
+	if (r->verdict == RT_VERDICT_COUNT)
+		return true;
+	return r->verdict == RT_VERDICT_NOTRACK && r->proto == IPPROTO_UDP && r->dport &&
+	       strcmp(r->iniface, "lo") != 0 && strcmp(r->outiface, "lo") != 0;
+}
 
 static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
 		     const struct rt_chain_rule *cr)
@@ -40,6 +55,7 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 	s->family = ops->family;
 	s->table = cr->rule.table;
 	ops->counters(cr->entry, &s->packets, &s->bytes);
+	s->saved = counts_saved(&cr->rule);
 	len = rt_rule_render(&cr->rule, NULL, 0);
 	s->text = malloc((size_t)len + 1);
 	if (!s->text)
@@ -133,6 +149,11 @@ RAWTUNE_EXPORT uint64_t rawtune_rules_get_packets(const struct rawtune_rules *ru
 						  unsigned int i)
 {
 	return i < rules->n ? rules->rule[i].packets : 0;
+}
+
+RAWTUNE_EXPORT int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i)
+{
+	return i < rules->n && rules->rule[i].saved;
 }
 
 RAWTUNE_EXPORT uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules,

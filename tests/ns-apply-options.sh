@@ -50,7 +50,7 @@ pass "--dry-run -4 and -6: one family"
 # What --dry-run printed is what apply commits (save lists tables and chains
 # in its own order).
 out=$("$RAWTUNE" apply web 2>"$TEST_TMP/err") || fail "apply web failed"
-[ "$out" = "web: 16 rules added, ipv4+ipv6" ] || fail "apply web said: $out"
+[ "$out" = "web: 18 rules added, ipv4+ipv6" ] || fail "apply web said: $out"
 [ -s "$TEST_TMP/err" ] && fail "apply web without nf_tables tables wrote: $(cat "$TEST_TMP/err")"
 for f in ipv4 ipv6; do
 	save="iptables-legacy-save"
@@ -88,7 +88,7 @@ assert_same "$TEST_TMP/before" "$TEST_TMP/now" "--proto: tcp, udp or tcp,udp; an
 
 # ---- remove --all ----------------------------------------------------------------------
 out=$("$RAWTUNE" remove --all) || fail "remove --all failed"
-[ "$out" = "all profiles: 46 rules removed" ] || fail "remove --all said: $out"
+[ "$out" = "all profiles: 48 rules removed" ] || fail "remove --all said: $out"
 save_all | grep RAWTUNE && fail "remove --all left rawtune's chains or rules"
 out=$("$RAWTUNE" remove --all) || fail "remove --all again failed"
 [ "$out" = "no profile applied, nothing removed" ] || fail "remove --all again said: $out"
@@ -108,7 +108,7 @@ echo other >/dev/udp/127.0.0.1/54
 [ "$(cat /proc/sys/net/netfilter/nf_conntrack_count)" -eq 4 ] ||
 	fail "want 4 conntrack entries, have $(cat /proc/sys/net/netfilter/nf_conntrack_count)"
 out=$("$RAWTUNE" apply dns) || fail "apply dns failed"
-[ "$out" = "dns: 30 rules added, ipv4+ipv6; 3 conntrack entries deleted" ] || fail "apply dns said: $out"
+[ "$out" = "dns: 32 rules added, ipv4+ipv6; 3 conntrack entries deleted" ] || fail "apply dns said: $out"
 [ "$(cat /proc/sys/net/netfilter/nf_conntrack_count)" -eq 1 ] || fail "the entry of port 54 went too"
 out=$("$RAWTUNE" apply dns) || fail "apply dns again failed"
 [ "$out" = "dns: already applied (ipv4+ipv6), nothing changed" ] || fail "apply dns again said: $out"

@@ -14,7 +14,7 @@ done
 save_all >"$TEST_TMP/empty"
 
 out=$("$RAWTUNE" apply web --port 80) || fail "apply web --port 80 failed"
-[ "$out" = "web: 16 rules added, ipv4+ipv6" ] || fail "apply said: $out"
+[ "$out" = "web: 18 rules added, ipv4+ipv6" ] || fail "apply said: $out"
 save4 >"$TEST_TMP/web-80.ipv4"
 save6 >"$TEST_TMP/web-80.ipv6"
 assert_golden "$TEST_TMP/web-80.ipv4" web-80.ipv4
@@ -22,9 +22,9 @@ assert_golden "$TEST_TMP/web-80.ipv6" web-80.ipv6
 
 # Status reads the same rules back from the kernel.
 "$RAWTUNE" status >"$TEST_TMP/status" || fail "status failed"
-head -1 "$TEST_TMP/status" | grep -qx "web: applied, ipv4+ipv6, 16 rules" ||
+head -1 "$TEST_TMP/status" | grep -qx "web: applied, ipv4+ipv6, 18 rules" ||
 	fail "status header: $(head -1 "$TEST_TMP/status")"
-grep -c '^  ipv4 raw .*-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 ' \
+grep -c '^  ipv4 raw .*-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 .*-j CT --notrack$' \
 	"$TEST_TMP/status" | grep -qx 1 || fail "status lacks the PREROUTING rule"
 sed -n 's/^  ipv4 [a-z]* *[0-9]* pkts  //p' "$TEST_TMP/status" | sort >"$TEST_TMP/status-rules"
 grep '^-A RAWTUNE-' "$TEST_TMP/web-80.ipv4" | sort >"$TEST_TMP/save-rules"
@@ -37,7 +37,7 @@ assert_golden "$TEST_TMP/web.ipv4" web.ipv4
 
 # -4 keeps IPv4 and takes the profile's IPv6 rules away.
 "$RAWTUNE" apply web --port 80 -4 >"$TEST_TMP/out" || fail "apply -4 failed"
-grep -qx "web: 7 rules added, 15 removed, ipv4" "$TEST_TMP/out" || fail "apply -4 said: $(cat "$TEST_TMP/out")"
+grep -qx "web: 8 rules added, 17 removed, ipv4" "$TEST_TMP/out" || fail "apply -4 said: $(cat "$TEST_TMP/out")"
 save4 >"$TEST_TMP/v4"
 save6 >"$TEST_TMP/v6"
 assert_golden "$TEST_TMP/v4" web-80.ipv4

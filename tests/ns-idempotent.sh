@@ -25,10 +25,10 @@ save_all | grep -v 'rawtune:web' >"$TEST_TMP/others"
 
 # New ports: accepts added first, the old ones after raw is done (6 replaces).
 out=$("$RAWTUNE" apply web --port 8080) || fail "apply with other ports failed"
-[ "$out" = "web: 14 rules added, 14 removed, ipv4+ipv6" ] || fail "apply 8080 said: $out"
+[ "$out" = "web: 16 rules added, 16 removed, ipv4+ipv6" ] || fail "apply 8080 said: $out"
 save_all >"$TEST_TMP/swapped"
 grep 'rawtune:web' "$TEST_TMP/swapped" | grep -q -- '--[sd]port 80 ' && fail "port 80 rules left behind"
-[ "$(grep -c 'rawtune:web' "$TEST_TMP/swapped")" -eq 16 ] || fail "want 16 web rules for 8080"
+[ "$(grep -c 'rawtune:web' "$TEST_TMP/swapped")" -eq 18 ] || fail "want 18 web rules for 8080"
 grep -v 'rawtune:web' "$TEST_TMP/swapped" >"$TEST_TMP/others-after"
 assert_same "$TEST_TMP/others" "$TEST_TMP/others-after" "other ports replace only the profile's rules"
 

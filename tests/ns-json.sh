@@ -63,7 +63,7 @@ for p in d["profiles"]:
     key = lambda r: (r["family"], r["table"], r["rule"])
     assert sorted(p["rules"], key=key) == sorted(saved[p["name"]], key=key), \
         (p["name"], p["rules"], saved[p["name"]])
-assert len(saved["web"]) == 16 and len(saved["dns"]) == 15, saved
+assert len(saved["web"]) == 18 and len(saved["dns"]) == 16, saved
 assert any(r["packets"] == 1 and r["bytes"] > 0 for r in saved["dns"]), saved["dns"]
 ' "$TEST_TMP/saved"
 pass "status --json: every rule and counter that iptables-legacy-save shows"
