@@ -525,6 +525,213 @@ uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int
  */
 void rawtune_rules_free(struct rawtune_rules *rules);
 
+/* ---- conntrack: occupancy, drops, entries saved, events, top ports ------- */
+
+/*
+ * The counters rawtune_ct_stats_read() reads, by index. New counters are
+ * added at the end only, so an index never changes meaning.
+ */
+enum rawtune_ct_stat {
+	/* entries in this network namespace's table (nf_conntrack_count) */
+	RAWTUNE_CT_STAT_ENTRIES = 0,
+	/* the most entries a table may hold (nf_conntrack_max, global) */
+	RAWTUNE_CT_STAT_MAX = 1,
+	/* the kernel's per-CPU counters, summed over the CPUs: */
+	RAWTUNE_CT_STAT_FOUND = 2,
+	/* packets that conntrack could not make sense of */
+	RAWTUNE_CT_STAT_INVALID = 3,
+	RAWTUNE_CT_STAT_INSERT = 4,
+	/* an entry lost a race with an equal one (a clash): not lack of room */
+	RAWTUNE_CT_STAT_INSERT_FAILED = 5,
+	/* packets dropped because the table was full: "table full, dropping packet" */
+	RAWTUNE_CT_STAT_DROP = 6,
+	/* unassured entries evicted to make room for new ones */
+	RAWTUNE_CT_STAT_EARLY_DROP = 7,
+	RAWTUNE_CT_STAT_ERROR = 8,
+	RAWTUNE_CT_STAT_SEARCH_RESTART = 9,
+	RAWTUNE_CT_STAT_CLASH_RESOLVE = 10,
+	RAWTUNE_CT_STAT_CHAIN_TOOLONG = 11,
+	/* how many counters this header knows: grows with new versions */
+	RAWTUNE_CT_STAT_COUNT
+};
+
+/* A counter that the kernel (or this library) does not provide. */
+#define RAWTUNE_CT_STAT_UNKNOWN UINT64_MAX
+
+/**
+ * rawtune_ct_stats_read - occupancy and drop counters of the conntrack table
+ * @ctx: the context
+ * @values: where the counters are stored, indexed by enum rawtune_ct_stat
+ * @n: how many @values has room for, normally RAWTUNE_CT_STAT_COUNT
+ *
+ * Asks ctnetlink (IPCTNL_MSG_CT_GET_STATS and IPCTNL_MSG_CT_GET_STATS_CPU)
+ * about this network namespace: the cost does not grow with the table,
+ * which is never walked. The per-CPU counters count since the namespace
+ * was created. A counter the kernel does not report, or that this library
+ * does not know (an index beyond its RAWTUNE_CT_STAT_COUNT), is set to
+ * RAWTUNE_CT_STAT_UNKNOWN.
+ *
+ * Returns: how many of @values this library knows (at most @n), or a
+ *	negative errno: -EPERM without CAP_NET_ADMIN, -EOPNOTSUPP without
+ *	conntrack in the kernel.
+ * Since: 0.1
+ */
+int rawtune_ct_stats_read(struct rawtune_ctx *ctx, uint64_t *values, unsigned int n);
+
+/**
+ * rawtune_ct_stat_name - a counter's name: "entries", "max", "drop", ...
+ * Returns: the name, the one "conntrack -S" uses for the per-CPU counters,
+ *	or NULL for an index this library does not know.
+ * Since: 0.1
+ */
+const char *rawtune_ct_stat_name(unsigned int stat);
+
+struct rawtune_saved;
+
+/**
+ * rawtune_saved_read - the conntrack entries each applied profile saved
+ * @ctx: the context
+ * @saved: where the list is stored
+ *
+ * For each profile with rules in the kernel, in the order of its first
+ * rule: the sum of the packet counters of the rules that
+ * rawtune_rules_get_saved() marks (new flows that were not tracked), and
+ * when its rules were made. That time is recorded by
+ * rawtune_profile_apply() when it makes all of a profile's rules anew, in
+ * /run/rawtune/net-INODE/PROFILE (INODE: this network namespace's), and
+ * deleted by rawtune_profile_remove() and rawtune_remove_all().
+ *
+ * Returns: 0, or a negative errno as for rawtune_rules_read().
+ * Since: 0.1
+ */
+int rawtune_saved_read(struct rawtune_ctx *ctx, struct rawtune_saved **saved);
+
+/** rawtune_saved_count - how many profiles the list holds. Since: 0.1 */
+unsigned int rawtune_saved_count(const struct rawtune_saved *saved);
+
+/** rawtune_saved_get_profile - the name of profile @i. Since: 0.1 */
+const char *rawtune_saved_get_profile(const struct rawtune_saved *saved, unsigned int i);
+
+/** rawtune_saved_get_entries - the entries profile @i saved since its rules were made. Since: 0.1 */
+uint64_t rawtune_saved_get_entries(const struct rawtune_saved *saved, unsigned int i);
+
+/**
+ * rawtune_saved_get_applied - when profile @i was applied
+ * Returns: the Unix time in seconds, or -1 when unknown (the rules were not
+ *	made by rawtune_profile_apply(), or the state file is gone).
+ * Since: 0.1
+ */
+int64_t rawtune_saved_get_applied(const struct rawtune_saved *saved, unsigned int i);
+
+/** rawtune_saved_free - free a list from rawtune_saved_read(); takes NULL. Since: 0.1 */
+void rawtune_saved_free(struct rawtune_saved *saved);
+
+struct rawtune_ct_events;
+
+/**
+ * rawtune_ct_events_open - count conntrack entries made and destroyed
+ * @ctx: the context; the events object holds a reference on it
+ * @events: where the new object is stored
+ *
+ * Subscribes to this network namespace's conntrack NEW and DESTROY events
+ * with a large receive buffer. Nothing is counted until
+ * rawtune_ct_events_read().
+ *
+ * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN.
+ * Since: 0.1
+ */
+int rawtune_ct_events_open(struct rawtune_ctx *ctx, struct rawtune_ct_events **events);
+
+/**
+ * rawtune_ct_events_get_fd - the socket, to poll() for readability
+ * Since: 0.1
+ */
+int rawtune_ct_events_get_fd(const struct rawtune_ct_events *events);
+
+/**
+ * rawtune_ct_events_read - count the events that arrive within @timeout_ms
+ * @events: the events object
+ * @timeout_ms: how long to read; 0 reads what is queued and returns
+ *
+ * When the kernel had to drop events because they came faster than they
+ * were read, rawtune_ct_events_get_lost() grows and reading goes on: the
+ * counts of new and destroyed entries are then low. The number of entries
+ * never depends on events: read it with rawtune_ct_stats_read().
+ *
+ * Returns: 0 once @timeout_ms passed, -EINTR when a signal interrupted the
+ *	wait (the counts so far are kept), or a negative errno.
+ * Since: 0.1
+ */
+int rawtune_ct_events_read(struct rawtune_ct_events *events, unsigned int timeout_ms);
+
+/** rawtune_ct_events_get_new - NEW events counted since the object was opened. Since: 0.1 */
+uint64_t rawtune_ct_events_get_new(const struct rawtune_ct_events *events);
+
+/** rawtune_ct_events_get_destroy - DESTROY events counted since it was opened. Since: 0.1 */
+uint64_t rawtune_ct_events_get_destroy(const struct rawtune_ct_events *events);
+
+/** rawtune_ct_events_get_lost - events the kernel dropped since it was opened. Since: 0.1 */
+uint64_t rawtune_ct_events_get_lost(const struct rawtune_ct_events *events);
+
+/** rawtune_ct_events_close - unsubscribe and free; takes NULL. Since: 0.1 */
+void rawtune_ct_events_close(struct rawtune_ct_events *events);
+
+/* Which way a flow goes through this host, seen from its first packet. */
+enum rawtune_ct_path {
+	RAWTUNE_CT_PATH_IN = 0,      /* to a local address: what a server profile untracks */
+	RAWTUNE_CT_PATH_OUT = 1,     /* from a local address: a client profile */
+	RAWTUNE_CT_PATH_FORWARD = 2, /* through: a profile with forward */
+};
+
+struct rawtune_ct_top;
+
+/**
+ * rawtune_ct_top_read - the ports that hold the most conntrack entries
+ * @ctx: the context
+ * @n: how many ports to keep
+ * @top: where the list is stored, the most entries first
+ *
+ * Walks the whole table once (ctnetlink dump, both families), counting
+ * entries by protocol, original destination port and path. For each port
+ * kept it also asks whether NAT takes that traffic (see
+ * rawtune_ct_top_get_nat()).
+ *
+ * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN.
+ * Since: 0.1
+ */
+int rawtune_ct_top_read(struct rawtune_ctx *ctx, unsigned int n, struct rawtune_ct_top **top);
+
+/** rawtune_ct_top_count - how many ports the list holds (at most n). Since: 0.1 */
+unsigned int rawtune_ct_top_count(const struct rawtune_ct_top *top);
+
+/** rawtune_ct_top_get_total - all the entries the walk saw. Since: 0.1 */
+uint64_t rawtune_ct_top_get_total(const struct rawtune_ct_top *top);
+
+/** rawtune_ct_top_get_protocol - the IP protocol number (IPPROTO_TCP, ...). Since: 0.1 */
+unsigned int rawtune_ct_top_get_protocol(const struct rawtune_ct_top *top, unsigned int i);
+
+/** rawtune_ct_top_get_port - the destination port, 0 for a protocol without ports. Since: 0.1 */
+unsigned int rawtune_ct_top_get_port(const struct rawtune_ct_top *top, unsigned int i);
+
+/** rawtune_ct_top_get_path - in, out or forwarded. Since: 0.1 */
+enum rawtune_ct_path rawtune_ct_top_get_path(const struct rawtune_ct_top *top, unsigned int i);
+
+/** rawtune_ct_top_get_entries - the entries of port @i. Since: 0.1 */
+uint64_t rawtune_ct_top_get_entries(const struct rawtune_ct_top *top, unsigned int i);
+
+/**
+ * rawtune_ct_top_get_nat - does NAT take the traffic of port @i?
+ * Returns: 1 when some of its entries were translated or a nat rule could
+ *	take its flows (apply would refuse a profile of that port, see
+ *	rawtune_set_nat_guard()), 0 when not, -1 when the nat table could not
+ *	be read.
+ * Since: 0.1
+ */
+int rawtune_ct_top_get_nat(const struct rawtune_ct_top *top, unsigned int i);
+
+/** rawtune_ct_top_free - free a list from rawtune_ct_top_read(); takes NULL. Since: 0.1 */
+void rawtune_ct_top_free(struct rawtune_ct_top *top);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "applied.h"
 #include "rawtune-private.h"
 
 struct rt_step {
@@ -86,11 +87,17 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	for (i = 0; i < nsteps && err == 0; i++) {
 		const struct rt_step *s = &steps[i];
 		struct rt_snapshot **snap = &tx->snap[s->family][s->table];
+		bool first = !*snap;
 
 		/* The first commit of a table is the one to undo to. */
 		err = rt_sync_table(tx->ctx, rt_families[s->family], s->table, tx->profile,
 				    &tx->plan[s->family][s->table], s->mode, &tx->counts,
-				    *snap ? NULL : snap);
+				    first ? snap : NULL);
+		/* a table whose commit failed was not changed: nothing to undo there */
+		if (err < 0 && first) {
+			rt_snapshot_free(*snap);
+			*snap = NULL;
+		}
 	}
 	if (err < 0)
 		roll_back(tx, steps, i - 1);
@@ -138,6 +145,8 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 		err = run(&tx, apply_steps, ARRAY_SIZE(apply_steps));
 	if (err == 0)
 		report(&tx, added, removed);
+	if (err == 0)
+		rt_applied_record(ctx, profile, tx.counts.added);
 	tx_clear(&tx);
 	return err;
 }
@@ -151,6 +160,8 @@ RAWTUNE_EXPORT int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *rem
 	err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));
 	if (err == 0)
 		report(&tx, NULL, removed);
+	if (err == 0)
+		rt_applied_forget(ctx, tx.profile);
 	tx_clear(&tx);
 	return err;
 }
@@ -168,6 +179,8 @@ RAWTUNE_EXPORT int rawtune_profile_remove(struct rawtune_ctx *ctx, const char *n
 	err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));
 	if (err == 0)
 		report(&tx, NULL, removed);
+	if (err == 0)
+		rt_applied_forget(ctx, tx.profile);
 	tx_clear(&tx);
 	return err;
 }

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * When each profile was applied: "entries saved" is a sum of rule counters,
+ * which count from the moment their rules were committed, but the kernel
+ * keeps no timestamp on a rule. So apply records the time in a state file,
+ * RUN/net-INODE/PROFILE, and remove deletes it. RUN is /run/rawtune (or
+ * $RAWTUNE_RUN_DIR); INODE is that of /proc/self/ns/net, so no two live
+ * network namespaces share a file. The file holds the Unix time in seconds
+ * and a newline.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "applied.h"
+#include "rawtune-private.h"
+
+#define RT_RUN_DIR "/run/rawtune"
+
+static const char *run_dir(void)
+{
+	const char *env = secure_getenv("RAWTUNE_RUN_DIR");
+
+	return env && *env ? env : RT_RUN_DIR;
+}
+
+/* RUN/net-INODE into @buf; 0 or a negative errno. */
+static int state_dir(char *buf, size_t len)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	if ((size_t)snprintf(buf, len, "%s/net-%ju", run_dir(), (uintmax_t)st.st_ino) >=
+	    len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* mkdir with mode 0755 whatever the umask; an existing directory is fine. */
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0755) == 0)
+		return chmod(path, 0755) < 0 ? -errno : 0;
+	return errno == EEXIST ? 0 : -errno;
+}
+
+static int make_dirs(const char *dir)
+{
+	int err = make_dir(run_dir());
+
+	return err < 0 ? err : make_dir(dir);
+}
+
+/* Write @text to @dir/@name through a temporary file and a rename: readers see all or
+ * nothing. */
+static int write_atomic(const char *dir, const char *name, const char *text)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	size_t len = strlen(text);
+	int fd, err = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >=
+		    sizeof(tmp) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t)len)
+		err = errno ? -errno : -EIO;
+	if (close(fd) < 0 && err == 0)
+		err = -errno;
+	if (err == 0 && rename(tmp, path) < 0)
+		err = -errno;
+	if (err < 0)
+		unlink(tmp);
+	return err;
+}
+
+/* How many rules apply commits for @profile: its plan, table by table, family by family.
+ */
+static int planned_rules(const struct rawtune_profile *profile, size_t *total)
+{
+	*total = 0;
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++) {
+		if (!(profile->families & rt_families[f]->family))
+			continue;
+		for (int t = 0; t < RT_TABLE_COUNT; t++) {
+			struct rt_plan plan = { 0 };
+			int err = rt_plan_table(profile, t, &plan);
+
+			if (err < 0)
+				return err;
+			rt_plan_keep_family(&plan, rt_families[f]->family);
+			*total += plan.n;
+			rt_plan_clear(&plan);
+		}
+	}
+	return 0;
+}
+
+void rt_applied_record(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+		       unsigned int added)
+{
+	char dir[PATH_MAX], text[32];
+	size_t total;
+	int err;
+
+	/*
+	 * Only when all of the profile's rules are new: a re-apply that keeps
+	 * some rules keeps their counters, and so the time they started.
+	 */
+	if (added == 0 || planned_rules(profile, &total) < 0 || total != added)
+		return;
+	snprintf(text, sizeof(text), "%jd\n", (intmax_t)time(NULL));
+	err = state_dir(dir, sizeof(dir));
+	if (err == 0)
+		err = make_dirs(dir);
+	if (err == 0)
+		err = write_atomic(dir, profile->name, text);
+	if (err < 0)
+		rt_warn(ctx, "cannot record when %s was applied in %s: %s", profile->name,
+			run_dir(), strerror(-err));
+	else
+		rt_dbg(ctx, "%s: applied at %s", profile->name, text);
+}
+
+static void forget_one(struct rawtune_ctx *ctx, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return;
+	if (unlink(path) < 0 && errno != ENOENT)
+		rt_warn(ctx, "cannot delete %s: %s", path, strerror(errno));
+}
+
+void rt_applied_forget(struct rawtune_ctx *ctx, const char *profile)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (state_dir(dir, sizeof(dir)) < 0)
+		return;
+	if (profile) {
+		forget_one(ctx, dir, profile);
+		return;
+	}
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			forget_one(ctx, dir, e->d_name);
+	closedir(d);
+	rmdir(dir);
+}
+
+int64_t rt_applied_read(struct rawtune_ctx *ctx, const char *profile)
+{
+	char dir[PATH_MAX], path[PATH_MAX], text[32] = "";
+	long long t;
+	char *end;
+	FILE *f;
+
+	if (state_dir(dir, sizeof(dir)) < 0 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, profile) >= sizeof(path))
+		return -1;
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(text, sizeof(text), f))
+		text[0] = '\0';
+	fclose(f);
+	errno = 0;
+	t = strtoll(text, &end, 10);
+	if (errno || end == text || (*end != '\n' && *end != '\0') || t < 0) {
+		rt_dbg(ctx, "%s: not a time, ignored", path);
+		return -1;
+	}
+	return t;
+}
