@@ -131,6 +131,22 @@ const char *rawtune_get_profile_dir(const struct rawtune_ctx *ctx);
 int rawtune_set_profile_dir(struct rawtune_ctx *ctx, const char *dir);
 
 /**
+ * rawtune_get_boot_config - the boot file that rawtune_boot_config_read() reads
+ *
+ * "$sysconfdir/rawtune/rawtune.conf" (/etc/rawtune/rawtune.conf when
+ * installed), or the value of the environment variable RAWTUNE_CONFIG.
+ * Since: 0.1
+ */
+const char *rawtune_get_boot_config(const struct rawtune_ctx *ctx);
+
+/**
+ * rawtune_set_boot_config - read the boot file at @path instead
+ * Returns: 0, or -ENOMEM.
+ * Since: 0.1
+ */
+int rawtune_set_boot_config(struct rawtune_ctx *ctx, const char *path);
+
+/**
  * rawtune_set_nat_guard - whether apply first looks for NAT on the traffic
  * @ctx: the context
  * @enabled: non-zero (the default) to refuse, with -EBUSY, a profile whose
@@ -360,6 +376,25 @@ const struct rawtune_profile *rawtune_profile_list_get(const struct rawtune_prof
 
 /** rawtune_profile_list_free - free the list and its profiles. Since: 0.1 */
 void rawtune_profile_list_free(struct rawtune_profile_list *list);
+
+/**
+ * rawtune_boot_config_read - the profiles to apply at boot, from the boot file
+ * @ctx: the context
+ * @list: where the list is stored, in the order of the file
+ *
+ * Reads the file rawtune_get_boot_config() names: "apply = PROFILE" lines,
+ * each optionally ending in "ports=LIST" to replace the profile's ports (see
+ * rawtune.conf(5)). Every profile is loaded as rawtune_profile_load() does,
+ * so that a mistake anywhere is found before anything is applied. A file
+ * without "apply" lines gives an empty list.
+ *
+ * Returns: 0, -EINVAL for a broken line, an unknown or broken profile, a bad
+ *	port list or a profile listed twice (the error names the file and the
+ *	line), -ENOENT when the file does not exist, -ENOMEM, or the errno of a
+ *	file that cannot be read.
+ * Since: 0.1
+ */
+int rawtune_boot_config_read(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
 
 /* ---- applying and removing ---------------------------------------------- */
 

@@ -20,6 +20,7 @@ struct rawtune_ctx {
 	unsigned int lock_wait;
 	bool nat_guard;
 	char *profile_dir;
+	char *boot_config;
 	char last_error[512];
 };
 
@@ -68,8 +69,10 @@ RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
 		ctx->log_priority = log_priority_parse(env);
 	env = secure_getenv("RAWTUNE_PROFILE_DIR");
 	ctx->profile_dir = strdup(env && *env ? env : SYSCONFDIR "/rawtune/profiles.d");
-	if (!ctx->profile_dir) {
-		free(ctx);
+	env = secure_getenv("RAWTUNE_CONFIG");
+	ctx->boot_config = strdup(env && *env ? env : SYSCONFDIR "/rawtune/rawtune.conf");
+	if (!ctx->profile_dir || !ctx->boot_config) {
+		rawtune_unref(ctx);
 		return -ENOMEM;
 	}
 	*out = ctx;
@@ -88,6 +91,7 @@ RAWTUNE_EXPORT struct rawtune_ctx *rawtune_unref(struct rawtune_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return ctx;
 	free(ctx->profile_dir);
+	free(ctx->boot_config);
 	free(ctx);
 	return NULL;
 }
@@ -119,15 +123,30 @@ RAWTUNE_EXPORT const char *rawtune_get_profile_dir(const struct rawtune_ctx *ctx
 	return ctx->profile_dir;
 }
 
-RAWTUNE_EXPORT int rawtune_set_profile_dir(struct rawtune_ctx *ctx, const char *dir)
+static int string_set(char **field, const char *value)
 {
-	char *copy = strdup(dir);
+	char *copy = strdup(value);
 
 	if (!copy)
 		return -ENOMEM;
-	free(ctx->profile_dir);
-	ctx->profile_dir = copy;
+	free(*field);
+	*field = copy;
 	return 0;
+}
+
+RAWTUNE_EXPORT int rawtune_set_profile_dir(struct rawtune_ctx *ctx, const char *dir)
+{
+	return string_set(&ctx->profile_dir, dir);
+}
+
+RAWTUNE_EXPORT const char *rawtune_get_boot_config(const struct rawtune_ctx *ctx)
+{
+	return ctx->boot_config;
+}
+
+RAWTUNE_EXPORT int rawtune_set_boot_config(struct rawtune_ctx *ctx, const char *path)
+{
+	return string_set(&ctx->boot_config, path);
 }
 
 RAWTUNE_EXPORT void rawtune_set_nat_guard(struct rawtune_ctx *ctx, int enabled)

@@ -165,7 +165,7 @@ static int set_key(struct rt_parser *ps, enum rt_key key, const char *value)
 	return err < 0 ? setter_error(ps, err) : 0;
 }
 
-static char *trim(char *s)
+char *rt_conf_trim(char *s)
 {
 	char *end;
 
@@ -180,15 +180,15 @@ static int parse_line(struct rt_parser *ps, char *line)
 {
 	char *eq, *key, *value, shown[RT_PRINTABLE_MAX];
 
-	line = trim(line);
+	line = rt_conf_trim(line);
 	if (!*line || *line == '#')
 		return 0;
 	eq = strchr(line, '=');
 	if (!eq)
 		return parse_error(ps, "expected 'key = value', got '%s'", SHOWN(line, shown));
 	*eq = '\0';
-	key = trim(line);
-	value = trim(eq + 1);
+	key = rt_conf_trim(line);
+	value = rt_conf_trim(eq + 1);
 	for (enum rt_key k = 0; k < RT_KEY_COUNT; k++) {
 		if (strcmp(key, key_names[k]) != 0)
 			continue;
@@ -239,7 +239,7 @@ out:
 
 /* ---- files ------------------------------------------------------------------ */
 
-static int read_file(struct rawtune_ctx *ctx, const char *path, char **text)
+int rt_conf_read(struct rawtune_ctx *ctx, const char *path, const char *what, char **text)
 {
 	*text = NULL;
 	FILE *f = fopen(path, "re");
@@ -261,8 +261,8 @@ static int read_file(struct rawtune_ctx *ctx, const char *path, char **text)
 		free(buf);
 		if (err)
 			return rt_fail(ctx, -err, "cannot read %s: %s", path, strerror(err));
-		return rt_fail(ctx, -EINVAL, "%s: not a profile file (binary data or over %d bytes)",
-			       path, RT_PROFILE_FILE_MAX);
+		return rt_fail(ctx, -EINVAL, "%s: not a %s (binary data or over %d bytes)", path,
+			       what, RT_PROFILE_FILE_MAX);
 	}
 	fclose(f);
 	buf[n] = '\0';
@@ -274,7 +274,7 @@ static int load_file(struct rawtune_ctx *ctx, const char *name, const char *path
 		     struct rawtune_profile **out)
 {
 	char *text;
-	int err = read_file(ctx, path, &text);
+	int err = rt_conf_read(ctx, path, "profile file", &text);
 
 	if (err < 0)
 		return err;
@@ -316,12 +316,7 @@ RAWTUNE_EXPORT int rawtune_profile_load(struct rawtune_ctx *ctx, const char *nam
 
 /* ---- the list of all profiles ------------------------------------------------- */
 
-struct rawtune_profile_list {
-	size_t n, cap;
-	struct rawtune_profile **profile;
-};
-
-static int list_put(struct rawtune_profile_list *list, struct rawtune_profile *p)
+int rt_profile_list_put(struct rawtune_profile_list *list, struct rawtune_profile *p)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		if (strcmp(list->profile[i]->name, p->name) != 0)
@@ -370,7 +365,7 @@ static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err = load_file(ctx, name, path, &p);
 		if (err == 0)
-			err = list_put(list, p);
+			err = rt_profile_list_put(list, p);
 	}
 	closedir(d);
 	return err;
@@ -397,7 +392,7 @@ RAWTUNE_EXPORT int rawtune_profile_list_read(struct rawtune_ctx *ctx,
 
 		err = load_builtin(ctx, builtins[i].name, &p);
 		if (err == 0)
-			err = list_put(list, p);
+			err = rt_profile_list_put(list, p);
 	}
 	if (err == 0)
 		err = read_dir(ctx, list);

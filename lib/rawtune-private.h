@@ -118,6 +118,24 @@ bool rt_profile_name_valid(const char *name);
 int rt_profile_name_check(struct rawtune_ctx *ctx, const char *name);
 int rt_profile_set_source(struct rawtune_profile *p, const char *source);
 
+/* ---- profile-file.c: "key = value" files, lists of profiles ---------------- */
+
+/*
+ * Read a text file of at most 64 KiB without NUL bytes into *@text (free()
+ * it); @what names the kind of file in the error for one that is not.
+ */
+int rt_conf_read(struct rawtune_ctx *ctx, const char *path, const char *what, char **text);
+/* Cut blanks around @s, and a carriage return at its end, in place. */
+char *rt_conf_trim(char *s);
+
+struct rawtune_profile_list {
+	size_t n, cap;
+	struct rawtune_profile **profile;
+};
+
+/* Append @p (the list takes the reference), replacing a profile of its name. */
+int rt_profile_list_put(struct rawtune_profile_list *list, struct rawtune_profile *p);
+
 /* ---- plan.c: a profile as abstract rules ---------------------------------- */
 
 enum rt_table {

@@ -2,8 +2,11 @@
 /*
  * rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--force]
  *		 [--wait SECONDS]
+ * rawtune apply --all [--dry-run] [--force] [--wait SECONDS]
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tools/tool.h"
 
@@ -11,18 +14,21 @@
 struct apply_args {
 	const char *ports;
 	unsigned int protos, families;
-	bool dry_run;
+	bool dry_run, all;
 };
 
 const char apply_usage[] =
 	"Usage: rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
 	"                     [--force] [--wait SECONDS]\n"
+	"       rawtune apply --all [--dry-run] [--force] [--wait SECONDS]\n"
 	"Install the profile's rules: NOTRACK in the raw table and the matching\n"
 	"UNTRACKED accepts in the filter table. Applying again with other ports\n"
 	"replaces the profile's rules; applying the same profile twice changes nothing.\n"
 	"After a change, the conntrack entries of the flows that are untracked from\n"
-	"now on are deleted.\n"
+	"now on are deleted. With --all, every profile that rawtune.conf lists, in its\n"
+	"order, as at boot.\n"
 	"\n"
+	"  -a, --all             apply the profiles of rawtune.conf, with its ports\n"
 	"  -p, --port LIST       untrack these ports instead of the profile's own:\n"
 	"                        80, 80,443 or 8000-8100 (1-65535)\n"
 	"  -P, --proto LIST      untrack these protocols instead of the profile's own:\n"
@@ -164,7 +170,6 @@ static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *
 	if (err < 0)
 		tool_warning("%s: the rules are in, but the old conntrack entries stay: %s", name,
 			     tool_lib_message(ctx, err));
-	apply_note_nftables(ctx);
 	return RT_EXIT_OK;
 }
 
@@ -177,6 +182,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		{ "ipv6", no_argument, NULL, '6' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
 		TOOL_OPTION_WAIT,
 		TOOL_OPTION_HELP,
 		{ 0 },
@@ -184,7 +190,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:P:46nfw:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:P:46nfaw:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			args->ports = optarg;
@@ -205,6 +211,9 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		case 'f':
 			rawtune_set_nat_guard(ctx, 0);
 			break;
+		case 'a':
+			args->all = true;
+			break;
 		case 'w':
 			status = tool_option_wait(ctx, "apply", optarg);
 			if (status)
@@ -219,7 +228,63 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 	if (args->families == RAWTUNE_FAMILY_BOTH)
 		return tool_usage_error("apply",
 					"-4 and -6 exclude each other (give neither for both)");
+	if (args->all && (args->ports || args->protos || args->families))
+		return tool_usage_error("apply", "--all applies the profiles as rawtune.conf "
+					"lists them: no --port, --proto, -4 or -6");
 	return RT_EXIT_OK;
+}
+
+/* One profile as the command line or rawtune.conf gives it; an exit status. */
+static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p, bool dry_run)
+{
+	return dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p);
+}
+
+/*
+ * Every profile of rawtune.conf, in its order. A profile that fails does not
+ * stop the others: at boot, what can be applied should be. The file itself
+ * is read whole first, so that a mistake in it changes nothing.
+ */
+static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
+{
+	struct rawtune_profile_list *list;
+	unsigned int n, failed = 0;
+	char *names;
+	int err = rawtune_boot_config_read(ctx, &list);
+
+	if (err == -EINVAL)
+		return tool_input_error(ctx, "apply --all", err);
+	if (err < 0) {
+		tool_error("apply --all: %s (it lists the profiles to apply: see rawtune.conf(5))",
+			   tool_lib_message(ctx, err));
+		return RT_EXIT_FAILURE;
+	}
+	n = rawtune_profile_list_count(list);
+	names = calloc(n + 1, RAWTUNE_PROFILE_NAME_MAX + 2);
+	if (!names) {
+		rawtune_profile_list_free(list);
+		return tool_lib_error(ctx, "apply --all", -ENOMEM);
+	}
+	if (n == 0)
+		printf("%s lists no profile, nothing applied\n", rawtune_get_boot_config(ctx));
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rawtune_profile *p = rawtune_profile_list_get(list, i);
+
+		if (dry_run)
+			printf("# profile %s\n", rawtune_profile_get_name(p));
+		if (apply_one(ctx, p, dry_run) == RT_EXIT_OK)
+			continue;
+		strcat(strcat(names, failed++ ? ", " : ""), rawtune_profile_get_name(p));
+	}
+	if (!dry_run && failed < n)
+		apply_note_nftables(ctx);
+	if (failed) {
+		fflush(stdout);
+		tool_error("apply --all: %u of %u profiles failed: %s", failed, n, names);
+	}
+	free(names);
+	rawtune_profile_list_free(list);
+	return failed ? RT_EXIT_FAILURE : RT_EXIT_OK;
 }
 
 int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
@@ -232,14 +297,21 @@ int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
 	status = apply_options(ctx, argc, argv, &args);
 	if (status == RT_EXIT_OK)
 		status = tool_operand("apply", argc, argv,
-				      "which profile? (e.g. rawtune apply web)", &name);
+				      args.all ? NULL : "which profile? (e.g. rawtune apply web)",
+				      &name);
 	if (status)
 		return status;
+	if (args.all && name)
+		return tool_usage_error("apply", "a profile and --all exclude each other");
+	if (args.all)
+		return apply_all(ctx, args.dry_run);
 	status = tool_profile_load(ctx, name, &p);
 	if (status == RT_EXIT_OK)
 		status = apply_args_set(ctx, p, &args);
 	if (status == RT_EXIT_OK)
-		status = args.dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p);
+		status = apply_one(ctx, p, args.dry_run);
+	if (status == RT_EXIT_OK && !args.dry_run)
+		apply_note_nftables(ctx);
 	rawtune_profile_unref(p);
 	return status;
 }

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The boot file, rawtune.conf: rawtune_boot_config_read() and its errors. */
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rawtune.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct rawtune_ctx *ctx;
+/* rawtune.conf and profiles.d/ in a directory of their own */
+static char dir[64], conf[128], profile_dir[128];
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "we");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void write_conf(const char *text)
+{
+	write_file(conf, text, strlen(text));
+}
+
+static void write_profile(const char *name, const char *text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s.conf", profile_dir, name);
+	write_file(path, text, strlen(text));
+}
+
+static void setup(void)
+{
+	unsetenv("RAWTUNE_LOG");
+	unsetenv("RAWTUNE_CONFIG");
+	unsetenv("RAWTUNE_PROFILE_DIR");
+	strcpy(dir, "/tmp/rawtune-test-boot.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/rawtune.conf", dir);
+	snprintf(profile_dir, sizeof(profile_dir), "%s/profiles.d", dir);
+	ck_assert_int_eq(mkdir(profile_dir, 0700), 0);
+	ck_assert_int_eq(rawtune_new(&ctx), 0);
+	ck_assert_int_eq(rawtune_set_profile_dir(ctx, profile_dir), 0);
+	ck_assert_int_eq(rawtune_set_boot_config(ctx, conf), 0);
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void teardown(void)
+{
+	ck_assert_ptr_null(rawtune_unref(ctx));
+	ctx = NULL;
+	ck_assert_int_eq(nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* Read the boot file, expecting success; the list's names joined by ' '. */
+static struct rawtune_profile_list *read_ok(char *names, size_t len)
+{
+	struct rawtune_profile_list *list = NULL;
+	size_t used = 0;
+
+	ck_assert_msg(rawtune_boot_config_read(ctx, &list) == 0, "read failed: %s",
+		      rawtune_last_error(ctx));
+	ck_assert_ptr_nonnull(list);
+	names[0] = '\0';
+	for (unsigned int i = 0; i < rawtune_profile_list_count(list); i++)
+		used += (size_t)snprintf(names + used, len - used, "%s%s", i ? " " : "",
+					 rawtune_profile_get_name(rawtune_profile_list_get(list, i)));
+	return list;
+}
+
+static const char *ports_of(const struct rawtune_profile_list *list, unsigned int i)
+{
+	return rawtune_profile_get_ports(rawtune_profile_list_get(list, i));
+}
+
+/* ---- the path ----------------------------------------------------------------- */
+
+START_TEST(test_path_default)
+{
+	struct rawtune_ctx *c;
+	const char *path, *tail = "/rawtune/rawtune.conf";
+
+	ck_assert_int_eq(rawtune_new(&c), 0);
+	path = rawtune_get_boot_config(c);
+	ck_assert_uint_gt(strlen(path), strlen(tail));
+	ck_assert_str_eq(path + strlen(path) - strlen(tail), tail);
+	rawtune_unref(c);
+}
+END_TEST
+
+START_TEST(test_path_env)
+{
+	struct rawtune_ctx *c;
+
+	setenv("RAWTUNE_CONFIG", "/somewhere/boot.conf", 1);
+	ck_assert_int_eq(rawtune_new(&c), 0);
+	ck_assert_str_eq(rawtune_get_boot_config(c), "/somewhere/boot.conf");
+	rawtune_unref(c);
+	/* empty means unset */
+	setenv("RAWTUNE_CONFIG", "", 1);
+	ck_assert_int_eq(rawtune_new(&c), 0);
+	ck_assert_str_ne(rawtune_get_boot_config(c), "");
+	rawtune_unref(c);
+	unsetenv("RAWTUNE_CONFIG");
+}
+END_TEST
+
+START_TEST(test_path_set)
+{
+	ck_assert_str_eq(rawtune_get_boot_config(ctx), conf);
+	ck_assert_int_eq(rawtune_set_boot_config(ctx, "/other"), 0);
+	ck_assert_str_eq(rawtune_get_boot_config(ctx), "/other");
+}
+END_TEST
+
+/* ---- good files ----------------------------------------------------------------- */
+
+static const char *const empty_texts[] = {
+	"",
+	"\n\n",
+	"# apply = web\n#apply = dns ports=53\n",
+	"   \t\n\t# only comments\n\r\n",
+};
+
+START_TEST(test_empty)
+{
+	struct rawtune_profile_list *list;
+	char names[256];
+
+	write_conf(empty_texts[_i]);
+	list = read_ok(names, sizeof(names));
+	ck_assert_uint_eq(rawtune_profile_list_count(list), 0);
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
+/* In the file's order, not sorted; each with its own ports unless overridden. */
+START_TEST(test_order_and_ports)
+{
+	struct rawtune_profile_list *list;
+	char names[256];
+
+	write_conf("# boot\n"
+		   "apply = web\n"
+		   "\n"
+		   "apply = dns ports=53,5353\n"
+		   "apply = ntp\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "web dns ntp");
+	ck_assert_str_eq(ports_of(list, 0), "80,443");
+	ck_assert_str_eq(ports_of(list, 1), "53,5353");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(rawtune_profile_list_get(list, 1)),
+			  RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP);
+	ck_assert_str_eq(ports_of(list, 2), "123");
+	ck_assert_str_eq(rawtune_last_error(ctx), "");
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
+/* Blanks where profile files allow them, a CR at the end of a line. */
+START_TEST(test_blanks)
+{
+	struct rawtune_profile_list *list;
+	char names[256];
+
+	write_conf("  apply=web\r\n"
+		   "\tapply\t=\tdns   ports = 5353, 53 \r\n"
+		   "apply = syslog ports=1514\n"
+		   "apply = ntp ports =123-124");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "web dns syslog ntp");
+	ck_assert_str_eq(ports_of(list, 0), "80,443");
+	ck_assert_str_eq(ports_of(list, 1), "53,5353");
+	ck_assert_str_eq(ports_of(list, 2), "1514");
+	ck_assert_str_eq(ports_of(list, 3), "123-124");
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
+/* A profile file comes before the built-in, as for rawtune_profile_load(). */
+START_TEST(test_profile_files)
+{
+	struct rawtune_profile_list *list;
+	const struct rawtune_profile *p;
+	char names[256];
+
+	write_profile("api", "ports = 8000-8010\nprotocols = udp\n");
+	write_profile("web", "ports = 8080\n");
+	write_conf("apply = api ports=9000\napply = web\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "api web");
+	p = rawtune_profile_list_get(list, 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "9000");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_UDP);
+	ck_assert_ptr_nonnull(strstr(rawtune_profile_get_source(p), "/profiles.d/api.conf"));
+	ck_assert_str_eq(ports_of(list, 1), "8080");
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
+/* ---- errors ---------------------------------------------------------------------- */
+
+static const struct {
+	const char *text;
+	int err;
+	const char *message; /* after "DIR/rawtune.conf" */
+} bad[] = {
+	{ "apply = web\nweb\n", -EINVAL, ":2: expected 'apply = PROFILE', got 'web'" },
+	{ "profile = web\n", -EINVAL, ":1: unknown key 'profile': only 'apply' (see rawtune.conf(5))" },
+	{ "Apply = web\n", -EINVAL, ":1: unknown key 'Apply'" },
+	{ "apply =\n", -EINVAL, ":1: 'apply' without a profile name" },
+	{ "apply = web port=80\n", -EINVAL,
+	  ":1: expected 'ports=LIST' after the profile's name, got 'port=80'" },
+	{ "apply = web 80\n", -EINVAL, ":1: expected 'ports=LIST' after the profile's name, got '80'" },
+	{ "apply = web ports 80\n", -EINVAL, ":1: expected 'ports=LIST'" },
+	{ "apply = web ports=\n", -EINVAL, ":1: " },
+	{ "apply = web ports=0\n", -EINVAL, ":1: bad port '0'" },
+	{ "apply = web ports=80 # http\n", -EINVAL, ":1: bad port '80 # http'" },
+	{ "\n\napply = nosuch\n", -EINVAL, ":3: unknown profile 'nosuch'" },
+	{ "apply = bad/name\n", -EINVAL, ":1: bad profile name 'bad/name'" },
+	{ "apply = web\napply = dns\napply = web ports=8080\n", -EINVAL,
+	  ":3: profile 'web' is listed twice" },
+	{ "apply = web\napply = broken\n", -EINVAL, ":2: " },
+	{ "apply = web\n\x01\n", -EINVAL, ":2: expected 'apply = PROFILE', got '\\x01'" },
+};
+
+START_TEST(test_bad)
+{
+	struct rawtune_profile_list *list = NULL;
+	char want[512];
+
+	write_profile("broken", "ports = 1\nbogus\n");
+	write_conf(bad[_i].text);
+	ck_assert_int_eq(rawtune_boot_config_read(ctx, &list), bad[_i].err);
+	ck_assert_ptr_null(list);
+	snprintf(want, sizeof(want), "%s%s", conf, bad[_i].message);
+	ck_assert_msg(strncmp(rawtune_last_error(ctx), want, strlen(want)) == 0,
+		      "error '%s', want it to start with '%s'", rawtune_last_error(ctx), want);
+}
+END_TEST
+
+/* A broken profile file: both files named, each with its line. */
+START_TEST(test_broken_profile)
+{
+	struct rawtune_profile_list *list = NULL;
+	char want[512];
+
+	write_profile("app", "ports = 80\nbogus\n");
+	write_conf("apply = app\n");
+	ck_assert_int_eq(rawtune_boot_config_read(ctx, &list), -EINVAL);
+	snprintf(want, sizeof(want), "%s:1: %s/app.conf:2: expected 'key = value', got 'bogus'",
+		 conf, profile_dir);
+	ck_assert_str_eq(rawtune_last_error(ctx), want);
+}
+END_TEST
+
+START_TEST(test_missing)
+{
+	struct rawtune_profile_list *list = NULL;
+	char want[512];
+
+	ck_assert_int_eq(rawtune_boot_config_read(ctx, &list), -ENOENT);
+	ck_assert_ptr_null(list);
+	snprintf(want, sizeof(want), "cannot read %s: %s", conf, strerror(ENOENT));
+	ck_assert_str_eq(rawtune_last_error(ctx), want);
+}
+END_TEST
+
+START_TEST(test_binary)
+{
+	struct rawtune_profile_list *list = NULL;
+	char want[512];
+
+	write_file(conf, "apply = web\n\0", 13);
+	ck_assert_int_eq(rawtune_boot_config_read(ctx, &list), -EINVAL);
+	snprintf(want, sizeof(want), "%s: not a rawtune.conf file", conf);
+	ck_assert_msg(strncmp(rawtune_last_error(ctx), want, strlen(want)) == 0, "error '%s'",
+		      rawtune_last_error(ctx));
+}
+END_TEST
+
+/* A failed read leaves no error behind for the next good one. */
+START_TEST(test_error_cleared)
+{
+	struct rawtune_profile_list *list = NULL;
+	char names[256];
+
+	write_conf("bogus\n");
+	ck_assert_int_eq(rawtune_boot_config_read(ctx, &list), -EINVAL);
+	write_conf("apply = web\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(rawtune_last_error(ctx), "");
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
+static Suite *boot_suite(void)
+{
+	Suite *s = suite_create("boot-config");
+	TCase *tc;
+
+	tc = tcase_create("path");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_path_default);
+	tcase_add_test(tc, test_path_env);
+	tcase_add_test(tc, test_path_set);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("read");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_empty, 0, ARRAY_SIZE(empty_texts));
+	tcase_add_test(tc, test_order_and_ports);
+	tcase_add_test(tc, test_blanks);
+	tcase_add_test(tc, test_profile_files);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_bad, 0, ARRAY_SIZE(bad));
+	tcase_add_test(tc, test_broken_profile);
+	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_binary);
+	tcase_add_test(tc, test_error_cleared);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(boot_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
