@@ -105,8 +105,11 @@ struct ext {
 	size_t size;
 };
 
+/* The most matches an entry can have: addrtype, tcp, multiport, conntrack, comment. */
+#define EXT_MAX 5
+
 /* The matches rawtune writes for @r, in order; returns how many. */
-static size_t expected_matches(const struct rt_rule *r, struct ext out[5])
+static size_t expected_matches(const struct rt_rule *r, struct ext out[EXT_MAX])
 {
 	size_t n = 0;
 
@@ -116,11 +119,12 @@ static size_t expected_matches(const struct rt_rule *r, struct ext out[5])
 	if (r->pmtu)
 		out[n++] = (struct ext){ r->family == RAWTUNE_FAMILY_IPV4 ? "icmp" : "icmp6", 0,
 					 EXT_SIZE(sizeof(struct ipt_icmp)) };
-	if (r->nports == 1 && r->proto == IPPROTO_TCP)
+	/* the SYN flags need the tcp match, with more ports a multiport match follows */
+	if ((r->nports == 1 || r->syn) && r->proto == IPPROTO_TCP)
 		out[n++] = (struct ext){ "tcp", 0, EXT_SIZE(sizeof(struct xt_tcp)) };
 	else if (r->nports == 1)
 		out[n++] = (struct ext){ "udp", 0, EXT_SIZE(sizeof(struct xt_udp)) };
-	else if (r->nports)
+	if (r->nports > 1)
 		out[n++] = (struct ext){ "multiport", 1,
 					 EXT_SIZE(sizeof(struct xt_multiport_v1)) };
 	if (r->untracked)
@@ -139,7 +143,7 @@ static size_t expected_target_size(const struct rt_rule *r)
 
 static size_t expected_size(const struct rt_family_ops *ops, const struct rt_rule *r)
 {
-	struct ext ext[5];
+	struct ext ext[EXT_MAX];
 	size_t n = expected_matches(r, ext), size = head_size(ops);
 
 	for (size_t i = 0; i < n; i++)
@@ -151,6 +155,9 @@ static size_t expected_size(const struct rt_family_ops *ops, const struct rt_rul
 static const char *target_name(const struct rt_rule *r, char chain[RT_CHAIN_MAX])
 {
 	switch (r->verdict) {
+	case RT_VERDICT_COUNT:
+		/* a standard target without a verdict: libiptc's fall-through */
+		return "";
 	case RT_VERDICT_NOTRACK:
 		return "CT";
 	case RT_VERDICT_ACCEPT:
@@ -239,22 +246,28 @@ static void assert_header(const struct rt_family_ops *ops, uint8_t *e, const str
 	assert_iface(h.outiface, h.outiface_mask, r->outiface);
 }
 
-static void assert_ports(const struct xt_entry_match *m, const struct rt_rule *r)
+/* A tcp or udp match's port range: the rule's one range, or any port with more ranges. */
+static void assert_port_range(const struct xt_entry_match *m, const struct rt_rule *r)
 {
-	if (r->nports == 1) {
-		/* tcp and udp share the port layout */
-		const struct xt_udp *udp = (const void *)m->data;
-		const uint16_t *ports = r->dport ? udp->dpts : udp->spts;
-		const uint16_t *any = r->dport ? udp->spts : udp->dpts;
+	/* tcp and udp share the port layout */
+	const struct xt_udp *udp = (const void *)m->data;
+	const uint16_t *ports = r->dport ? udp->dpts : udp->spts;
+	const uint16_t *any = r->dport ? udp->spts : udp->dpts;
 
+	if (r->nports == 1) {
 		ck_assert_uint_eq(ports[0], r->ports[0].lo);
 		ck_assert_uint_eq(ports[1], r->ports[0].hi);
-		ck_assert_uint_eq(any[0], 0);
-		ck_assert_uint_eq(any[1], UINT16_MAX);
-		ck_assert_uint_eq(udp->invflags, 0);
-		return;
+	} else {
+		/* the multiport match after it has the ports */
+		ck_assert_uint_eq(ports[0], 0);
+		ck_assert_uint_eq(ports[1], UINT16_MAX);
 	}
+	ck_assert_uint_eq(any[0], 0);
+	ck_assert_uint_eq(any[1], UINT16_MAX);
+}
 
+static void assert_multiport(const struct xt_entry_match *m, const struct rt_rule *r)
+{
 	const struct xt_multiport_v1 *mp = (const void *)m->data;
 	unsigned int k = 0;
 
@@ -310,8 +323,23 @@ static void assert_match(const struct xt_entry_match *m, const struct ext *want,
 		const struct xt_comment_info *c = (const void *)m->data;
 
 		ck_assert_str_eq(c->comment, r->comment);
+	} else if (strcmp(want->name, "tcp") == 0) {
+		const struct xt_tcp *tcp = (const void *)m->data;
+
+		assert_port_range(m, r);
+		/* --tcp-flags FIN,SYN,RST,ACK SYN, or no flags at all */
+		ck_assert_uint_eq(tcp->flg_mask, r->syn ? 0x17 : 0);
+		ck_assert_uint_eq(tcp->flg_cmp, r->syn ? 0x02 : 0);
+		ck_assert_uint_eq(tcp->option, 0);
+		ck_assert_uint_eq(tcp->invflags, 0);
+	} else if (strcmp(want->name, "udp") == 0) {
+		const struct xt_udp *udp = (const void *)m->data;
+
+		assert_port_range(m, r);
+		ck_assert_uint_eq(udp->invflags, 0);
 	} else {
-		assert_ports(m, r);
+		ck_assert_str_eq(want->name, "multiport");
+		assert_multiport(m, r);
 	}
 }
 
@@ -329,8 +357,14 @@ static void assert_target(const struct xt_entry_target *t, const struct rt_rule 
 		ck_assert_str_eq(ct->helper, "");
 		ck_assert_uint_eq(ct->zone, 0);
 	} else {
+		const struct xt_standard_target *st = (const void *)t;
+
+		/* libiptc turns the name into the verdict: ours stays 0 */
 		ck_assert_uint_eq(t->u.user.revision, 0);
+		ck_assert_int_eq(st->verdict, 0);
 	}
+	if (r->verdict == RT_VERDICT_COUNT)
+		ck_assert_str_eq(t->u.user.name, XT_STANDARD_TARGET);
 }
 
 /* Build @r for @ops into @buf and check every byte that matters. */
@@ -339,7 +373,7 @@ static size_t build_checked(const struct rt_family_ops *ops, const struct rt_rul
 {
 	size_t size = ops->build(r, buf, RT_ENTRY_MAX), off;
 	struct head h = head_of(ops, buf);
-	struct ext ext[5];
+	struct ext ext[EXT_MAX];
 	size_t n = expected_matches(r, ext);
 
 	ck_assert_uint_eq(size, expected_size(ops, r));
@@ -404,14 +438,11 @@ static void without_pmtu(struct rt_plan *pl)
 	pl->n = out;
 }
 
-/*
- * Rule @i of web 80's plan for @table, counting the rules with ports:
- * raw PREROUTING, OUTPUT, OUTPUT -o lo; filter INPUT, INPUT -i lo, OUTPUT,
- * OUTPUT -o lo.
- */
-static void web80_rule(enum rt_table table, size_t i, struct rt_rule *out)
+/* Rule @i of a plan for @table of web @ports, counting the rules with ports. */
+static void plan_rule(const char *ports, enum rawtune_direction direction, enum rt_table table,
+		      size_t i, struct rt_rule *out)
 {
-	struct rawtune_profile *p = profile("80", RAWTUNE_PROTO_TCP, RAWTUNE_DIRECTION_SERVER);
+	struct rawtune_profile *p = profile(ports, RAWTUNE_PROTO_TCP, direction);
 	struct rt_plan pl;
 
 	ck_assert_int_eq(rt_plan_table(p, table, &pl), 0);
@@ -420,6 +451,26 @@ static void web80_rule(enum rt_table table, size_t i, struct rt_rule *out)
 	*out = pl.rule[i];
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
+}
+
+/* web 80's raw rules, as web80_rule() counts them */
+enum {
+	RAW_COUNT,	/* PREROUTING, SYN only, no target */
+	RAW_PREROUTING, /* PREROUTING -j CT --notrack */
+	RAW_OUTPUT,
+	RAW_OUTPUT_LO,
+};
+
+/* A client's count rule is in OUTPUT, after its PREROUTING notrack rule. */
+#define CLIENT_RAW_COUNT 1
+
+/*
+ * Rule @i of web 80's plan for @table, counting the rules with ports:
+ * raw as above; filter INPUT, INPUT -i lo, OUTPUT, OUTPUT -o lo.
+ */
+static void web80_rule(enum rt_table table, size_t i, struct rt_rule *out)
+{
+	plan_rule("80", RAWTUNE_DIRECTION_SERVER, table, i, out);
 }
 
 /* web 80's PMTU accept for @family in filter INPUT. */
@@ -467,21 +518,30 @@ START_TEST(test_entry_max)
 {
 	size_t largest = XT_ALIGN(sizeof(struct ip6t_entry)) +
 			 EXT_SIZE(sizeof(struct xt_addrtype_info_v1)) +
+			 EXT_SIZE(sizeof(struct xt_tcp)) +
 			 EXT_SIZE(sizeof(struct xt_multiport_v1)) +
 			 EXT_SIZE(sizeof(struct xt_conntrack_mtinfo3)) +
 			 EXT_SIZE(sizeof(struct xt_comment_info)) + CT_SIZE;
 	uint8_t buf[RT_ENTRY_MAX];
-	struct rt_rule r;
+	struct rt_rule r, back;
 
 	ck_assert_uint_le(largest, RT_ENTRY_MAX);
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &r);
 	r.untracked = true;
 	r.nports = 2;
 	r.ports[1].lo = r.ports[1].hi = 443;
 	strcpy(r.iniface, "abcdefghijklmno");
 	strcpy(r.outiface, "abcdefghijklmno");
-	ck_assert_uint_eq(rt_iptc6_ops.build(&r, buf, sizeof(buf)), largest);
+	/* without the SYN flags the ports need no tcp match */
+	ck_assert_uint_eq(rt_iptc6_ops.build(&r, buf, sizeof(buf)),
+			  largest - EXT_SIZE(sizeof(struct xt_tcp)));
 	assert_roundtrip(&rt_iptc6_ops, &r);
+	/* with them, every match at once: no rule of rawtune's, but it fits */
+	r.syn = true;
+	ck_assert_uint_eq(rt_iptc6_ops.build(&r, buf, sizeof(buf)), largest);
+	build_checked(&rt_iptc6_ops, &r, buf);
+	decode(&rt_iptc6_ops, buf, "CT", r.table, r.hook, &back);
+	ck_assert(back.foreign);
 }
 END_TEST
 
@@ -489,15 +549,18 @@ END_TEST
 START_TEST(test_size_literals)
 {
 #if defined(__x86_64__)
-	/* raw PREROUTING: 112 + addrtype 40 + tcp 48 + comment 288 + CT 104 */
-	static const size_t raw[2][3] = { { 592, 552, 552 }, { 648, 608, 608 } };
+	/*
+	 * raw PREROUTING: 112 + addrtype 40 + tcp 48 + comment 288 + target, the
+	 * count rule's standard 40 or CT 104; raw OUTPUT without the addrtype
+	 */
+	static const size_t raw[2][4] = { { 528, 592, 552, 552 }, { 584, 648, 608, 608 } };
 	/* filter: 112 + tcp 48 + conntrack 200 + comment 288 + ACCEPT 40 */
 	static const size_t filter[2][4] = { { 688, 688, 688, 688 }, { 744, 744, 744, 744 } };
 	uint8_t buf[RT_ENTRY_MAX];
 	struct rt_rule r;
 
 	for (size_t f = 0; f < 2; f++) {
-		for (size_t i = 0; i < 3; i++) {
+		for (size_t i = 0; i < 4; i++) {
 			web80_rule(RT_TABLE_RAW, i, &r);
 			ck_assert_uint_eq(families[f]->build(&r, buf, sizeof(buf)), raw[f][i]);
 		}
@@ -511,13 +574,55 @@ START_TEST(test_size_literals)
 		/* PMTU accept: icmp 40 + comment 288 + ACCEPT 40 */
 		pmtu_rule(families[f]->family, &r);
 		ck_assert_uint_eq(families[f]->build(&r, buf, sizeof(buf)), f ? 536 : 480);
+		/* web 80,443's count rule: the flags' tcp match 48, then multiport 80 */
+		plan_rule("80,443", RAWTUNE_DIRECTION_SERVER, RT_TABLE_RAW, RAW_COUNT, &r);
+		ck_assert_uint_eq(families[f]->build(&r, buf, sizeof(buf)), f ? 664 : 608);
+		/* a client's count rule, in OUTPUT: no addrtype */
+		plan_rule("80", RAWTUNE_DIRECTION_CLIENT, RT_TABLE_RAW, CLIENT_RAW_COUNT, &r);
+		ck_assert_uint_eq(families[f]->build(&r, buf, sizeof(buf)), f ? 544 : 488);
 	}
 	/* the target starts after the matches */
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &r);
 	rt_iptc4_ops.build(&r, buf, sizeof(buf));
 	ck_assert_uint_eq(((struct ipt_entry *)buf)->target_offset, 488);
 	ck_assert_uint_eq(((struct ipt_entry *)buf)->next_offset, 592);
+	/* the count rule has the same matches, but the smaller target */
+	web80_rule(RT_TABLE_RAW, RAW_COUNT, &r);
+	rt_iptc4_ops.build(&r, buf, sizeof(buf));
+	ck_assert_uint_eq(((struct ipt_entry *)buf)->target_offset, 488);
+	ck_assert_uint_eq(((struct ipt_entry *)buf)->next_offset, 528);
 #endif
+}
+END_TEST
+
+/*
+ * The count rule's entry, from the headers' sizes: header, addrtype, the tcp
+ * match with the flags (and the port when there is one), multiport for more
+ * ports, comment, a standard target.
+ */
+START_TEST(test_count_size)
+{
+	const struct rt_family_ops *ops = families[_i];
+	size_t head = head_size(ops), single, multi;
+	uint8_t buf[RT_ENTRY_MAX];
+	struct rt_rule r;
+
+	single = head + EXT_SIZE(sizeof(struct xt_addrtype_info_v1)) +
+		 EXT_SIZE(sizeof(struct xt_tcp)) + EXT_SIZE(sizeof(struct xt_comment_info)) +
+		 EXT_SIZE(sizeof(((struct xt_standard_target *)0)->verdict));
+	multi = single + EXT_SIZE(sizeof(struct xt_multiport_v1));
+	web80_rule(RT_TABLE_RAW, RAW_COUNT, &r);
+	ck_assert_int_eq(r.verdict, RT_VERDICT_COUNT);
+	ck_assert_uint_eq(build_checked(ops, &r, buf), single);
+	ck_assert_uint_eq(*head_of(ops, buf).target_offset, single - STANDARD_SIZE);
+	plan_rule("80,443", RAWTUNE_DIRECTION_SERVER, RT_TABLE_RAW, RAW_COUNT, &r);
+	ck_assert_int_eq(r.verdict, RT_VERDICT_COUNT);
+	ck_assert_uint_eq(build_checked(ops, &r, buf), multi);
+	/* the client's has no addrtype */
+	plan_rule("80", RAWTUNE_DIRECTION_CLIENT, RT_TABLE_RAW, CLIENT_RAW_COUNT, &r);
+	ck_assert_int_eq(r.verdict, RT_VERDICT_COUNT);
+	ck_assert_uint_eq(build_checked(ops, &r, buf),
+			  single - EXT_SIZE(sizeof(struct xt_addrtype_info_v1)));
 }
 END_TEST
 
@@ -634,15 +739,171 @@ START_TEST(test_roundtrip_ifaces)
 }
 END_TEST
 
-/* The longest comment a rule can carry survives the trip. */
+/* The longest comment a rule can carry survives the trip. Loop: families x notrack, count. */
 START_TEST(test_roundtrip_long_comment)
 {
 	struct rt_rule r;
 
-	web80_rule(RT_TABLE_RAW, 1, &r);
+	web80_rule(RT_TABLE_RAW, _i / 2 ? RAW_COUNT : RAW_OUTPUT, &r);
 	memset(r.comment, 'c', sizeof(r.comment) - 1);
 	r.comment[sizeof(r.comment) - 1] = '\0';
-	assert_roundtrip(families[_i], &r);
+	assert_roundtrip(families[_i % 2], &r);
+}
+END_TEST
+
+/* ---- count rules --------------------------------------------------------- */
+
+/* Profiles with count rules, in the shapes they come in. */
+static const struct {
+	const char *ports;
+	enum rawtune_direction direction;
+	const char *addresses, *interfaces;
+	bool forward;
+} count_plans[] = {
+	{ .ports = "80" },
+	{ .ports = "80,443" },
+	{ .ports = "8000-8100" },
+	{ .ports = "80,8000-8100,9000" },
+	{ .ports = NULL /* 1000 ports */ },
+	{ .ports = "80", .direction = RAWTUNE_DIRECTION_CLIENT },
+	{ .ports = "80,443,8000-8100", .direction = RAWTUNE_DIRECTION_CLIENT },
+	{ .ports = "80", .forward = true },
+	{ .ports = "80,443", .forward = true },
+	{ .ports = "80,443",
+	  .addresses = "192.0.2.1, 198.51.100.0/24, 2001:db8::1, 2001:db8:1::/48" },
+	{ .ports = "80", .interfaces = "eth0, lo, abcdefghijklmno, veth+" },
+	{ .ports = "443", .direction = RAWTUNE_DIRECTION_CLIENT,
+	  .addresses = "192.0.2.1, 2001:db8::1", .interfaces = "eth1" },
+};
+
+/*
+ * Loop over count_plans x families: every count rule builds and decodes back
+ * as itself, its target "" as RT_VERDICT_COUNT; its notrack rule follows in
+ * the plan and decodes as itself.
+ */
+START_TEST(test_roundtrip_count)
+{
+	const struct rt_family_ops *ops = families[_i % 2];
+	size_t which = (size_t)_i / 2, counts = 0;
+	char *list = count_plans[which].ports ? strdup(count_plans[which].ports) : many(false);
+	struct rawtune_profile *p = profile(list, RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
+					    count_plans[which].direction);
+	uint8_t buf[RT_ENTRY_MAX];
+	struct rt_plan pl;
+
+	if (count_plans[which].addresses)
+		ck_assert_int_eq(rawtune_profile_set_addresses(p, count_plans[which].addresses),
+				 0);
+	if (count_plans[which].interfaces)
+		ck_assert_int_eq(rawtune_profile_set_interfaces(p, count_plans[which].interfaces),
+				 0);
+	rawtune_profile_set_forward(p, count_plans[which].forward);
+	ck_assert_int_eq(rt_plan_table(p, RT_TABLE_RAW, &pl), 0);
+	rt_plan_keep_family(&pl, ops->family);
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rt_rule *r = &pl.rule[i];
+		struct rt_rule back, twin;
+		bool found = false;
+
+		if (r->verdict != RT_VERDICT_COUNT)
+			continue;
+		counts++;
+		ck_assert(r->syn);
+		ck_assert_uint_eq(r->proto, IPPROTO_TCP);
+		assert_roundtrip(ops, r);
+		build_checked(ops, r, buf);
+		decode(ops, buf, "", r->table, r->hook, &back);
+		ck_assert(!back.foreign);
+		ck_assert_int_eq(back.verdict, RT_VERDICT_COUNT);
+		ck_assert(back.syn);
+		ck_assert(back.dport);
+		ck_assert_uint_eq(back.nports, r->nports);
+		ck_assert(rt_rule_equal(&back, r));
+		/* the same matches with the notrack target: the flags make it foreign */
+		twin = *r;
+		twin.verdict = RT_VERDICT_NOTRACK;
+		build_checked(ops, &twin, buf);
+		decode(ops, buf, "CT", twin.table, twin.hook, &back);
+		ck_assert_int_eq(back.verdict, RT_VERDICT_NOTRACK);
+		ck_assert(back.syn && back.foreign);
+		/* its notrack rule, without the flags */
+		twin.syn = false;
+		for (size_t j = i + 1; j < pl.n && !found; j++)
+			found = rt_rule_equal(&twin, &pl.rule[j]);
+		ck_assert(found);
+		assert_roundtrip(ops, &twin);
+	}
+	ck_assert_uint_gt(counts, 0);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(list);
+}
+END_TEST
+
+/*
+ * Built as rawtune would build them, but not rawtune's: the count rule's
+ * matches without the flags, and the flags with a target. Loop over the
+ * single-port and the multiport count rule x families.
+ */
+START_TEST(test_count_built_foreign)
+{
+	static const enum rt_verdict verdicts[] = { RT_VERDICT_NOTRACK, RT_VERDICT_ACCEPT,
+						    RT_VERDICT_JUMP };
+	const struct rt_family_ops *ops = families[_i % 2];
+	uint8_t buf[RT_ENTRY_MAX];
+	char chain[RT_CHAIN_MAX];
+	struct rt_rule count, r, back;
+
+	plan_rule(_i / 2 ? "80,443" : "80", RAWTUNE_DIRECTION_SERVER, RT_TABLE_RAW, RAW_COUNT,
+		  &count);
+	ck_assert_int_eq(count.verdict, RT_VERDICT_COUNT);
+	/* no flags, no target: a rule that counts every packet */
+	r = count;
+	r.syn = false;
+	build_checked(ops, &r, buf);
+	decode(ops, buf, "", r.table, r.hook, &back);
+	ck_assert_int_eq(back.verdict, RT_VERDICT_COUNT);
+	ck_assert(!back.syn);
+	ck_assert(back.foreign);
+	ck_assert(!rt_rule_equal(&back, &count));
+	/* the flags and a target */
+	for (size_t v = 0; v < ARRAY_SIZE(verdicts); v++) {
+		r = count;
+		r.verdict = verdicts[v];
+		build_checked(ops, &r, buf);
+		decode(ops, buf, target_name(&r, chain), r.table, r.hook, &back);
+		ck_assert_int_eq(back.verdict, verdicts[v]);
+		ck_assert(back.syn);
+		ck_assert_msg(back.foreign, "verdict %d with --syn decodes as rawtune's",
+			      verdicts[v]);
+		ck_assert(!rt_rule_equal(&back, &count));
+		ck_assert(!rt_rule_equal(&back, &r));
+	}
+}
+END_TEST
+
+/* A jump and an accept read back with libiptc's "" for their target: no rules of rawtune's. */
+START_TEST(test_count_target_without_flags)
+{
+	const struct rt_family_ops *ops = families[_i];
+	uint8_t buf[RT_ENTRY_MAX];
+	struct rt_rule r, back;
+
+	rt_rule_jump(&r, RT_TABLE_RAW, RT_HOOK_PREROUTING);
+	build_checked(ops, &r, buf);
+	decode(ops, buf, "", r.table, r.hook, &back);
+	ck_assert_int_eq(back.verdict, RT_VERDICT_COUNT);
+	ck_assert(back.foreign);
+	web80_rule(RT_TABLE_FILTER, 0, &r);
+	build_checked(ops, &r, buf);
+	decode(ops, buf, "", r.table, r.hook, &back);
+	ck_assert_int_eq(back.verdict, RT_VERDICT_COUNT);
+	ck_assert(back.foreign);
+	/* and the notrack rule's matches with "" */
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &r);
+	build_checked(ops, &r, buf);
+	decode(ops, buf, "", r.table, r.hook, &back);
+	ck_assert(back.foreign);
 }
 END_TEST
 
@@ -654,7 +915,7 @@ START_TEST(test_header_proto_flag)
 	struct rt_rule r;
 	struct head h;
 
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &r);
 	rt_iptc4_ops.build(&r, buf, sizeof(buf));
 	h = head_of(&rt_iptc4_ops, buf);
 	ck_assert_uint_eq(*h.proto, IPPROTO_TCP);
@@ -680,7 +941,7 @@ START_TEST(test_header_lo)
 	struct head h;
 
 	/* raw OUTPUT -o lo */
-	web80_rule(RT_TABLE_RAW, 2, &r);
+	web80_rule(RT_TABLE_RAW, RAW_OUTPUT_LO, &r);
 	ck_assert_str_eq(r.outiface, "lo");
 	ops->build(&r, buf, sizeof(buf));
 	h = head_of(ops, buf);
@@ -705,11 +966,13 @@ END_TEST
 START_TEST(test_build_short)
 {
 	const struct rt_family_ops *ops = families[_i];
-	struct rt_rule rules[3];
+	struct rt_rule rules[5];
 
-	web80_rule(RT_TABLE_RAW, 0, &rules[0]);
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &rules[0]);
 	web80_rule(RT_TABLE_FILTER, 3, &rules[1]);
 	rt_rule_jump(&rules[2], RT_TABLE_FILTER, RT_HOOK_INPUT);
+	web80_rule(RT_TABLE_RAW, RAW_COUNT, &rules[3]);
+	plan_rule("80,443", RAWTUNE_DIRECTION_SERVER, RT_TABLE_RAW, RAW_COUNT, &rules[4]);
 	for (size_t k = 0; k < ARRAY_SIZE(rules); k++) {
 		size_t size = expected_size(ops, &rules[k]);
 
@@ -726,16 +989,17 @@ START_TEST(test_build_short)
 }
 END_TEST
 
+/* Loop: the notrack rule (0), the count rule (1). */
 START_TEST(test_build_body_short)
 {
 	uint8_t full[RT_ENTRY_MAX];
 	size_t matches = 0, size, m2;
 	struct rt_rule r;
 
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, _i ? RAW_COUNT : RAW_PREROUTING, &r);
 	size = rt_entry_build_body(&r, full, sizeof(full), &matches);
 	ck_assert_uint_eq(size, expected_size(&rt_iptc4_ops, &r) - head_size(&rt_iptc4_ops));
-	ck_assert_uint_eq(matches, size - CT_SIZE);
+	ck_assert_uint_eq(matches, size - (_i ? STANDARD_SIZE : CT_SIZE));
 	for (size_t len = 0; len < size; len++) {
 		uint8_t *buf = malloc(len ? len : 1);
 
@@ -787,11 +1051,17 @@ START_TEST(test_rename_target)
 	ops->rename_target(buf, "RAWTUNE-INPUT");
 	ck_assert_str_eq(t->u.user.name, "RAWTUNE-INPUT");
 	/* CT is left alone */
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &r);
 	ops->build(&r, buf, sizeof(buf));
 	ops->rename_target(buf, "ACCEPT");
 	ck_assert_str_eq(target_of(ops, buf)->u.user.name, "CT");
 	ck_assert_uint_eq(target_of(ops, buf)->u.user.revision, 2);
+	/* the count rule's fall-through: libiptc names it "", and so it stays */
+	web80_rule(RT_TABLE_RAW, RAW_COUNT, &r);
+	ops->build(&r, buf, sizeof(buf));
+	ops->rename_target(buf, "");
+	ck_assert_str_eq(target_of(ops, buf)->u.user.name, "");
+	ck_assert_uint_eq(target_of(ops, buf)->u.target_size, STANDARD_SIZE);
 }
 END_TEST
 
@@ -816,14 +1086,15 @@ START_TEST(test_rename_target_long)
 }
 END_TEST
 
+/* Loop: families x the notrack rule, the count rule (whose packets are entries saved). */
 START_TEST(test_counters)
 {
-	const struct rt_family_ops *ops = families[_i];
+	const struct rt_family_ops *ops = families[_i % 2];
 	uint8_t buf[RT_ENTRY_MAX];
 	uint64_t packets = 1, bytes = 1;
 	struct rt_rule r;
 
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, _i / 2 ? RAW_COUNT : RAW_PREROUTING, &r);
 	ops->build(&r, buf, sizeof(buf));
 	ops->counters(buf, &packets, &bytes);
 	ck_assert_uint_eq(packets, 0);
@@ -1026,6 +1297,7 @@ static void patch_addrtype_source(const struct rt_family_ops *ops, uint8_t *e)
 {
 	struct xt_entry_match *m = find_match(ops, e, "addrtype");
 
+	ck_assert_ptr_nonnull(m);
 	((struct xt_addrtype_info_v1 *)m->data)->source = XT_ADDRTYPE_LOCAL;
 }
 
@@ -1114,6 +1386,65 @@ static void patch_tcp_flg_cmp(const struct rt_family_ops *ops, uint8_t *e)
 	tcp_of(ops, e)->flg_cmp = 0x02;
 }
 
+/*
+ * A count rule is rawtune's only as rawtune makes it: the tcp match with
+ * exactly FIN,SYN,RST,ACK SYN and a standard target without a verdict.
+ */
+/* the flags dropped: a rule without a target that counts every packet */
+static void patch_tcp_no_flags(const struct rt_family_ops *ops, uint8_t *e)
+{
+	tcp_of(ops, e)->flg_mask = 0;
+	tcp_of(ops, e)->flg_cmp = 0;
+}
+
+/* --tcp-flags NONE SYN: never matches */
+static void patch_tcp_no_flags_mask(const struct rt_family_ops *ops, uint8_t *e)
+{
+	tcp_of(ops, e)->flg_mask = 0;
+}
+
+/* --tcp-flags ALL SYN */
+static void patch_tcp_flags_all(const struct rt_family_ops *ops, uint8_t *e)
+{
+	tcp_of(ops, e)->flg_mask = 0x3f;
+}
+
+/* --tcp-flags SYN SYN: SYN-ACKs too */
+static void patch_tcp_flags_syn_mask(const struct rt_family_ops *ops, uint8_t *e)
+{
+	tcp_of(ops, e)->flg_mask = 0x02;
+}
+
+/* --tcp-flags FIN,SYN,RST,ACK SYN,ACK */
+static void patch_tcp_flags_synack(const struct rt_family_ops *ops, uint8_t *e)
+{
+	tcp_of(ops, e)->flg_cmp = 0x12;
+}
+
+/* ! --tcp-flags FIN,SYN,RST,ACK SYN */
+static void patch_tcp_flags_invert(const struct rt_family_ops *ops, uint8_t *e)
+{
+	tcp_of(ops, e)->invflags = XT_TCP_INV_FLAGS;
+}
+
+/* a port in the flags' tcp match besides the multiport match */
+static void patch_tcp_port_and_multiport(const struct rt_family_ops *ops, uint8_t *e)
+{
+	tcp_of(ops, e)->dpts[0] = tcp_of(ops, e)->dpts[1] = 80;
+}
+
+/* "-p udp -m udp --dport 80" without a target: udp has no flags to count flows by */
+static void patch_udp_no_target(const struct rt_family_ops *ops, uint8_t *e)
+{
+	struct xt_tcp *tcp = tcp_of(ops, e);
+	struct xt_entry_match *m = find_match(ops, e, "tcp");
+
+	*head_of(ops, e).proto = IPPROTO_UDP;
+	strcpy(m->u.user.name, "udp");
+	/* xt_udp ends where xt_tcp has its option and flags */
+	tcp->option = tcp->flg_mask = tcp->flg_cmp = tcp->invflags = 0;
+}
+
 static void patch_ct_revision0(const struct rt_family_ops *ops, uint8_t *e)
 {
 	target_of(ops, e)->u.user.revision = 0;
@@ -1133,34 +1464,39 @@ static void patch_target_offset(const struct rt_family_ops *ops, uint8_t *e)
 }
 
 static const struct foreign_case foreign_cases[] = {
-	{ "invflags", RT_TABLE_RAW, 0, false, NULL, patch_invflags },
-	{ "! -p tcp", RT_TABLE_RAW, 1, false, NULL, patch_invflags_proto },
-	{ "source mask no prefix", RT_TABLE_RAW, 0, false, NULL, patch_source_mask },
+	{ "invflags", RT_TABLE_RAW, RAW_PREROUTING, false, NULL, patch_invflags },
+	{ "! -p tcp", RT_TABLE_RAW, RAW_OUTPUT, false, NULL, patch_invflags_proto },
+	{ "source mask no prefix", RT_TABLE_RAW, RAW_PREROUTING, false, NULL, patch_source_mask },
 	{ "destination address", RT_TABLE_FILTER, 0, false, NULL, patch_destination },
 	{ "interface mask short of its name", RT_TABLE_FILTER, 0, false, NULL,
 	  patch_wildcard_iface },
-	{ "-o lo+", RT_TABLE_RAW, 2, false, NULL, patch_lo_wildcard },
-	{ "mask without a name", RT_TABLE_RAW, 1, false, NULL, patch_mask_without_name },
+	{ "-o lo+", RT_TABLE_RAW, RAW_OUTPUT_LO, false, NULL, patch_lo_wildcard },
+	{ "mask without a name", RT_TABLE_RAW, RAW_OUTPUT, false, NULL, patch_mask_without_name },
 	{ "goto flag", RT_TABLE_FILTER, 2, false, NULL, patch_goto_flag },
-	{ "-p icmp", RT_TABLE_RAW, 1, false, NULL, patch_icmp },
-	{ "match string", RT_TABLE_RAW, 0, false, NULL, patch_match_string },
-	{ "addrtype revision 0", RT_TABLE_RAW, 0, false, NULL, patch_match_revision },
-	{ "tcp flags", RT_TABLE_RAW, 0, false, NULL, patch_tcp_flags },
+	{ "-p icmp", RT_TABLE_RAW, RAW_OUTPUT, false, NULL, patch_icmp },
+	{ "match string", RT_TABLE_RAW, RAW_PREROUTING, false, NULL, patch_match_string },
+	{ "addrtype revision 0", RT_TABLE_RAW, RAW_PREROUTING, false, NULL, patch_match_revision },
+	{ "--syn -j CT --notrack", RT_TABLE_RAW, RAW_PREROUTING, false, NULL, patch_tcp_flags },
 	{ "tcp option", RT_TABLE_FILTER, 0, false, NULL, patch_tcp_option },
 	{ "tcp ! --dport", RT_TABLE_FILTER, 0, false, NULL, patch_tcp_invert },
-	{ "tcp --sport and --dport", RT_TABLE_RAW, 0, false, NULL, patch_tcp_both_ports },
-	{ "multiport invert", RT_TABLE_RAW, 0, true, NULL, patch_multiport_invert },
+	{ "tcp --sport and --dport", RT_TABLE_RAW, RAW_PREROUTING, false, NULL,
+	  patch_tcp_both_ports },
+	{ "multiport invert", RT_TABLE_RAW, RAW_PREROUTING, true, NULL, patch_multiport_invert },
 	{ "multiport --ports", RT_TABLE_FILTER, 1, true, NULL, patch_multiport_either },
 	{ "ctstate UNTRACKED,ESTABLISHED", RT_TABLE_FILTER, 0, false, NULL, patch_ctstate_more },
 	{ "ctstate ESTABLISHED", RT_TABLE_FILTER, 3, false, NULL, patch_ctstate_other },
 	{ "! --ctstate", RT_TABLE_FILTER, 2, false, NULL, patch_ctstate_invert },
-	{ "addrtype --src-type", RT_TABLE_RAW, 0, false, NULL, patch_addrtype_source },
-	{ "CT zone flag", RT_TABLE_RAW, 0, false, NULL, patch_ct_zone_flag },
-	{ "CT --helper", RT_TABLE_RAW, 1, false, NULL, patch_ct_helper_only },
-	{ "CT --notrack --helper ftp", RT_TABLE_RAW, 0, false, NULL, patch_ct_notrack_helper },
-	{ "CT --notrack --zone 5", RT_TABLE_RAW, 0, false, NULL, patch_ct_notrack_zone },
-	{ "tcp --tcp-flags NONE SYN", RT_TABLE_RAW, 0, false, NULL, patch_tcp_flg_cmp },
-	{ "CT revision 0", RT_TABLE_RAW, 2, false, NULL, patch_ct_revision0 },
+	{ "addrtype --src-type", RT_TABLE_RAW, RAW_PREROUTING, false, NULL,
+	  patch_addrtype_source },
+	{ "CT zone flag", RT_TABLE_RAW, RAW_PREROUTING, false, NULL, patch_ct_zone_flag },
+	{ "CT --helper", RT_TABLE_RAW, RAW_OUTPUT, false, NULL, patch_ct_helper_only },
+	{ "CT --notrack --helper ftp", RT_TABLE_RAW, RAW_PREROUTING, false, NULL,
+	  patch_ct_notrack_helper },
+	{ "CT --notrack --zone 5", RT_TABLE_RAW, RAW_PREROUTING, false, NULL,
+	  patch_ct_notrack_zone },
+	{ "tcp --tcp-flags NONE SYN", RT_TABLE_RAW, RAW_PREROUTING, false, NULL,
+	  patch_tcp_flg_cmp },
+	{ "CT revision 0", RT_TABLE_RAW, RAW_OUTPUT_LO, false, NULL, patch_ct_revision0 },
 	{ "PMTU: another ICMP type", RT_TABLE_FILTER, -1, false, NULL, patch_icmp_type },
 	{ "PMTU: another ICMP code", RT_TABLE_FILTER, -1, false, NULL, patch_icmp_code },
 	{ "PMTU: ! --icmp-type", RT_TABLE_FILTER, -1, false, NULL, patch_icmp_invert },
@@ -1170,9 +1506,43 @@ static const struct foreign_case foreign_cases[] = {
 	{ "-j DROP", RT_TABLE_FILTER, 0, false, "DROP", patch_none },
 	{ "-j RETURN", RT_TABLE_FILTER, 1, false, "RETURN", patch_none },
 	{ "-j LOG", RT_TABLE_FILTER, 0, false, "LOG", patch_none },
-	{ "-j another chain", RT_TABLE_RAW, 0, false, "RAWTUNE-OUTPUT", patch_none },
+	{ "-j another chain", RT_TABLE_RAW, RAW_PREROUTING, false, "RAWTUNE-OUTPUT", patch_none },
 	{ "match size", RT_TABLE_FILTER, 0, false, NULL, patch_match_size },
-	{ "target offset", RT_TABLE_RAW, 0, false, NULL, patch_target_offset },
+	{ "target offset", RT_TABLE_RAW, RAW_PREROUTING, false, NULL, patch_target_offset },
+	/* the SYN flags on a rule with a target: only the count rule has them */
+	{ "accept --syn", RT_TABLE_FILTER, 0, false, NULL, patch_tcp_flags },
+	{ "count: -j ACCEPT", RT_TABLE_RAW, RAW_COUNT, false, "ACCEPT", patch_none },
+	{ "count: -j DROP", RT_TABLE_RAW, RAW_COUNT, false, "DROP", patch_none },
+	{ "count: -j RETURN", RT_TABLE_RAW, RAW_COUNT, true, "RETURN", patch_none },
+	{ "count: -j LOG", RT_TABLE_RAW, RAW_COUNT, false, "LOG", patch_none },
+	{ "count: a standard target named CT", RT_TABLE_RAW, RAW_COUNT, false, "CT",
+	  patch_none },
+	{ "count: -j RAWTUNE-PREROUTING", RT_TABLE_RAW, RAW_COUNT, false, "RAWTUNE-PREROUTING",
+	  patch_none },
+	/* no target, other flags */
+	{ "count: no flags", RT_TABLE_RAW, RAW_COUNT, false, NULL, patch_tcp_no_flags },
+	{ "count: no flags, multiport", RT_TABLE_RAW, RAW_COUNT, true, NULL, patch_tcp_no_flags },
+	{ "count: --tcp-flags ALL SYN", RT_TABLE_RAW, RAW_COUNT, false, NULL,
+	  patch_tcp_flags_all },
+	{ "count: --tcp-flags SYN SYN", RT_TABLE_RAW, RAW_COUNT, true, NULL,
+	  patch_tcp_flags_syn_mask },
+	{ "count: --tcp-flags ... SYN,ACK", RT_TABLE_RAW, RAW_COUNT, false, NULL,
+	  patch_tcp_flags_synack },
+	{ "count: --tcp-flags NONE SYN", RT_TABLE_RAW, RAW_COUNT, false, NULL,
+	  patch_tcp_no_flags_mask },
+	{ "count: ! --tcp-flags", RT_TABLE_RAW, RAW_COUNT, false, NULL, patch_tcp_flags_invert },
+	{ "count: tcp option", RT_TABLE_RAW, RAW_COUNT, true, NULL, patch_tcp_option },
+	{ "count: --dport in tcp and multiport", RT_TABLE_RAW, RAW_COUNT, true, NULL,
+	  patch_tcp_port_and_multiport },
+	{ "count: udp", RT_TABLE_RAW, RAW_COUNT, false, NULL, patch_udp_no_target },
+	/* and whatever makes another rule foreign */
+	{ "count: invflags", RT_TABLE_RAW, RAW_COUNT, false, NULL, patch_invflags },
+	{ "count: tcp match renamed", RT_TABLE_RAW, RAW_COUNT, true, NULL, patch_match_string },
+	{ "count: multiport invert", RT_TABLE_RAW, RAW_COUNT, true, NULL, patch_multiport_invert },
+	{ "count: addrtype --src-type", RT_TABLE_RAW, RAW_COUNT, false, NULL,
+	  patch_addrtype_source },
+	{ "count: match size", RT_TABLE_RAW, RAW_COUNT, false, NULL, patch_match_size },
+	{ "count: target offset", RT_TABLE_RAW, RAW_COUNT, true, NULL, patch_target_offset },
 };
 
 /* Loop over cases x families. */
@@ -1221,7 +1591,7 @@ START_TEST(test_decode_source_address)
 	uint8_t buf[RT_ENTRY_MAX];
 	struct rt_rule r, back;
 
-	web80_rule(RT_TABLE_RAW, 1, &r);
+	web80_rule(RT_TABLE_RAW, RAW_OUTPUT, &r);
 	build_checked(ops, &r, buf);
 	patch_source(ops, buf);
 	decode(ops, buf, "CT", r.table, r.hook, &back);
@@ -1313,7 +1683,7 @@ START_TEST(test_notrack_alias)
 	uint8_t buf[RT_ENTRY_MAX];
 	struct rt_rule r, back;
 
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &r);
 	build_checked(ops, &r, buf);
 	ct_of(ops, buf)->flags |= XT_CT_NOTRACK_ALIAS;
 	decode(ops, buf, "CT", r.table, r.hook, &back);
@@ -1331,7 +1701,7 @@ START_TEST(test_decode_full_comment)
 	struct rt_rule r, back;
 	struct xt_entry_match *m;
 
-	web80_rule(RT_TABLE_RAW, 0, &r);
+	web80_rule(RT_TABLE_RAW, RAW_PREROUTING, &r);
 	build_checked(ops, &r, buf);
 	m = find_match(ops, buf, "comment");
 	memset(((struct xt_comment_info *)m->data)->comment, 'x', XT_MAX_COMMENT_LEN);
@@ -1351,14 +1721,15 @@ static Suite *entry_suite(void)
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_entry_max);
 	tcase_add_test(tc, test_size_literals);
+	tcase_add_loop_test(tc, test_count_size, 0, ARRAY_SIZE(families));
 	tcase_add_test(tc, test_header_proto_flag);
 	tcase_add_loop_test(tc, test_header_lo, 0, ARRAY_SIZE(families));
 	tcase_add_loop_test(tc, test_build_short, 0, ARRAY_SIZE(families));
-	tcase_add_test(tc, test_build_body_short);
+	tcase_add_loop_test(tc, test_build_body_short, 0, 2);
 	tcase_add_test(tc, test_build_no_verdict);
 	tcase_add_loop_test(tc, test_rename_target, 0, ARRAY_SIZE(families));
 	tcase_add_loop_test(tc, test_rename_target_long, 0, ARRAY_SIZE(families));
-	tcase_add_loop_test(tc, test_counters, 0, ARRAY_SIZE(families));
+	tcase_add_loop_test(tc, test_counters, 0, 2 * ARRAY_SIZE(families));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("roundtrip");
@@ -1367,12 +1738,15 @@ static Suite *entry_suite(void)
 	tcase_add_loop_test(tc, test_roundtrip_plans, 0, 2 * ARRAY_SIZE(plans));
 	tcase_add_test(tc, test_roundtrip_jumps);
 	tcase_add_test(tc, test_roundtrip_ifaces);
-	tcase_add_loop_test(tc, test_roundtrip_long_comment, 0, ARRAY_SIZE(families));
+	tcase_add_loop_test(tc, test_roundtrip_long_comment, 0, 2 * ARRAY_SIZE(families));
+	tcase_add_loop_test(tc, test_roundtrip_count, 0, 2 * ARRAY_SIZE(count_plans));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("foreign");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_foreign, 0, 2 * ARRAY_SIZE(foreign_cases));
+	tcase_add_loop_test(tc, test_count_built_foreign, 0, 2 * ARRAY_SIZE(families));
+	tcase_add_loop_test(tc, test_count_target_without_flags, 0, ARRAY_SIZE(families));
 	tcase_add_loop_test(tc, test_foreign_jump_elsewhere, 0, ARRAY_SIZE(families));
 	tcase_add_loop_test(tc, test_decode_source_address, 0, ARRAY_SIZE(families));
 	tcase_add_loop_test(tc, test_decode_wildcard_iface, 0, ARRAY_SIZE(families));

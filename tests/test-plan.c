@@ -111,9 +111,42 @@ static size_t without_pmtu(struct rt_plan *pl)
 	return n - out;
 }
 
+/* Move the count rules of @pl to @counts (when not NULL); returns how many there were. */
+static size_t without_count(struct rt_plan *pl, struct rt_plan *counts)
+{
+	size_t out = 0, n = pl->n;
+
+	if (counts) {
+		counts->n = 0;
+		counts->rule = calloc(n ? n : 1, sizeof(*counts->rule));
+		ck_assert_ptr_nonnull(counts->rule);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pl->rule[i].verdict != RT_VERDICT_COUNT)
+			pl->rule[out++] = pl->rule[i];
+		else if (counts)
+			counts->rule[counts->n++] = pl->rule[i];
+	}
+	pl->n = out;
+	return n - out;
+}
+
+/* The notrack rule a count rule stands before: the same rule without the flags, with a target. */
+static struct rt_rule notrack_twin(const struct rt_rule *count)
+{
+	struct rt_rule r = *count;
+
+	r.syn = false;
+	r.verdict = RT_VERDICT_NOTRACK;
+	return r;
+}
+
 /* ---- the rules of one port ----------------------------------------------- */
 
 static const char *const web80_raw[] = {
+	/* the count rule: no target, SYN only, right before the inbound notrack rule */
+	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 "
+	"--tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:web\"",
 	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " WEB_COMMENT
 	" -j CT --notrack",
 	"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " WEB_COMMENT " -j CT --notrack",
@@ -162,18 +195,43 @@ START_TEST(test_web80_keep_family)
 }
 END_TEST
 
-/* The fields behind the text, for the first raw rule. */
+/* The fields behind the text, for the first raw rules: the count rule and its notrack rule. */
 START_TEST(test_web80_fields)
 {
 	struct rawtune_profile *p = web("80");
 	struct rt_plan pl;
+	struct rt_rule twin;
 	const struct rt_rule *r;
 
 	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 4);
+	/* the count rule */
 	r = &pl.rule[0];
 	ck_assert_int_eq(r->table, RT_TABLE_RAW);
 	ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
 	ck_assert_uint_eq(r->proto, IPPROTO_TCP);
+	ck_assert(r->syn);
+	ck_assert(r->dport);
+	ck_assert(r->dst_local);
+	ck_assert(!r->untracked);
+	ck_assert(!r->foreign);
+	ck_assert_str_eq(r->iniface, "");
+	ck_assert_str_eq(r->outiface, "");
+	ck_assert_uint_eq(r->nports, 1);
+	ck_assert_uint_eq(r->ports[0].lo, 80);
+	ck_assert_uint_eq(r->ports[0].hi, 80);
+	ck_assert_str_eq(r->comment, "rawtune:web");
+	ck_assert_int_eq(r->verdict, RT_VERDICT_COUNT);
+	ck_assert_int_eq(r->family, 0);
+	ck_assert(!r->pmtu && !r->dst_not_local);
+	ck_assert_int_eq(r->src.family, 0);
+	ck_assert_int_eq(r->dst.family, 0);
+	/* the notrack rule after it */
+	r = &pl.rule[1];
+	ck_assert_int_eq(r->table, RT_TABLE_RAW);
+	ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
+	ck_assert_uint_eq(r->proto, IPPROTO_TCP);
+	ck_assert(!r->syn);
 	ck_assert(r->dport);
 	ck_assert(r->dst_local);
 	ck_assert(!r->untracked);
@@ -188,8 +246,15 @@ START_TEST(test_web80_fields)
 	ck_assert(!r->pmtu && !r->dst_not_local);
 	ck_assert_int_eq(r->src.family, 0);
 	ck_assert_int_eq(r->dst.family, 0);
-	ck_assert_int_eq(pl.rule[1].hook, RT_HOOK_OUTPUT);
+	/* they differ in the SYN flags and the target only */
+	twin = notrack_twin(&pl.rule[0]);
+	ck_assert(rt_rule_equal(&twin, &pl.rule[1]));
 	ck_assert_int_eq(pl.rule[2].hook, RT_HOOK_OUTPUT);
+	ck_assert_int_eq(pl.rule[3].hook, RT_HOOK_OUTPUT);
+	for (size_t i = 1; i < pl.n; i++) {
+		ck_assert(!pl.rule[i].syn);
+		ck_assert_int_eq(pl.rule[i].verdict, RT_VERDICT_NOTRACK);
+	}
 	rt_plan_clear(&pl);
 	ck_assert_uint_eq(pl.n, 0);
 	ck_assert_ptr_null(pl.rule);
@@ -205,6 +270,11 @@ START_TEST(test_web80_fields)
 		ck_assert_uint_eq(r->nports, 0);
 		ck_assert(!r->untracked);
 		ck_assert_int_eq(r->verdict, RT_VERDICT_ACCEPT);
+	}
+	/* the filter table counts nothing */
+	for (size_t i = 0; i < pl.n; i++) {
+		ck_assert(!pl.rule[i].syn);
+		ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
 	}
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
@@ -291,10 +361,16 @@ START_TEST(test_golden_web)
 }
 END_TEST
 
-/* The built-in web profile: two ports, one multiport rule per template. */
+/*
+ * The built-in web profile: two ports, one multiport rule per template. The
+ * count rule's flags go in a tcp match of their own, before the multiport match.
+ */
 START_TEST(test_web_multiport)
 {
 	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --tcp-flags "
+		"FIN,SYN,RST,ACK SYN -m multiport --dports 80,443 -m comment --comment "
+		"\"rawtune:web\"",
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
 		"80,443 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,443 " WEB_COMMENT
@@ -323,12 +399,18 @@ START_TEST(test_web_multiport)
 }
 END_TEST
 
-/* A client: the remote side has the port, so every rule swaps dport and sport. */
+/*
+ * A client: the remote side has the port, so every rule swaps dport and sport.
+ * Its new flows start here: the count rule sits in OUTPUT, before the requests'
+ * notrack rule.
+ */
 START_TEST(test_client)
 {
 	static const char *const raw[] = {
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 80 "
 		"-m comment --comment \"rawtune:cli\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN "
+		"-m comment --comment \"rawtune:cli\"",
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m comment --comment \"rawtune:cli\" "
 		"-j CT --notrack",
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 -m comment --comment "
@@ -355,7 +437,11 @@ START_TEST(test_client)
 }
 END_TEST
 
-/* Server and client plans differ in the port direction only; ICMP has no ports. */
+/*
+ * Server and client plans differ in the port direction only; ICMP has no ports.
+ * The count rules differ in where they sit: before the server's inbound
+ * requests in PREROUTING, before the client's outbound ones in OUTPUT.
+ */
 START_TEST(test_client_swaps_every_rule)
 {
 	struct rawtune_profile *s = profile("x", "80,443,8000-8100", RAWTUNE_PROTO_TCP |
@@ -364,30 +450,48 @@ START_TEST(test_client_swaps_every_rule)
 						RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_CLIENT);
 
 	for (int t = 0; t < RT_TABLE_COUNT; t++) {
-		struct rt_plan ps, pc;
+		struct rt_plan ps, pc, cs, cc;
 
 		plan(s, t, &ps);
 		plan(c, t, &pc);
 		ck_assert_uint_eq(ps.n, pc.n);
 		ck_assert_uint_gt(ps.n, 0);
+		ck_assert_uint_eq(without_count(&ps, &cs), t == RT_TABLE_RAW ? 1 : 0);
+		ck_assert_uint_eq(without_count(&pc, &cc), t == RT_TABLE_RAW ? 1 : 0);
+		ck_assert_uint_eq(ps.n, pc.n);
 		for (size_t i = 0; i < ps.n; i++) {
 			ck_assert(ps.rule[i].pmtu == pc.rule[i].pmtu);
 			ck_assert(ps.rule[i].pmtu || ps.rule[i].dport != pc.rule[i].dport);
 			pc.rule[i].dport = ps.rule[i].dport;
 			ck_assert(rt_rule_equal(&ps.rule[i], &pc.rule[i]));
 		}
+		/* both count the requests, towards the port */
+		for (size_t i = 0; i < cs.n; i++) {
+			ck_assert(cs.rule[i].dport && cc.rule[i].dport);
+			ck_assert_int_eq(cs.rule[i].hook, RT_HOOK_PREROUTING);
+			ck_assert(cs.rule[i].dst_local);
+			ck_assert_int_eq(cc.rule[i].hook, RT_HOOK_OUTPUT);
+			ck_assert(!cc.rule[i].dst_local);
+			cc.rule[i].hook = RT_HOOK_PREROUTING;
+			cc.rule[i].dst_local = true;
+			ck_assert(rt_rule_equal(&cs.rule[i], &cc.rule[i]));
+		}
 		rt_plan_clear(&ps);
 		rt_plan_clear(&pc);
+		rt_plan_clear(&cs);
+		rt_plan_clear(&cc);
 	}
 	rawtune_profile_unref(s);
 	rawtune_profile_unref(c);
 }
 END_TEST
 
-/* tcp and udp: each template's rule twice, tcp first. */
+/* tcp and udp: each template's rule twice, tcp first; the count rule for tcp only. */
 START_TEST(test_tcp_udp)
 {
 	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
+		"--tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:dns\"",
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
 		"-m comment --comment \"rawtune:dns\" -j CT --notrack",
 		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m udp --dport 53 "
@@ -405,9 +509,31 @@ START_TEST(test_tcp_udp)
 					    RAWTUNE_DIRECTION_SERVER);
 	struct rawtune_profile *tcp = profile("dns", "53", RAWTUNE_PROTO_TCP,
 					      RAWTUNE_DIRECTION_SERVER);
-	struct rt_plan both, one;
+	struct rt_plan both, one, count_both, count_one;
 
 	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	/* without the count rule, the raw table pairs up as the filter table does */
+	plan(p, RT_TABLE_RAW, &both);
+	plan(tcp, RT_TABLE_RAW, &one);
+	ck_assert_uint_eq(without_count(&both, &count_both), 1);
+	ck_assert_uint_eq(without_count(&one, &count_one), 1);
+	ck_assert_uint_eq(both.n, 6);
+	ck_assert_uint_eq(one.n, 3);
+	for (size_t i = 0; i < one.n; i++) {
+		struct rt_rule udp = one.rule[i];
+
+		ck_assert(rt_rule_equal(&both.rule[2 * i], &one.rule[i]));
+		udp.proto = IPPROTO_UDP;
+		ck_assert(rt_rule_equal(&both.rule[2 * i + 1], &udp));
+	}
+	/* udp adds no count rule */
+	ck_assert_uint_eq(count_both.rule[0].proto, IPPROTO_TCP);
+	ck_assert(rt_rule_equal(&count_both.rule[0], &count_one.rule[0]));
+	rt_plan_clear(&both);
+	rt_plan_clear(&one);
+	rt_plan_clear(&count_both);
+	rt_plan_clear(&count_one);
+
 	plan(p, RT_TABLE_FILTER, &both);
 	plan(tcp, RT_TABLE_FILTER, &one);
 	/* the PMTU accepts do not depend on the protocols */
@@ -447,9 +573,73 @@ START_TEST(test_udp_only)
 }
 END_TEST
 
+/*
+ * UDP has no count rule, whatever the profile: the notrack rule's own counter
+ * counts the datagrams. Loop over server and client, each without and with
+ * forward, addresses and interfaces.
+ */
+START_TEST(test_udp_no_count)
+{
+	struct rawtune_profile *p = profile("udp", "53,123,8000-8100", RAWTUNE_PROTO_UDP,
+					    _i & 1 ? RAWTUNE_DIRECTION_CLIENT
+						   : RAWTUNE_DIRECTION_SERVER);
+
+	rawtune_profile_set_forward(p, _i & 2);
+	if (_i & 4) {
+		ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1"), 0);
+		ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0, lo"), 0);
+	}
+	for (int t = 0; t < RT_TABLE_COUNT; t++) {
+		struct rt_plan pl;
+
+		plan(p, t, &pl);
+		ck_assert_uint_gt(pl.n, 0);
+		for (size_t i = 0; i < pl.n; i++) {
+			ck_assert(!pl.rule[i].syn);
+			ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
+		}
+		rt_plan_clear(&pl);
+	}
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* With tcp and udp, the count rules are the tcp profile's, and only those. */
+START_TEST(test_count_tcp_only)
+{
+	enum rawtune_direction dir = _i & 1 ? RAWTUNE_DIRECTION_CLIENT : RAWTUNE_DIRECTION_SERVER;
+	struct rawtune_profile *both = profile("x", "53,80,8000-8100", RAWTUNE_PROTO_TCP |
+					       RAWTUNE_PROTO_UDP, dir);
+	struct rawtune_profile *tcp = profile("x", "53,80,8000-8100", RAWTUNE_PROTO_TCP, dir);
+	struct rt_plan pb, pt, cb, ct;
+
+	rawtune_profile_set_forward(both, _i & 2);
+	rawtune_profile_set_forward(tcp, _i & 2);
+	plan(both, RT_TABLE_RAW, &pb);
+	plan(tcp, RT_TABLE_RAW, &pt);
+	ck_assert_uint_eq(without_count(&pb, &cb), 1);
+	ck_assert_uint_eq(without_count(&pt, &ct), 1);
+	ck_assert_uint_eq(cb.n, ct.n);
+	for (size_t i = 0; i < cb.n; i++) {
+		ck_assert_uint_eq(cb.rule[i].proto, IPPROTO_TCP);
+		ck_assert(rt_rule_equal(&cb.rule[i], &ct.rule[i]));
+	}
+	/* every other rule is there for each protocol */
+	ck_assert_uint_eq(pb.n, 2 * pt.n);
+	rt_plan_clear(&pb);
+	rt_plan_clear(&pt);
+	rt_plan_clear(&cb);
+	rt_plan_clear(&ct);
+	rawtune_profile_unref(both);
+	rawtune_profile_unref(tcp);
+}
+END_TEST
+
 START_TEST(test_ranges)
 {
 	static const char *const one[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
+		"8000:8100 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
 		"8000:8100 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 8000:8100 " WEB_COMMENT
@@ -458,6 +648,8 @@ START_TEST(test_ranges)
 		" -j CT --notrack",
 	};
 	static const char *const mixed[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --tcp-flags "
+		"FIN,SYN,RST,ACK SYN -m multiport --dports 80,8000:8100,9000 " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
 		"80,8000:8100,9000 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,8000:8100,9000 " WEB_COMMENT
@@ -503,6 +695,8 @@ START_TEST(test_client_addresses)
 	static const char *const raw[] = {
 		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
 		"--sport 8080 -m comment --comment \"rawtune:proxy\" -j CT --notrack",
+		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --dport 8080 --tcp-flags "
+		"FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:proxy\"",
 		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --dport 8080 -m comment --comment "
 		"\"rawtune:proxy\" -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -d " V4 " -o lo -p tcp -m tcp --sport 8080 -m comment --comment "
@@ -520,6 +714,8 @@ END_TEST
 START_TEST(test_addresses)
 {
 	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
 		"--dport 80 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --sport 80 " WEB_COMMENT
@@ -556,6 +752,8 @@ START_TEST(test_addresses_both_families)
 {
 	static const char *const raw6[] = {
 		"-A RAWTUNE-PREROUTING -d " V6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -d " V6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
 		"--dport 80 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -s " V6 " -p tcp -m tcp --sport 80 " WEB_COMMENT
 		" -j CT --notrack",
@@ -568,10 +766,18 @@ START_TEST(test_addresses_both_families)
 	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1/64"), 0);
 	assert_family_text(p, RT_TABLE_RAW, RAWTUNE_FAMILY_IPV6, raw6, ARRAY_SIZE(raw6));
 	plan(p, RT_TABLE_RAW, &pl);
-	ck_assert_uint_eq(pl.n, 6);
+	ck_assert_uint_eq(pl.n, 8);
 	for (size_t i = 0; i < pl.n; i++)
 		ck_assert_int_eq(pl.rule[i].family,
 				 i % 2 ? RAWTUNE_FAMILY_IPV6 : RAWTUNE_FAMILY_IPV4);
+	/* a count rule per address, each with its notrack rule's -d */
+	for (size_t i = 0; i < 2; i++) {
+		struct rt_rule twin = notrack_twin(&pl.rule[i]);
+
+		ck_assert_int_eq(pl.rule[i].verdict, RT_VERDICT_COUNT);
+		ck_assert_int_eq(pl.rule[i].dst.family, pl.rule[i].family);
+		ck_assert(rt_rule_equal(&twin, &pl.rule[i + 2]));
+	}
 	rt_plan_clear(&pl);
 	plan(p, RT_TABLE_FILTER, &pl);
 	/* 4 templates and one PMTU accept, for each address */
@@ -586,6 +792,8 @@ START_TEST(test_interfaces)
 {
 	static const char *const raw[] = {
 		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
 		"--dport 80 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " WEB_COMMENT
 		" -j CT --notrack",
@@ -598,7 +806,12 @@ START_TEST(test_interfaces)
 		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 -m conntrack --ctstate "
 		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
 	};
+	/* a count rule per interface, all of them before the notrack rules */
 	static const char *const raw_lo[] = {
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -i lo -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
 		"--dport 80 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-PREROUTING -i lo -p tcp -m addrtype --dst-type LOCAL -m tcp "
@@ -626,6 +839,9 @@ END_TEST
 START_TEST(test_forward)
 {
 	static const char *const raw[] = {
+		/* the count rule counts forwarded flows too: no addrtype */
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN "
+		WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 " WEB_COMMENT " -j CT --notrack",
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype ! --dst-type LOCAL -m tcp --sport 80 "
 		WEB_COMMENT " -j CT --notrack",
@@ -658,6 +874,46 @@ START_TEST(test_forward)
 END_TEST
 
 /*
+ * A client with forward = yes: its own requests are counted in OUTPUT, right
+ * before their notrack rule, as without forward.
+ */
+START_TEST(test_client_forward)
+{
+	static const char *const count =
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN "
+		"-m comment --comment \"rawtune:cl\"";
+	static const char *const notrack =
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m comment --comment \"rawtune:cl\" "
+		"-j CT --notrack";
+	struct rawtune_profile *p = profile("cl", "80", RAWTUNE_PROTO_TCP,
+					    RAWTUNE_DIRECTION_CLIENT);
+	char buf[LINE_MAX_LEN];
+	size_t found = 0;
+	struct rt_plan pl;
+
+	rawtune_profile_set_forward(p, 1);
+	plan(p, RT_TABLE_RAW, &pl);
+	for (size_t i = 0; i < pl.n; i++) {
+		if (pl.rule[i].verdict != RT_VERDICT_COUNT || pl.rule[i].hook != RT_HOOK_OUTPUT)
+			continue;
+		found++;
+		render(&pl.rule[i], buf);
+		ck_assert_str_eq(buf, count);
+		ck_assert_uint_lt(i + 1, pl.n);
+		render(&pl.rule[i + 1], buf);
+		ck_assert_str_eq(buf, notrack);
+	}
+	ck_assert_uint_eq(found, 1);
+	rt_plan_clear(&pl);
+	plan(p, RT_TABLE_FILTER, &pl);
+	for (size_t i = 0; i < pl.n; i++)
+		ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/*
  * With addresses of one family only the profile makes no rule for the
  * other, the FORWARD PMTU accept included.
  */
@@ -682,10 +938,115 @@ START_TEST(test_forward_addresses_one_family)
 }
 END_TEST
 
+/* ---- count rules, whatever the profile ------------------------------------ */
+
+/*
+ * Does @r untrack the first packet of the profile's own new tcp flows: a
+ * server's requests arriving, a client's leaving?
+ */
+static bool takes_new_flows(const struct rt_rule *r, enum rawtune_direction direction)
+{
+	enum rt_hook hook = direction == RAWTUNE_DIRECTION_SERVER ? RT_HOOK_PREROUTING
+								   : RT_HOOK_OUTPUT;
+
+	return r->verdict == RT_VERDICT_NOTRACK && r->proto == IPPROTO_TCP && r->hook == hook &&
+	       r->dport;
+}
+
+/*
+ * Every count rule is a tcp request rule with the SYN flags and without a
+ * target, and its notrack rule follows it with only count rules and their
+ * notrack rules in between, in the same order; every notrack rule that takes
+ * the first packet of the profile's new tcp flows has its count rule. No other
+ * rule has the flags.
+ */
+static void assert_count_rules(const struct rawtune_profile *p)
+{
+	enum rawtune_direction dir = rawtune_profile_get_direction(p);
+	struct rt_plan pl;
+	size_t last_twin = 0, counted = 0, counts = 0;
+	bool *is_twin;
+
+	plan(p, RT_TABLE_FILTER, &pl);
+	for (size_t i = 0; i < pl.n; i++) {
+		ck_assert(!pl.rule[i].syn);
+		ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
+	}
+	rt_plan_clear(&pl);
+
+	plan(p, RT_TABLE_RAW, &pl);
+	is_twin = calloc(pl.n ? pl.n : 1, sizeof(*is_twin));
+	ck_assert_ptr_nonnull(is_twin);
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rt_rule *r = &pl.rule[i];
+		struct rt_rule twin;
+		size_t j;
+
+		ck_assert(r->syn == (r->verdict == RT_VERDICT_COUNT));
+		if (r->verdict != RT_VERDICT_COUNT)
+			continue;
+		counts++;
+		ck_assert_uint_eq(r->proto, IPPROTO_TCP);
+		ck_assert(r->dport);
+		ck_assert(!r->untracked && !r->pmtu && !r->dst_not_local && !r->foreign);
+		ck_assert_uint_ge(r->nports, 1);
+		ck_assert_int_eq(r->table, RT_TABLE_RAW);
+		twin = notrack_twin(r);
+		for (j = i + 1; j < pl.n && !rt_rule_equal(&twin, &pl.rule[j]); j++) {
+			char buf[LINE_MAX_LEN];
+
+			render(&pl.rule[j], buf);
+			ck_assert_msg(pl.rule[j].verdict == RT_VERDICT_COUNT || is_twin[j],
+				      "between a count rule and its notrack rule: %s", buf);
+		}
+		ck_assert_msg(j < pl.n, "count rule %zu has no notrack rule after it", i);
+		ck_assert_uint_gt(j, last_twin);
+		last_twin = j;
+		is_twin[j] = true;
+	}
+	for (size_t i = 0; i < pl.n; i++) {
+		if (!takes_new_flows(&pl.rule[i], dir))
+			continue;
+		counted++;
+		ck_assert_msg(is_twin[i], "notrack rule %zu takes new flows uncounted", i);
+	}
+	/* a profile with tcp counts something */
+	ck_assert(counted > 0 || !(rawtune_profile_get_protocols(p) & RAWTUNE_PROTO_TCP));
+	ck_assert_uint_ge(counts, counted);
+	free(is_twin);
+	rt_plan_clear(&pl);
+}
+
+/* Loop: direction x forward x protocols x narrowing x ports. */
+START_TEST(test_count_rules)
+{
+	static const char *const ports[] = { "80", "1000,1002,1004,1006,1008,1010,1012,1014,"
+					     "1016,1018,1020,1022,1024,1026,1028,1030,2000-2010" };
+	static const unsigned int protocols[] = { RAWTUNE_PROTO_TCP,
+						  RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP };
+	struct rawtune_profile *p =
+		profile("x", ports[_i & 1], protocols[(_i >> 1) & 1],
+			(_i >> 2) & 1 ? RAWTUNE_DIRECTION_CLIENT : RAWTUNE_DIRECTION_SERVER);
+	unsigned int narrow = (unsigned int)(_i >> 4) & 3;
+
+	rawtune_profile_set_forward(p, (_i >> 3) & 1);
+	if (narrow & 1)
+		ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::/64"), 0);
+	if (narrow & 2)
+		ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0, lo, veth+"), 0);
+	assert_count_rules(p);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
 /* ---- chunking ------------------------------------------------------------ */
 
-/* Templates per table: raw 3, filter 4; each once per protocol. */
+/*
+ * Templates per table: raw 3, filter 4; each once per protocol. The raw table
+ * of a server profile without forward adds the count template, for tcp only.
+ */
 static const size_t templates[RT_TABLE_COUNT] = { [RT_TABLE_RAW] = 3, [RT_TABLE_FILTER] = 4 };
+static const size_t count_templates[RT_TABLE_COUNT] = { [RT_TABLE_RAW] = 1 };
 
 static unsigned int range_slots(const struct rt_port_range *r)
 {
@@ -704,14 +1065,15 @@ static unsigned int slots(const struct rt_rule *r)
 /*
  * Each group of rules (one template, one protocol), taken together, carries
  * the profile's ranges exactly once and in order; every rule fits the
- * multiport match, and is full (the next range would not have fitted).
- * Returns the rules per group.
+ * multiport match, and is full (the next range would not have fitted). The
+ * group of count rules is chunked as the notrack rules after it: rule by rule
+ * its twin. Returns the rules per group.
  */
 static size_t assert_chunks(const struct rawtune_profile *p, enum rt_table table,
 			    unsigned int protocols)
 {
 	const struct rt_ports *ports = &p->ports;
-	size_t groups = templates[table] * protocols, per, r = 0;
+	size_t groups = templates[table] * protocols + count_templates[table], per, r = 0;
 	struct rt_plan pl;
 
 	plan(p, table, &pl);
@@ -730,8 +1092,16 @@ static size_t assert_chunks(const struct rawtune_profile *p, enum rt_table table
 			ck_assert_int_eq(rule->hook, first->hook);
 			ck_assert_int_eq(rule->proto, first->proto);
 			ck_assert_int_eq(rule->dport, first->dport);
+			ck_assert_int_eq(rule->verdict, first->verdict);
+			ck_assert_int_eq(rule->syn, first->syn);
 			ck_assert_str_eq(rule->outiface, first->outiface);
 			ck_assert_str_eq(rule->iniface, first->iniface);
+			if (rule->verdict == RT_VERDICT_COUNT) {
+				struct rt_rule twin = notrack_twin(rule);
+
+				ck_assert_uint_lt(g + 1, groups);
+				ck_assert(rt_rule_equal(&twin, &pl.rule[r + per]));
+			}
 			ck_assert_uint_le(next + rule->nports, ports->n);
 			ck_assert_int_eq(memcmp(rule->ports, &ports->range[next],
 						rule->nports * sizeof(rule->ports[0])),
@@ -779,6 +1149,21 @@ static const struct {
 	{ "1000 ranges", 1000, 10, 60, 50, 143 },
 };
 
+/* How many count rules @table of @p has; each is tcp. */
+static size_t count_rules(const struct rawtune_profile *p, enum rt_table table)
+{
+	struct rt_plan pl, counts;
+	size_t n;
+
+	plan(p, table, &pl);
+	n = without_count(&pl, &counts);
+	for (size_t i = 0; i < counts.n; i++)
+		ck_assert_uint_eq(counts.rule[i].proto, IPPROTO_TCP);
+	rt_plan_clear(&pl);
+	rt_plan_clear(&counts);
+	return n;
+}
+
 START_TEST(test_chunks)
 {
 	char *list = port_list(chunks[_i].n, chunks[_i].first, chunks[_i].step, chunks[_i].width);
@@ -787,10 +1172,19 @@ START_TEST(test_chunks)
 	ck_assert_uint_eq(p->ports.n, chunks[_i].n);
 	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 1), chunks[_i].rules);
 	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_FILTER, 1), chunks[_i].rules);
+	/* one count rule per chunk */
+	ck_assert_uint_eq(count_rules(p, RT_TABLE_RAW), chunks[_i].rules);
+	ck_assert_uint_eq(count_rules(p, RT_TABLE_FILTER), 0);
 	ck_assert_int_eq(rawtune_profile_set_protocols(p, RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP),
 			 0);
 	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 2), chunks[_i].rules);
 	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_FILTER, 2), chunks[_i].rules);
+	/* and still one per chunk: udp adds none */
+	ck_assert_uint_eq(count_rules(p, RT_TABLE_RAW), chunks[_i].rules);
+	/* a client's count rules, in OUTPUT, are chunked the same way */
+	ck_assert_int_eq(rawtune_profile_set_direction(p, RAWTUNE_DIRECTION_CLIENT), 0);
+	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 2), chunks[_i].rules);
+	ck_assert_uint_eq(count_rules(p, RT_TABLE_RAW), chunks[_i].rules);
 	rawtune_profile_unref(p);
 	free(list);
 }
@@ -805,16 +1199,25 @@ START_TEST(test_chunk_16_text)
 	struct rt_plan pl;
 
 	plan(p, RT_TABLE_RAW, &pl);
-	ck_assert_uint_eq(pl.n, 6);
+	ck_assert_uint_eq(pl.n, 8);
+	/* the count rules, chunked as the notrack rules after them */
 	render(&pl.rule[0], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
+			      "-m tcp --tcp-flags FIN,SYN,RST,ACK SYN "
+			      "-m multiport --dports 1001,1003,1005,1007,1009,1011,1013,1015,"
+			      "1017,1019,1021,1023,1025,1027,1029 " WEB_COMMENT);
+	render(&pl.rule[1], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
+			      "-m tcp --dport 1031 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT);
+	render(&pl.rule[2], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
 			      "-m multiport --dports 1001,1003,1005,1007,1009,1011,1013,1015,"
 			      "1017,1019,1021,1023,1025,1027,1029 " WEB_COMMENT
 			      " -j CT --notrack");
-	render(&pl.rule[1], buf);
+	render(&pl.rule[3], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
 			      "-m tcp --dport 1031 " WEB_COMMENT " -j CT --notrack");
-	render(&pl.rule[2], buf);
+	render(&pl.rule[4], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 1001,1003,1005,"
 			      "1007,1009,1011,1013,1015,1017,1019,1021,1023,1025,1027,1029 "
 			      WEB_COMMENT " -j CT --notrack");
@@ -822,8 +1225,12 @@ START_TEST(test_chunk_16_text)
 	/* adjacent ports merge into one range: one rule per template */
 	ck_assert_int_eq(rawtune_profile_set_ports(p, list), 0);
 	plan(p, RT_TABLE_RAW, &pl);
-	ck_assert_uint_eq(pl.n, 3);
-	render(&pl.rule[1], buf);
+	ck_assert_uint_eq(pl.n, 4);
+	render(&pl.rule[0], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
+			      "-m tcp --dport 1001:1016 --tcp-flags FIN,SYN,RST,ACK SYN "
+			      WEB_COMMENT);
+	render(&pl.rule[2], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 1001:1016 " WEB_COMMENT
 			      " -j CT --notrack");
 	rt_plan_clear(&pl);
@@ -843,19 +1250,25 @@ START_TEST(test_chunk_range_not_split)
 	snprintf(list, sizeof(list), "%s,2000-2010", singles);
 	p = web(list);
 	plan(p, RT_TABLE_RAW, &pl);
-	ck_assert_uint_eq(pl.n, 6);
-	ck_assert_uint_eq(pl.rule[0].nports, 14);
-	ck_assert_uint_eq(pl.rule[1].nports, 1);
-	ck_assert_uint_eq(pl.rule[1].ports[0].lo, 2000);
-	ck_assert_uint_eq(pl.rule[1].ports[0].hi, 2010);
+	ck_assert_uint_eq(pl.n, 8);
+	/* the count rules, then the notrack rules: chunked alike */
+	for (size_t i = 0; i < 4; i += 2) {
+		ck_assert_int_eq(pl.rule[i].verdict, i ? RT_VERDICT_NOTRACK : RT_VERDICT_COUNT);
+		ck_assert_uint_eq(pl.rule[i].nports, 14);
+		ck_assert_uint_eq(pl.rule[i + 1].nports, 1);
+		ck_assert_uint_eq(pl.rule[i + 1].ports[0].lo, 2000);
+		ck_assert_uint_eq(pl.rule[i + 1].ports[0].hi, 2010);
+	}
 	rt_plan_clear(&pl);
 	/* 13 ports and a range fit exactly */
 	ck_assert_int_eq(rawtune_profile_set_ports(p, "1000,1002,1004,1006,1008,1010,1012,1014,"
 						      "1016,1018,1020,1022,1024,2000-2010"),
 			 0);
 	plan(p, RT_TABLE_RAW, &pl);
-	ck_assert_uint_eq(pl.n, 3);
+	ck_assert_uint_eq(pl.n, 4);
+	ck_assert_int_eq(pl.rule[0].verdict, RT_VERDICT_COUNT);
 	ck_assert_uint_eq(slots(&pl.rule[0]), 15);
+	ck_assert_uint_eq(slots(&pl.rule[1]), 15);
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 	free(singles);
@@ -960,20 +1373,28 @@ END_TEST
 
 /* ---- rendering details --------------------------------------------------- */
 
-/* As snprintf: the full length, and a terminated prefix in a short buffer. */
+/*
+ * As snprintf: the full length, and a terminated prefix in a short buffer.
+ * Loop: a filter accept, then the count rule, whose text ends without a target.
+ */
 START_TEST(test_render_short_buffer)
 {
 	struct rawtune_profile *p = web("80");
 	char full[LINE_MAX_LEN], buf[LINE_MAX_LEN];
+	const struct rt_rule *r;
 	struct rt_plan pl;
 	int len;
 
-	plan(p, RT_TABLE_FILTER, &pl);
-	len = rt_rule_render(&pl.rule[1], full, sizeof(full));
-	ck_assert_int_eq(rt_rule_render(&pl.rule[1], NULL, 0), len);
+	plan(p, _i ? RT_TABLE_RAW : RT_TABLE_FILTER, &pl);
+	r = &pl.rule[_i ? 0 : 1];
+	ck_assert_int_eq(r->verdict, _i ? RT_VERDICT_COUNT : RT_VERDICT_ACCEPT);
+	len = rt_rule_render(r, full, sizeof(full));
+	ck_assert_int_eq(rt_rule_render(r, NULL, 0), len);
+	ck_assert_uint_eq(strlen(full), (size_t)len);
+	ck_assert(_i == 0 || strstr(full, " -j ") == NULL);
 	for (size_t n = 1; n <= (size_t)len + 1; n++) {
 		memset(buf, 'x', sizeof(buf));
-		ck_assert_int_eq(rt_rule_render(&pl.rule[1], buf, n), len);
+		ck_assert_int_eq(rt_rule_render(r, buf, n), len);
 		ck_assert_uint_eq(strlen(buf), n - 1);
 		ck_assert_int_eq(strncmp(buf, full, n - 1), 0);
 		ck_assert_int_eq(buf[n], 'x');
@@ -1039,7 +1460,7 @@ START_TEST(test_equal_plans)
 }
 END_TEST
 
-/* Change one field of a rule of web "80,8000-8100,9000"'s raw PREROUTING rule. */
+/* Change one field of one of web "80,8000-8100,9000"'s raw PREROUTING rules. */
 static void change(struct rt_rule *r, int field)
 {
 	switch (field) {
@@ -1065,9 +1486,14 @@ static void change(struct rt_rule *r, int field)
 	case 19: r->dst_not_local = true; break;
 	case 20: r->src.family = RAWTUNE_FAMILY_IPV4; r->src.prefix = 32; break;
 	case 21: r->dst.family = RAWTUNE_FAMILY_IPV6; r->dst.prefix = 128; break;
+	case 22: r->syn = !r->syn; break;
+	case 23:
+		r->verdict = r->verdict == RT_VERDICT_COUNT ? RT_VERDICT_NOTRACK
+							    : RT_VERDICT_COUNT;
+		break;
 	}
 }
-#define FIELD_CHANGES 22
+#define FIELD_CHANGES 24
 
 /* Addresses compare by family, prefix and every byte. */
 START_TEST(test_equal_addresses)
@@ -1094,19 +1520,65 @@ START_TEST(test_equal_addresses)
 }
 END_TEST
 
+/* Loop over the changes, for the count rule (0) and for its notrack rule (1). */
 START_TEST(test_equal_field_changes)
 {
 	struct rawtune_profile *p = web("80,8000-8100,9000");
+	const struct rt_rule *want;
+	int field = _i % FIELD_CHANGES;
 	struct rt_plan pl;
 	struct rt_rule r;
 
 	plan(p, RT_TABLE_RAW, &pl);
-	ck_assert_uint_eq(pl.rule[0].nports, 3);
+	want = &pl.rule[_i / FIELD_CHANGES];
+	ck_assert_int_eq(want->verdict,
+			 _i / FIELD_CHANGES ? RT_VERDICT_NOTRACK : RT_VERDICT_COUNT);
+	ck_assert_uint_eq(want->nports, 3);
+	r = *want;
+	ck_assert(rt_rule_equal(&r, want));
+	change(&r, field);
+	ck_assert_msg(!rt_rule_equal(&r, want), "change %d compares equal", field);
+	ck_assert_msg(!rt_rule_equal(want, &r), "change %d compares equal", field);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/*
+ * A count rule and its notrack rule differ in the SYN flags and the target:
+ * each alone makes another rule, both together the notrack rule.
+ */
+START_TEST(test_equal_syn)
+{
+	struct rawtune_profile *p = web("80");
+	struct rt_plan pl;
+	struct rt_rule r;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_int_eq(pl.rule[0].verdict, RT_VERDICT_COUNT);
+	ck_assert_int_eq(pl.rule[1].verdict, RT_VERDICT_NOTRACK);
+	ck_assert(!rt_rule_equal(&pl.rule[0], &pl.rule[1]));
+	/* the flags alone */
 	r = pl.rule[0];
+	r.syn = false;
+	ck_assert(!rt_rule_equal(&r, &pl.rule[0]));
+	ck_assert(!rt_rule_equal(&r, &pl.rule[1]));
+	/* the target alone: a notrack rule with --syn */
+	r = pl.rule[0];
+	r.verdict = RT_VERDICT_NOTRACK;
+	ck_assert(!rt_rule_equal(&r, &pl.rule[0]));
+	ck_assert(!rt_rule_equal(&r, &pl.rule[1]));
+	ck_assert(!rt_rule_equal(&pl.rule[1], &r));
+	/* both */
+	r.syn = false;
+	ck_assert(rt_rule_equal(&r, &pl.rule[1]));
+	ck_assert(rt_rule_equal(&pl.rule[1], &r));
+	/* and back */
+	r = pl.rule[1];
+	r.syn = true;
+	ck_assert(!rt_rule_equal(&r, &pl.rule[1]));
+	r.verdict = RT_VERDICT_COUNT;
 	ck_assert(rt_rule_equal(&r, &pl.rule[0]));
-	change(&r, _i);
-	ck_assert_msg(!rt_rule_equal(&r, &pl.rule[0]), "change %d compares equal", _i);
-	ck_assert_msg(!rt_rule_equal(&pl.rule[0], &r), "change %d compares equal", _i);
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 }
@@ -1146,6 +1618,8 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_client_swaps_every_rule);
 	tcase_add_test(tc, test_tcp_udp);
 	tcase_add_test(tc, test_udp_only);
+	tcase_add_loop_test(tc, test_udp_no_count, 0, 8);
+	tcase_add_loop_test(tc, test_count_tcp_only, 0, 4);
 	tcase_add_test(tc, test_ranges);
 	tcase_add_test(tc, test_no_ports);
 	suite_add_tcase(s, tc);
@@ -1157,7 +1631,13 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_addresses_both_families);
 	tcase_add_test(tc, test_interfaces);
 	tcase_add_test(tc, test_forward);
+	tcase_add_test(tc, test_client_forward);
 	tcase_add_test(tc, test_forward_addresses_one_family);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("count");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_count_rules, 0, 64);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chunks");
@@ -1172,14 +1652,15 @@ static Suite *plan_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_jump, 0, ARRAY_SIZE(jumps));
 	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_render_short_buffer);
+	tcase_add_loop_test(tc, test_render_short_buffer, 0, 2);
 	tcase_add_test(tc, test_render_comment_quoting);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("equal");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_equal_plans);
-	tcase_add_loop_test(tc, test_equal_field_changes, 0, FIELD_CHANGES);
+	tcase_add_loop_test(tc, test_equal_field_changes, 0, 2 * FIELD_CHANGES);
+	tcase_add_test(tc, test_equal_syn);
 	tcase_add_test(tc, test_equal_addresses);
 	tcase_add_test(tc, test_equal_foreign);
 	suite_add_tcase(s, tc);
