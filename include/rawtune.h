@@ -543,9 +543,9 @@ uint64_t rawtune_rules_get_packets(const struct rawtune_rules *rules, unsigned i
  * their profile untracked: for TCP a count rule (no target, SYN only) right
  * before the notrack rule that takes the first packet of a flow, for UDP
  * that notrack rule itself (each datagram towards the port; exact for
- * request/response protocols such as DNS). Flows between two sockets of
- * this host, over lo, are not counted. The sum of their packets over a
- * profile is the entries it saved since its rules were made.
+ * request/response protocols such as DNS). A local client's flows over lo
+ * pass raw PREROUTING too and are counted there, once. The sum of their
+ * packets over a profile is the entries it saved since its rules were made.
  * Since: 0.1
  */
 int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);

@@ -103,9 +103,9 @@ struct rt_template {
 };
 
 /*
- * A count rule (TCP only) sits right before the notrack rule that takes the
- * first packet of each new flow: its counter is the conntrack entries saved.
- * For UDP the notrack rule's own counter says as much.
+ * Count rules (TCP only, no target, so packets go on) sit before the notrack
+ * rules that take the first packet of each new flow: their counters are the
+ * conntrack entries saved. For UDP the notrack rule's own counter says as much.
  */
 static const struct rt_template templates[] = {
 	/* requests from other hosts, addressed to this one (never forwarded traffic) */

@@ -23,8 +23,9 @@ struct rawtune_rules {
 
 /*
  * Does the rule count new flows that its profile untracks: the TCP count
- * rules, and the notrack rules that take a UDP flow's first datagram
- * (towards the port, not over lo)?
+ * rules, and the notrack rules that take a UDP flow's first datagram towards
+ * the port? Not the lo rules of raw OUTPUT: a local client's datagrams are
+ * counted again when they arrive through PREROUTING.
  */
 static bool counts_saved(const struct rt_rule *r)
 {
