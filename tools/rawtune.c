@@ -20,6 +20,9 @@ static const struct rt_command commands[] = {
 	{ "status", cmd_status, status_usage, "show the applied profiles, their rules and counters" },
 	{ "profiles", cmd_profiles, profiles_usage, "list the profiles, built in and from files" },
 	{ "show", cmd_show, show_usage, "print a profile in the profile file format" },
+	{ "stats", cmd_stats, stats_usage, "show conntrack occupancy, drops and entries saved" },
+	{ "watch", cmd_watch, watch_usage, "the same every interval, with warnings and rates" },
+	{ "top", cmd_top, top_usage, "the ports holding the most conntrack entries, and advice" },
 };
 
 static void message(const char *prefix, const char *format, va_list args)

@@ -32,6 +32,10 @@ int cmd_status(struct rawtune_ctx *ctx, int argc, char *argv[]);
 int cmd_profiles(struct rawtune_ctx *ctx, int argc, char *argv[]);
 int cmd_show(struct rawtune_ctx *ctx, int argc, char *argv[]);
 extern const char apply_usage[], remove_usage[], status_usage[], profiles_usage[], show_usage[];
+int cmd_stats(struct rawtune_ctx *ctx, int argc, char *argv[]);
+int cmd_watch(struct rawtune_ctx *ctx, int argc, char *argv[]);
+int cmd_top(struct rawtune_ctx *ctx, int argc, char *argv[]);
+extern const char stats_usage[], watch_usage[], top_usage[];
 
 /* ---- options that several commands share (rawtune.c) ---------------------- */
 

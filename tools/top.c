@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * rawtune top: the ports that hold the most conntrack entries and, for each
+ * one a profile could untrack, the command that would: a profile whose
+ * ports hold it (built-in ones first), else a profile file to write.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/tool.h"
+
+#define TOP_DEFAULT 10
+/* where "UNTRACK WITH" starts, for the warnings under it */
+#define TOP_ADVICE_COLUMN 37
+
+const char top_usage[] =
+	"Usage: rawtune top [--count N] [--json]\n"
+	"Show the ports whose flows hold the most conntrack entries, by protocol,\n"
+	"destination port and path (in: to this host, out: from it, fwd: through\n"
+	"it), and for each one a profile could untrack, the command that would do\n"
+	"it, with a warning where NAT takes that traffic. Walks the whole table once.\n"
+	"\n"
+	"  -n, --count N         show N ports (default 10)\n" TOOL_HELP_JSON
+		TOOL_HELP_HELP;
+
+struct advice {
+	const char *profile; /* an existing profile that covers the port */
+	char name[RAWTUNE_PROFILE_NAME_MAX + 1]; /* else a profile file to write */
+	char file[PATH_MAX];
+	char text[96];
+	char command[128];
+};
+
+static const char *proto_name(unsigned int proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_DCCP:
+		return "dccp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	case IPPROTO_GRE:
+		return "gre";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+static const char *path_name(enum rawtune_ct_path path)
+{
+	return path == RAWTUNE_CT_PATH_OUT	 ? "out"
+	       : path == RAWTUNE_CT_PATH_FORWARD ? "fwd"
+						 : "in";
+}
+
+/* Does a normalised port list ("80,443,8000-8100") hold @port? */
+static bool ports_hold(const char *list, unsigned int port)
+{
+	while (*list) {
+		char *end;
+		unsigned long lo = strtoul(list, &end, 10), hi = lo;
+
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (port >= lo && port <= hi)
+			return true;
+		list = *end == ',' ? end + 1 : end + strlen(end);
+	}
+	return false;
+}
+
+/* Would @p, applied as it is, untrack this port's flows? */
+static bool covers(const struct rawtune_profile *p, unsigned int proto, unsigned int port,
+		   enum rawtune_ct_path path)
+{
+	unsigned int bit = proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
+	bool client = rawtune_profile_get_direction(p) == RAWTUNE_DIRECTION_CLIENT;
+
+	if (!(rawtune_profile_get_protocols(p) & bit))
+		return false;
+	if (client != (path == RAWTUNE_CT_PATH_OUT))
+		return false;
+	if (path == RAWTUNE_CT_PATH_FORWARD && !rawtune_profile_get_forward(p))
+		return false;
+	/* narrowed to addresses or interfaces: maybe not these flows */
+	if (rawtune_profile_get_addresses(p)[0] || rawtune_profile_get_interfaces(p)[0])
+		return false;
+	return ports_hold(rawtune_profile_get_ports(p), port);
+}
+
+static const char *find_profile(const struct rawtune_profile_list *list,
+				unsigned int proto, unsigned int port,
+				enum rawtune_ct_path path)
+{
+	/* built-in profiles first, then files */
+	for (int builtin = 1; list && builtin >= 0; builtin--)
+		for (unsigned int i = 0; i < rawtune_profile_list_count(list); i++) {
+			const struct rawtune_profile *p =
+				rawtune_profile_list_get(list, i);
+			bool is_builtin =
+				strcmp(rawtune_profile_get_source(p), "built-in") == 0;
+
+			if (is_builtin == (builtin == 1) && covers(p, proto, port, path))
+				return rawtune_profile_get_name(p);
+		}
+	return NULL;
+}
+
+/* false when no profile can untrack this protocol. */
+static bool advise(struct rawtune_ctx *ctx, const struct rawtune_profile_list *list,
+		   unsigned int proto, unsigned int port, enum rawtune_ct_path path,
+		   struct advice *a)
+{
+	static const char *const suffix[] = { "", "-out", "-fwd" };
+	static const char *const key[] = { "", "direction = client\n",
+					   "forward = yes\n" };
+
+	memset(a, 0, sizeof(*a));
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return false;
+	a->profile = find_profile(list, proto, port, path);
+	if (a->profile) {
+		snprintf(a->command, sizeof(a->command), "rawtune apply %s --port %u",
+			 a->profile, port);
+		return true;
+	}
+	snprintf(a->name, sizeof(a->name), "%s-%u%s",
+		 proto == IPPROTO_TCP ? "tcp" : "udp", port, suffix[path]);
+	snprintf(a->file, sizeof(a->file), "%s/%s.conf", rawtune_get_profile_dir(ctx),
+		 a->name);
+	snprintf(a->text, sizeof(a->text), "ports = %u\nprotocols = %s\n%s", port,
+		 proto == IPPROTO_TCP ? "tcp" : "udp", key[path]);
+	snprintf(a->command, sizeof(a->command), "rawtune apply %s", a->name);
+	return true;
+}
+
+/* The file's lines on one line, for people: "ports = 80, protocols = tcp". */
+static void text_inline(const char *text, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	for (; *text && used + 3 < len; text++) {
+		if (*text != '\n')
+			buf[used++] = *text;
+		else if (text[1]) {
+			buf[used++] = ';';
+			buf[used++] = ' ';
+		}
+	}
+	buf[used] = '\0';
+}
+
+static unsigned int share(uint64_t part, uint64_t total)
+{
+	return total ? (unsigned int)((part * 1000 + total / 2) / total) : 0;
+}
+
+static void print_people(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top,
+			 const struct rawtune_profile_list *list)
+{
+	uint64_t total = rawtune_ct_top_get_total(top);
+	unsigned int n = rawtune_ct_top_count(top);
+
+	printf("%" PRIu64 " conntrack %s\n", total, total == 1 ? "entry" : "entries");
+	if (n == 0)
+		return;
+	printf("%-7s %5s %-4s %9s %6s  %s\n", "PROTO", "PORT", "PATH", "ENTRIES", "SHARE",
+	       "UNTRACK WITH");
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int proto = rawtune_ct_top_get_protocol(top, i);
+		unsigned int port = rawtune_ct_top_get_port(top, i);
+		enum rawtune_ct_path path = rawtune_ct_top_get_path(top, i);
+		unsigned int pct = share(rawtune_ct_top_get_entries(top, i), total);
+		char pbuf[8], pcts[16], text[96];
+		struct advice a;
+
+		snprintf(pcts, sizeof(pcts), "%u.%u%%", pct / 10, pct % 10);
+		printf("%-7s %5u %-4s %9" PRIu64 " %6s  ", proto_name(proto, pbuf, sizeof(pbuf)),
+		       port, path_name(path), rawtune_ct_top_get_entries(top, i), pcts);
+		if (!advise(ctx, list, proto, port, path, &a)) {
+			printf("-\n");
+			continue;
+		}
+		if (a.profile) {
+			printf("%s\n", a.command);
+		} else {
+			text_inline(a.text, text, sizeof(text));
+			printf("%s, after writing %s: %s\n", a.command, a.file, text);
+		}
+		if (rawtune_ct_top_get_nat(top, i) == 1)
+			printf("%*swarning: NAT takes this traffic: untracked, it would skip "
+			       "NAT and break (apply refuses)\n", TOP_ADVICE_COLUMN, "");
+		else if (rawtune_ct_top_get_nat(top, i) < 0)
+			printf("%*swarning: could not read the nat table: check for NAT first\n",
+			       TOP_ADVICE_COLUMN, "");
+	}
+}
+
+static void print_json(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top,
+		       const struct rawtune_profile_list *list)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_uint(&j, "total", rawtune_ct_top_get_total(top));
+	json_array_begin(&j, "ports");
+	for (unsigned int i = 0; i < rawtune_ct_top_count(top); i++) {
+		unsigned int proto = rawtune_ct_top_get_protocol(top, i);
+		unsigned int port = rawtune_ct_top_get_port(top, i);
+		enum rawtune_ct_path path = rawtune_ct_top_get_path(top, i);
+		int nat = rawtune_ct_top_get_nat(top, i);
+		bool can = false;
+		struct advice a;
+		char pbuf[8];
+
+		json_object_begin(&j, NULL);
+		json_string(&j, "protocol", proto_name(proto, pbuf, sizeof(pbuf)));
+		json_uint(&j, "port", port);
+		json_string(&j, "path", path_name(path));
+		json_uint(&j, "entries", rawtune_ct_top_get_entries(top, i));
+		if (nat < 0)
+			json_null(&j, "nat");
+		else
+			json_bool(&j, "nat", nat);
+		can = advise(ctx, list, proto, port, path, &a);
+		if (!can) {
+			json_null(&j, "profile");
+			json_null(&j, "profile_file");
+			json_null(&j, "profile_text");
+			json_null(&j, "command");
+		} else {
+			json_string(&j, "profile", a.profile ? a.profile : a.name);
+			if (a.profile) {
+				json_null(&j, "profile_file");
+				json_null(&j, "profile_text");
+			} else {
+				json_string(&j, "profile_file", a.file);
+				json_string(&j, "profile_text", a.text);
+			}
+			json_string(&j, "command", a.command);
+		}
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+}
+
+static bool parse_count(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s[0] || s[0] == '-' || s[0] == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > 65536)
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+static int parse_options(int argc, char *argv[], unsigned int *count, bool *json)
+{
+	static const struct option options[] = {
+		{ "count", required_argument, NULL, 'n' },
+		TOOL_OPTION_JSON,
+		TOOL_OPTION_HELP,
+		{ 0 },
+	};
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":n:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (!parse_count(optarg, count))
+				return tool_usage_error("top", "bad --count '%s': give 1 to 65536",
+							tool_shown(optarg));
+			break;
+		case TOOL_OPT_JSON:
+			*json = true;
+			break;
+		case 'h':
+			return RT_HELP;
+		default:
+			return tool_bad_option("top", opt, argv);
+		}
+	}
+	return tool_operand("top", argc, argv, NULL, NULL);
+}
+
+int cmd_top(struct rawtune_ctx *ctx, int argc, char *argv[])
+{
+	struct rawtune_profile_list *list = NULL;
+	struct rawtune_ct_top *top;
+	unsigned int count = TOP_DEFAULT;
+	bool json = false;
+	int err, status;
+
+	status = parse_options(argc, argv, &count, &json);
+	if (status)
+		return status;
+	err = rawtune_ct_top_read(ctx, count, &top);
+	if (err < 0)
+		return tool_lib_error(ctx, "cannot read the conntrack table", err);
+	/* a broken profile file costs only its advice */
+	err = rawtune_profile_list_read(ctx, &list);
+	if (err < 0) {
+		tool_warning("advice without the profile files: %s",
+			     tool_lib_message(ctx, err));
+		list = NULL;
+	}
+	if (json)
+		print_json(ctx, top, list);
+	else
+		print_people(ctx, top, list);
+	rawtune_profile_list_free(list);
+	rawtune_ct_top_free(top);
+	return RT_EXIT_OK;
+}
