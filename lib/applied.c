@@ -154,6 +154,7 @@ void rt_applied_forget(struct rawtune_ctx *ctx, const char *profile)
 		return;
 	if (profile) {
 		forget_one(ctx, dir, profile);
+		rmdir(dir); /* once the last profile is gone */
 		return;
 	}
 	d = opendir(dir);

@@ -32,6 +32,8 @@ enter_netns() {
 	TEST_TMP=$(mktemp -d)
 	trap 'rm -rf "$TEST_TMP"' EXIT
 	export XTABLES_LOCKFILE="$TEST_TMP/xtables.lock"
+	# apply's record of when each profile was applied: not in the host's /run
+	export RAWTUNE_RUN_DIR="$TEST_TMP/run"
 	ip link set lo up
 }
 
@@ -100,6 +102,8 @@ netns_cleanup() {
 netns_setup() {
 	TEST_TMP=$(mktemp -d)
 	export XTABLES_LOCKFILE="$TEST_TMP/xtables.lock"
+	# apply's record of when each profile was applied: not in the host's /run
+	export RAWTUNE_RUN_DIR="$TEST_TMP/run"
 	trap netns_cleanup EXIT
 }
 

@@ -1,0 +1,214 @@
+#!/bin/bash
+# rawtune stats, watch and top with real traffic, in two namespaces joined
+# by a veth pair (server 10.206.0.1 behind a stateful firewall, client
+# 10.206.0.2):
+# - after N connections to an untracked port, "saved" is within 10% of N,
+#   and "entries" is the kernel's count (nf_conntrack_count);
+# - apply records when the profile was applied, in RUN/net-INODE/web (0644,
+#   directories 0755), re-applying the same rules keeps it, remove deletes
+#   it; without it the time is unknown (null);
+# - top names the tracked ports the load used, first the busiest, with the
+#   command that untracks each (a built-in profile, or a profile file) and
+#   NAT where a REDIRECT takes the port;
+# - watch --count 2 --json gives 2 parseable lines; with K new connections
+#   during watch, the NEW events counted are K (or lost events reported);
+# - watch --prometheus writes a file that a strict parser accepts, with the
+#   documented metrics and types and no temporary file left behind.
+. "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
+need_root_and ip nginx ab iptables-legacy-restore python3
+netns_setup
+export RAWTUNE_RUN_DIR="$TEST_TMP/run"
+# The interpreter itself: a version manager's shim can take seconds to start.
+PY=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 does not run"
+
+S=10.206.0.1 C=10.206.0.2 N=200 K=300
+
+netns_add server server
+netns_add client client
+netns_link "$server" s0 $S/24 "$client" c0 $C/24
+ip netns exec "$server" iptables-legacy-restore <<'RULES' || fail "server ruleset"
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -p tcp --dport 8081 -j REDIRECT --to-ports 8080
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 80,443,8080 -j ACCEPT
+-A INPUT -p tcp -j REJECT --reject-with tcp-reset
+COMMIT
+RULES
+start_nginx "$server" $S:80 web
+start_nginx "$server" $S:443 tls
+start_nginx "$server" $S:8080 alt
+
+in_server() { ip netns exec "$server" "$@"; }
+# load PORT N: N connections from the client; all must complete.
+load() {
+	local done
+
+	done=$(requests "$client" "http://$S:$1/" "$2")
+	[ "$done" = "$2" ] || fail "${done:-0} of $2 requests to port $1 completed"
+}
+# json NAME SCRIPT: run Python on $TEST_TMP/NAME.json (one line) as "d".
+json() {
+	"$PY" -c "import json, sys
+raw = open(sys.argv[1], 'rb').read()
+assert raw.endswith(b'\\n') and raw.count(b'\\n') == 1, 'not one line'
+d = json.loads(raw)
+$2" "$TEST_TMP/$1.json" || fail "$1: the JSON is not as expected (above)"
+}
+
+# ---- saved, and when the profile was applied -----------------------------------
+in_server "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web failed"
+inode=$(in_server stat -L -c %i /proc/self/ns/net)
+state="$RAWTUNE_RUN_DIR/net-$inode/web"
+[ -f "$state" ] || fail "apply wrote no $state"
+[ "$(stat -c %a "$RAWTUNE_RUN_DIR") $(stat -c %a "${state%/web}") $(stat -c %a "$state")" = \
+	"755 755 644" ] || fail "state modes: $(stat -c '%n %a' "$RAWTUNE_RUN_DIR" "${state%/web}" "$state")"
+applied=$(cat "$state")
+[ $((applied - $(date +%s))) -le 0 ] && [ $(($(date +%s) - applied)) -lt 60 ] ||
+	fail "$state holds '$applied', not the time of apply"
+pass "apply recorded the time in net-$inode/web (modes 755, 755, 644)"
+
+load 80 $N
+in_server "$RAWTUNE" stats --json >"$TEST_TMP/stats.json" || fail "stats --json failed"
+json stats "
+n = $N
+for key in ('entries', 'max', 'drop', 'early_drop', 'insert_failed', 'invalid',
+            'search_restart', 'saved', 'profiles'):
+    assert key in d, key
+assert n * 0.9 <= d['saved'] <= n * 1.1, ('saved', d['saved'], n)
+[p] = d['profiles']
+assert p['name'] == 'web' and p['saved'] == d['saved'], p
+assert isinstance(p['seconds'], int) and 0 <= p['seconds'] < 60, p"
+pass "saved after $N connections to the untracked port 80: $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["saved"])' "$TEST_TMP/stats.json")"
+
+
+in_server "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web again failed"
+[ "$(cat "$state")" = "$applied" ] || fail "re-applying the same rules changed the time"
+rm "$state"
+in_server "$RAWTUNE" stats --json >"$TEST_TMP/unknown.json" || fail "stats --json failed"
+json unknown "assert d['profiles'][0]['seconds'] is None, d"
+in_server "$RAWTUNE" stats | grep -q '^  web .*since an unknown time$' ||
+	fail "stats does not say the time of web is unknown"
+pass "without the state file the time is unknown (null)"
+
+# ---- top ----------------------------------------------------------------------------
+load 8080 $K
+load 443 50
+load 8081 20
+in_server "$RAWTUNE" top --count 5 --json >"$TEST_TMP/top.json" || fail "top --json failed"
+json top "
+k = $K
+p = d['ports']
+assert d['total'] >= k + 70, d['total']
+assert [(x['protocol'], x['port'], x['path']) for x in p[:3]] == \
+    [('tcp', 8080, 'in'), ('tcp', 443, 'in'), ('tcp', 8081, 'in')], p
+assert k * 0.9 <= p[0]['entries'] <= k * 1.1, p[0]
+assert p[0]['nat'] is False and p[0]['profile'] == 'tcp-8080', p[0]
+assert p[0]['command'] == 'rawtune apply tcp-8080', p[0]
+assert p[0]['profile_text'] == 'ports = 8080\nprotocols = tcp\n', p[0]
+assert p[0]['profile_file'].endswith('/tcp-8080.conf'), p[0]
+assert p[1]['command'] == 'rawtune apply web --port 443' and p[1]['profile'] == 'web', p[1]
+assert p[1]['profile_file'] is None and p[1]['nat'] is False, p[1]
+assert p[2]['nat'] is True, p[2]"
+in_server "$RAWTUNE" top >"$TEST_TMP/top.txt" || fail "top failed"
+grep -q '^tcp  *8080 in  .*rawtune apply tcp-8080, after writing ' "$TEST_TMP/top.txt" &&
+	grep -q '^tcp  *443 in  .*rawtune apply web --port 443$' "$TEST_TMP/top.txt" &&
+	grep -A1 '^tcp  *8081 ' "$TEST_TMP/top.txt" | grep -q 'warning: NAT takes this traffic' ||
+	{ cat "$TEST_TMP/top.txt"; fail "top's table is not as expected (above)"; }
+pass "top: tcp 8080 first, then 443 (web), then 8081 (NAT'd), with their commands"
+
+# The count moves only with traffic and timeouts: read both until they agree.
+for _ in 1 2 3 4 5; do
+	entries=$(in_server "$RAWTUNE" stats --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
+	count=$(ct_count "$server")
+	[ "$entries" = "$count" ] && break
+done
+[ "$entries" = "$count" ] && [ "$entries" -gt $K ] ||
+	fail "stats says $entries entries, nf_conntrack_count $count (want more than $K)"
+pass "entries ($entries) is nf_conntrack_count"
+
+# ---- watch --json, and events ---------------------------------------------------------
+# Lines come every 2 s: the load runs between the first and the second.
+in_server "$RAWTUNE" watch --interval 2 --count 2 --json >"$TEST_TMP/watch.out" &
+watch=$!
+for _ in $(seq 50); do
+	[ -s "$TEST_TMP/watch.out" ] && break
+	sleep 0.1
+done
+[ -s "$TEST_TMP/watch.out" ] || fail "watch wrote no first line"
+load 8080 $K
+wait $watch || fail "watch failed"
+"$PY" -c "import json, sys
+k = $K
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2, lines
+for l in lines:
+    d = json.loads(l)
+    for key in ('time', 'entries', 'max', 'new', 'destroy', 'new_per_second',
+                'destroy_per_second', 'lost', 'drop', 'early_drop', 'insert_failed', 'saved',
+                'profiles', 'warnings'):
+        assert key in d, key
+    assert d['profiles'][0]['name'] == 'web', d
+new, lost = json.loads(lines[1])['new'], json.loads(lines[1])['lost']
+print('new events', new, 'lost', lost)
+assert lost > 0 or k <= new <= k * 1.1 + 5, (new, lost)" "$TEST_TMP/watch.out" ||
+	fail "watch --count 2 --json: not 2 lines of the documented JSON counting $K NEW events"
+pass "watch --count 2 --json: 2 lines, the $K new connections counted as NEW events"
+
+# ---- watch --prometheus --------------------------------------------------------------
+mkdir "$TEST_TMP/textfile"
+prom="$TEST_TMP/textfile/rawtune.prom"
+in_server "$RAWTUNE" watch --interval 1 --count 1 --prometheus "$prom" >/dev/null ||
+	fail "watch --prometheus failed"
+[ "$(ls -A "$TEST_TMP/textfile")" = rawtune.prom ] ||
+	fail "the textfile directory holds: $(ls -A "$TEST_TMP/textfile")"
+saved=$(in_server "$RAWTUNE" stats --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["saved"])')
+"$PY" - "$prom" "$saved" <<'PY' || fail "the Prometheus file does not parse as documented (above)"
+import re, sys
+want = {
+    'rawtune_conntrack_entries': 'gauge', 'rawtune_conntrack_entries_limit': 'gauge',
+    'rawtune_conntrack_drops_total': 'counter', 'rawtune_conntrack_early_drops_total': 'counter',
+    'rawtune_conntrack_insert_failed_total': 'counter', 'rawtune_conntrack_invalid_total': 'counter',
+    'rawtune_conntrack_search_restart_total': 'counter', 'rawtune_events_new_total': 'counter',
+    'rawtune_events_destroy_total': 'counter', 'rawtune_events_lost_total': 'counter',
+    'rawtune_saved_total': 'counter',
+}
+name = r'[a-zA-Z_:][a-zA-Z0-9_:]*'
+helps, types, samples = {}, {}, {}
+for line in open(sys.argv[1]).read().split('\n')[:-1]:
+    if line.startswith('# HELP '):
+        m = re.fullmatch(r'# HELP (%s) (.+)' % name, line)
+        assert m and m[1] not in helps, line
+        helps[m[1]] = m[2]
+    elif line.startswith('# TYPE '):
+        m = re.fullmatch(r'# TYPE (%s) (counter|gauge)' % name, line)
+        assert m and m[1] in helps and m[1] not in types, line
+        types[m[1]] = m[2]
+    else:
+        m = re.fullmatch(r'(%s)(\{profile="([^"\\]|\\.)*"\})? ([0-9]+)' % name, line)
+        assert m and m[1] in types, line
+        samples[m[1] + (m[2] or '')] = int(m[4])
+assert types == want, types
+assert samples['rawtune_conntrack_entries_limit'] > 0, samples
+assert abs(samples['rawtune_saved_total{profile="web"}'] - int(sys.argv[2])) <= 2, samples
+PY
+pass "the Prometheus file parses, with the documented metrics and types"
+
+# ---- remove forgets the time ----------------------------------------------------------
+in_server "$RAWTUNE" remove web >/dev/null || fail "remove web failed"
+in_server "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web failed"
+[ -f "$state" ] || fail "apply after remove wrote no $state"
+in_server "$RAWTUNE" remove web >/dev/null || fail "remove web failed"
+[ ! -e "$state" ] || fail "remove left $state"
+in_server "$RAWTUNE" apply dns >/dev/null || fail "apply dns failed"
+in_server "$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
+[ ! -e "${state%/web}" ] || fail "remove --all left ${state%/web}: $(ls -A "${state%/web}")"
+pass "remove and remove --all delete the state"
