@@ -8,6 +8,16 @@
 #include "tools/sample.h"
 #include "tools/tool.h"
 
+/* The library's message says what it could not read; else say it here. */
+static int read_error(struct rawtune_ctx *ctx, const char *what, int err)
+{
+	if (rawtune_last_error(ctx)[0])
+		tool_error("%s", rawtune_last_error(ctx));
+	else
+		tool_error("cannot read %s: %s", what, strerror(-err));
+	return RT_EXIT_FAILURE;
+}
+
 int tool_sample_read(struct rawtune_ctx *ctx, struct tool_sample *s)
 {
 	int err;
@@ -16,10 +26,10 @@ int tool_sample_read(struct rawtune_ctx *ctx, struct tool_sample *s)
 	s->time = time(NULL);
 	err = rawtune_ct_stats_read(ctx, s->stat, RAWTUNE_CT_STAT_COUNT);
 	if (err < 0)
-		return tool_lib_error(ctx, "cannot read the conntrack statistics", err);
+		return read_error(ctx, "the conntrack statistics", err);
 	err = rawtune_saved_read(ctx, &s->saved);
 	if (err < 0)
-		return tool_lib_error(ctx, "cannot read rawtune's rules", err);
+		return read_error(ctx, "rawtune's rules", err);
 	return RT_EXIT_OK;
 }
 

@@ -318,7 +318,7 @@ int cmd_top(struct rawtune_ctx *ctx, int argc, char *argv[])
 		return status;
 	err = rawtune_ct_top_read(ctx, count, &top);
 	if (err < 0)
-		return tool_lib_error(ctx, "cannot read the conntrack table", err);
+		return tool_lib_error(ctx, "top", err);
 	/* a broken profile file costs only its advice */
 	err = rawtune_profile_list_read(ctx, &list);
 	if (err < 0) {
