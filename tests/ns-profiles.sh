@@ -205,7 +205,7 @@ expect_completion --proto rawtune apply web --pro
 expect_completion "tcp udp tcp,udp" rawtune apply web --proto ''
 expect_completion "" rawtune apply web ''
 expect_completion "" rawtune remove --all ''
-expect_completion "status show" rawtune help s
+expect_completion "status show stats" rawtune help s
 rm "$PD/mine.conf"
 # The completion's own list of built-ins is the library's.
 # shellcheck disable=SC2016 # expanded by the inner bash
