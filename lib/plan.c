@@ -222,7 +222,8 @@ static void fill_rule(struct rt_rule *r, const struct rt_template *t,
 	r->untracked = t->verdict == RT_VERDICT_ACCEPT && !t->pmtu;
 	r->syn = t->verdict == RT_VERDICT_COUNT;
 	r->nports = (unsigned int)v->nports;
-	memcpy(r->ports, v->ports, v->nports * sizeof(*v->ports));
+	if (v->nports) /* ICMP rules have none, and no array to copy from */
+		memcpy(r->ports, v->ports, v->nports * sizeof(*v->ports));
 	/*
 	 * What a server template calls a request arrives at this host, in a
 	 * client profile too (there it is the reply): the local address is its

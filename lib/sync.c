@@ -80,7 +80,8 @@ static int delete_rule(struct rt_edit *ed, const char *chain, unsigned int pos)
  * exactly one jump, at position 1 of its built-in chain; an empty chain goes,
  * with its jump, unless a rule that rawtune did not make jumps to it.
  */
-static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain, size_t rules)
+static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain, size_t rules,
+		       size_t ours)
 {
 	struct rt_chain_rule *builtin;
 	struct rt_rule jump;
@@ -93,20 +94,36 @@ static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain,
 	for (int i = 0; i < n; i++)
 		jumps += rt_rule_is_jump(&builtin[i].rule);
 	in_place = jumps == 1 && n > 0 && rt_rule_is_jump(&builtin[0].rule);
-	if (rules > 0 && in_place)
+	if (ours > 0 && in_place)
 		goto out;
+	/*
+	 * Only rules rawtune did not make: never add a jump to them. Keep ours
+	 * where it is the only way to reach them; else it goes.
+	 */
+	if (ours == 0 && rules > 0) {
+		unsigned int refs = 0;
+
+		err = jumps ? ed->ops->references(ed->h, chain, &refs) : 0;
+		if (err < 0 || !jumps || refs <= (unsigned int)jumps) {
+			if (jumps)
+				rt_notice(ed->ctx, "kept %s (%s %s) and the jump to it: it holds %zu "
+					  "rule(s) not made by rawtune", chain, ed->ops->name,
+					  rt_table_name(ed->table), rules);
+			goto out;
+		}
+	}
 	for (int i = n - 1; i >= 0 && err == 0; i--)
 		if (rt_rule_is_jump(&builtin[i].rule))
 			err = delete_rule(ed, rt_hook_name(hook), (unsigned int)i);
 	if (err < 0)
 		goto out;
-	if (rules > 0 && jumps > 0)
+	if (ours > 0 && jumps > 0)
 		rt_notice(ed->ctx, "moved rawtune's jump back to position 1 of %s (%s %s)",
 			  rt_hook_name(hook), ed->ops->name, rt_table_name(ed->table));
-	if (rules > 0) {
+	if (ours > 0) {
 		rt_rule_jump(&jump, ed->table, hook);
 		err = insert_rule(ed, rt_hook_name(hook), &jump, 0);
-	} else if (ed->ops->is_chain(ed->h, chain)) {
+	} else if (rules == 0 && ed->ops->is_chain(ed->h, chain)) {
 		unsigned int refs = 0;
 
 		err = ed->ops->references(ed->h, chain, &refs);
@@ -176,7 +193,7 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 	struct rt_chain_rule *cur;
 	char chain[RT_CHAIN_MAX];
 	bool *keep = NULL, *have = NULL;
-	size_t rules;
+	size_t rules, ours = 0; /* rules in the chain after the edit, and rawtune's among them */
 	int n, err = -ENOMEM;
 
 	rt_hook_chain(hook, chain);
@@ -221,9 +238,12 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 			}
 		}
 		err = insert_rule(ed, chain, &plan->rule[p], (unsigned int)rules++);
+		ours++;
 	}
+	for (int i = 0; i < n; i++)
+		ours += keep[i] && rt_rule_is_profile(&cur[i].rule, NULL);
 	if (err == 0)
-		err = settle_jump(ed, hook, chain, rules);
+		err = settle_jump(ed, hook, chain, rules, ours);
 out:
 	free(cur);
 	free(keep);
