@@ -33,6 +33,17 @@ bool rt_table_exists(const struct rt_family_ops *ops, enum rt_table table)
 	return found;
 }
 
+/* Decode one entry as read from @hook's chain of @table. */
+static void chain_decode(const struct rt_family_ops *ops, enum rt_table table,
+			 enum rt_hook hook, const rt_entry *e, const char *target,
+			 struct rt_rule *r)
+{
+	rt_rule_init(r);
+	r->table = table;
+	r->hook = hook;
+	ops->decode(e, target, r);
+}
+
 int rt_chain_read(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt_table table,
 		  enum rt_hook hook, const char *chain, struct rt_chain_rule **out)
 {
@@ -59,14 +70,100 @@ int rt_chain_read(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt
 		r = &rules[n];
 		r->pos = (unsigned int)n;
 		r->entry = e;
-		rt_rule_init(&r->rule);
-		r->rule.table = table;
-		r->rule.hook = hook;
-		ops->decode(e, ops->target(h, e), &r->rule);
+		chain_decode(ops, table, hook, e, ops->target(h, e), &r->rule);
 		n++;
 	}
 	*out = rules;
 	return (int)n;
+}
+
+static bool is_jump_entry(const struct rt_family_ops *ops, enum rt_table table,
+			  enum rt_hook hook, const rt_entry *e, const char *target)
+{
+	struct rt_rule r;
+
+	chain_decode(ops, table, hook, e, target, &r);
+	return rt_rule_is_jump(&r);
+}
+
+static int jumps_put(struct rt_chain_jumps *j, unsigned int pos, size_t *cap)
+{
+	if (j->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+		unsigned int *grown = realloc(j->pos, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		j->pos = grown;
+		*cap = ncap;
+	}
+	j->pos[j->n++] = pos;
+	return 0;
+}
+
+/*
+ * Rules that jump to RAWTUNE-<hook>: none when the chain is missing; else
+ * libiptc counts them, so the walk can stop at the last one.
+ */
+static int chain_refs(const struct rt_family_ops *ops, struct xtc_handle *h, const char *chain,
+		      unsigned int *refs)
+{
+	*refs = 0;
+	if (!ops->is_chain(h, chain))
+		return 0;
+	return ops->references(h, chain, refs);
+}
+
+int rt_chain_jumps(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt_table table,
+		   enum rt_hook hook, struct rt_chain_jumps *out)
+{
+	char chain[RT_CHAIN_MAX];
+	unsigned int refs, pos = 0;
+	size_t cap = 0;
+	int err;
+
+	*out = (struct rt_chain_jumps){ 0 };
+	rt_hook_chain(hook, chain);
+	err = chain_refs(ops, h, chain, &refs);
+	if (err < 0 || !refs || !ops->is_chain(h, rt_hook_name(hook)))
+		return err;
+	/*
+	 * Only a rule whose target is RAWTUNE-<hook> can be the jump: compare
+	 * libiptc's target name, decode just those.
+	 */
+	for (const rt_entry *e = ops->first_rule(h, rt_hook_name(hook)); e && refs;
+	     e = ops->next_rule(h, e), pos++) {
+		const char *target = ops->target(h, e);
+
+		if (strcmp(target, chain) != 0)
+			continue;
+		refs--;
+		if (!is_jump_entry(ops, table, hook, e, target))
+			continue;
+		if (jumps_put(out, pos, &cap) < 0) {
+			rt_chain_jumps_clear(out);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+unsigned int rt_chain_length(const struct rt_family_ops *ops, struct xtc_handle *h,
+			     const char *chain)
+{
+	unsigned int n = 0;
+
+	if (!ops->is_chain(h, chain))
+		return 0;
+	for (const rt_entry *e = ops->first_rule(h, chain); e; e = ops->next_rule(h, e))
+		n++;
+	return n;
+}
+
+void rt_chain_jumps_clear(struct rt_chain_jumps *j)
+{
+	free(j->pos);
+	*j = (struct rt_chain_jumps){ 0 };
 }
 
 bool rt_rule_is_profile(const struct rt_rule *r, const char *profile)

@@ -211,15 +211,21 @@ void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix)
 	}
 }
 
+/* Whole bytes first: every address of every rule read back comes through here. */
 int rt_mask_to_prefix(const uint8_t *mask, size_t len)
 {
-	unsigned int prefix = 0;
-	uint8_t want[16];
+	size_t i = 0;
+	uint8_t rest;
 
-	while (prefix < len * 8 && (mask[prefix / 8] & (0x80 >> (prefix % 8))))
-		prefix++;
-	rt_prefix_to_mask(want, len, prefix);
-	return memcmp(want, mask, len) == 0 ? (int)prefix : -1;
+	while (i < len && mask[i] == 0xff)
+		i++;
+	if (i == len)
+		return (int)(len * 8);
+	/* leading ones then zeros: its complement plus one is a power of two */
+	rest = (uint8_t)~mask[i];
+	if (rest & (uint8_t)(rest + 1) || !rt_all_zero(mask + i + 1, len - i - 1))
+		return -1;
+	return (int)(i * 8) + __builtin_popcount(mask[i]);
 }
 
 /* ---- decoding ------------------------------------------------------------ */

@@ -282,6 +282,24 @@ struct rt_chain_rule {
  */
 int rt_chain_read(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt_table table,
 		  enum rt_hook hook, const char *chain, struct rt_chain_rule **out);
+/* rawtune's jumps in a built-in chain. */
+struct rt_chain_jumps {
+	size_t n;
+	unsigned int *pos; /* 0-based, ascending */
+};
+
+/*
+ * Find rawtune's jumps in the built-in chain @hook of @table without decoding
+ * its other rules (there may be tens of thousands), and without walking past
+ * the last rule that jumps to RAWTUNE-<hook>. Returns 0 or a negative errno;
+ * clear *@out with rt_chain_jumps_clear().
+ */
+int rt_chain_jumps(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt_table table,
+		   enum rt_hook hook, struct rt_chain_jumps *out);
+void rt_chain_jumps_clear(struct rt_chain_jumps *j);
+/* How many rules @chain holds (0 when it does not exist). */
+unsigned int rt_chain_length(const struct rt_family_ops *ops, struct xtc_handle *h,
+			     const char *chain);
 /* Tagged "rawtune:@profile" (any profile when @profile is NULL). */
 bool rt_rule_is_profile(const struct rt_rule *r, const char *profile);
 /* rawtune's own jump from a built-in chain to its RAWTUNE chain. */
@@ -314,6 +332,7 @@ enum rt_sync_mode {
 
 struct rt_counts {
 	unsigned int added, removed;
+	unsigned int stale; /* after a union: chains that an exact pass would still change */
 };
 
 /*

@@ -83,18 +83,14 @@ static int delete_rule(struct rt_edit *ed, const char *chain, unsigned int pos)
 static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain, size_t rules,
 		       size_t ours)
 {
-	struct rt_chain_rule *builtin;
+	struct rt_chain_jumps jumps;
 	struct rt_rule jump;
-	int n, err = 0, jumps = 0;
-	bool in_place;
+	int err;
 
-	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, rt_hook_name(hook), &builtin);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++)
-		jumps += rt_rule_is_jump(&builtin[i].rule);
-	in_place = jumps == 1 && n > 0 && rt_rule_is_jump(&builtin[0].rule);
-	if (ours > 0 && in_place)
+	err = rt_chain_jumps(ed->ops, ed->h, ed->table, hook, &jumps);
+	if (err < 0)
+		return err;
+	if (ours > 0 && jumps.n == 1 && jumps.pos[0] == 0)
 		goto out;
 	/*
 	 * Only rules rawtune did not make: never add a jump to them. Keep ours
@@ -103,21 +99,20 @@ static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain,
 	if (ours == 0 && rules > 0) {
 		unsigned int refs = 0;
 
-		err = jumps ? ed->ops->references(ed->h, chain, &refs) : 0;
-		if (err < 0 || !jumps || refs <= (unsigned int)jumps) {
-			if (jumps)
+		err = jumps.n ? ed->ops->references(ed->h, chain, &refs) : 0;
+		if (err < 0 || !jumps.n || refs <= jumps.n) {
+			if (jumps.n)
 				rt_notice(ed->ctx, "kept %s (%s %s) and the jump to it: it holds %zu "
 					  "rule(s) not made by rawtune", chain, ed->ops->name,
 					  rt_table_name(ed->table), rules);
 			goto out;
 		}
 	}
-	for (int i = n - 1; i >= 0 && err == 0; i--)
-		if (rt_rule_is_jump(&builtin[i].rule))
-			err = delete_rule(ed, rt_hook_name(hook), (unsigned int)i);
+	for (size_t i = jumps.n; i-- > 0 && err == 0;)
+		err = delete_rule(ed, rt_hook_name(hook), jumps.pos[i]);
 	if (err < 0)
 		goto out;
-	if (ours > 0 && jumps > 0)
+	if (ours > 0 && jumps.n > 0)
 		rt_notice(ed->ctx, "moved rawtune's jump back to position 1 of %s (%s %s)",
 			  rt_hook_name(hook), ed->ops->name, rt_table_name(ed->table));
 	if (ours > 0) {
@@ -139,7 +134,7 @@ static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain,
 		}
 	}
 out:
-	free(builtin);
+	rt_chain_jumps_clear(&jumps);
 	return err;
 }
 
@@ -179,6 +174,26 @@ static bool in_plan_order(const struct rt_chain_rule *cur, int n, const char *pr
 	while (p < plan->n && plan->rule[p].hook != hook)
 		p++;
 	return p == plan->n;
+}
+
+/*
+ * After a union: would an exact pass still change this chain (old rules of
+ * the profile to delete, or its rules out of the plan's order)? When no
+ * chain would, the exact pass is skipped: it would read the whole table
+ * again only to change nothing.
+ */
+static int note_stale(struct rt_edit *ed, enum rt_hook hook, const char *chain,
+		      const struct rt_plan *plan)
+{
+	struct rt_chain_rule *cur;
+	int n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
+
+	if (n < 0)
+		return n;
+	if (!in_plan_order(cur, n, ed->profile, plan, hook))
+		ed->counts.stale++;
+	free(cur);
+	return 0;
 }
 
 /*
@@ -244,6 +259,8 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 		ours += keep[i] && rt_rule_is_profile(&cur[i].rule, NULL);
 	if (err == 0)
 		err = settle_jump(ed, hook, chain, rules, ours);
+	if (err == 0 && mode == RT_SYNC_UNION)
+		err = note_stale(ed, hook, chain, plan);
 out:
 	free(cur);
 	free(keep);
@@ -282,20 +299,18 @@ void rt_snapshot_free(struct rt_snapshot *snap)
 static int snapshot_chain(const struct rt_edit *ed, enum rt_hook hook,
 			  struct rt_chain_snapshot *cs)
 {
-	struct rt_chain_rule *cur, *builtin;
+	struct rt_chain_rule *cur;
+	struct rt_chain_jumps jumps;
 	char chain[RT_CHAIN_MAX];
-	int n, nb;
+	int n, err;
 
 	rt_hook_chain(hook, chain);
 	cs->existed = ed->ops->is_chain(ed->h, chain);
-	cs->jump_pos = -1;
-	nb = rt_chain_read(ed->ops, ed->h, ed->table, hook, rt_hook_name(hook), &builtin);
-	if (nb < 0)
-		return nb;
-	for (int i = 0; i < nb && cs->jump_pos < 0; i++)
-		if (rt_rule_is_jump(&builtin[i].rule))
-			cs->jump_pos = i;
-	free(builtin);
+	err = rt_chain_jumps(ed->ops, ed->h, ed->table, hook, &jumps);
+	if (err < 0)
+		return err;
+	cs->jump_pos = jumps.n ? (int)jumps.pos[0] : -1;
+	rt_chain_jumps_clear(&jumps);
 
 	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
 	if (n < 0)
@@ -349,10 +364,12 @@ static int snapshot_take(const struct rt_edit *ed, struct rt_snapshot **out)
 static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
 			 const struct rt_chain_snapshot *cs)
 {
-	struct rt_chain_rule *cur = NULL, *builtin = NULL;
+	struct rt_chain_rule *cur = NULL;
+	struct rt_chain_jumps jumps;
 	char chain[RT_CHAIN_MAX];
 	struct rt_rule jump;
-	int n, nb, err = 0;
+	unsigned int at;
+	int n, err = 0;
 
 	rt_hook_chain(hook, chain);
 	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
@@ -380,19 +397,22 @@ static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
 	if (err < 0)
 		return err;
 
-	nb = rt_chain_read(ed->ops, ed->h, ed->table, hook, rt_hook_name(hook), &builtin);
-	if (nb < 0)
-		return nb;
-	for (int i = nb - 1; i >= 0 && err == 0; i--)
-		if (rt_rule_is_jump(&builtin[i].rule)) {
-			err = delete_rule(ed, rt_hook_name(hook), (unsigned int)i);
-			nb--;
-		}
-	free(builtin);
+	err = rt_chain_jumps(ed->ops, ed->h, ed->table, hook, &jumps);
+	if (err < 0)
+		return err;
+	for (size_t i = jumps.n; i-- > 0 && err == 0;)
+		err = delete_rule(ed, rt_hook_name(hook), jumps.pos[i]);
+	rt_chain_jumps_clear(&jumps);
 	if (err == 0 && cs->jump_pos >= 0) {
+		/* the built-in chain may be shorter now: counting it is rarely needed */
+		at = (unsigned int)cs->jump_pos;
+		if (at > 0) {
+			unsigned int len = rt_chain_length(ed->ops, ed->h, rt_hook_name(hook));
+
+			at = at < len ? at : len;
+		}
 		rt_rule_jump(&jump, ed->table, hook);
-		err = insert_rule(ed, rt_hook_name(hook), &jump,
-				  cs->jump_pos < nb ? (unsigned int)cs->jump_pos : (unsigned int)nb);
+		err = insert_rule(ed, rt_hook_name(hook), &jump, at);
 	}
 	if (err == 0 && !cs->existed && n == 0 && ed->ops->is_chain(ed->h, chain)) {
 		err = ed->ops->delete_chain(ed->h, chain);
@@ -474,6 +494,7 @@ int rt_sync_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum
 			err = edit_table(&ed, plan, mode);
 		if (err < 0 || !ed.changed) {
 			close_table(&ed);
+			counts->stale += ed.counts.stale;
 			if (snap) {
 				/* unchanged: nothing to put back */
 				rt_snapshot_free(*snap);
@@ -485,6 +506,7 @@ int rt_sync_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum
 		if (err == 0) {
 			counts->added += ed.counts.added;
 			counts->removed += ed.counts.removed;
+			counts->stale += ed.counts.stale;
 			rt_dbg(ctx, "committed the %s %s table: %u added, %u removed", ops->name,
 			       rt_table_name(table), ed.counts.added, ed.counts.removed);
 			return 0;

@@ -42,6 +42,8 @@ struct rt_transaction {
 	const struct rawtune_profile *guarded; /* apply: look at NAT first, under the lock */
 	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
+	/* the union pass left the table as the exact pass would: skip that */
+	bool exact[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_counts counts;
 };
 
@@ -69,6 +71,32 @@ static void roll_back(struct rt_transaction *tx, const struct rt_step *steps, si
 	rt_fail(tx->ctx, 0, "%s", reason);
 }
 
+static int run_step(struct rt_transaction *tx, const struct rt_step *s)
+{
+	struct rt_snapshot **snap = &tx->snap[s->family][s->table];
+	bool *exact = &tx->exact[s->family][s->table];
+	struct rt_counts counts = { 0 };
+	bool first = !*snap;
+	int err;
+
+	if (s->mode == RT_SYNC_EXACT && *exact)
+		return 0;
+	/* The first commit of a table is the one to undo to. */
+	err = rt_sync_table(tx->ctx, rt_families[s->family], s->table, tx->profile,
+			    &tx->plan[s->family][s->table], s->mode, &counts, first ? snap : NULL);
+	/* a table whose commit failed was not changed: nothing to undo there */
+	if (err < 0 && first) {
+		rt_snapshot_free(*snap);
+		*snap = NULL;
+	}
+	if (err < 0)
+		return err;
+	*exact = s->mode == RT_SYNC_UNION && counts.stale == 0;
+	tx->counts.added += counts.added;
+	tx->counts.removed += counts.removed;
+	return 0;
+}
+
 static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t nsteps)
 {
 	int lock, err = 0;
@@ -84,21 +112,8 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 		rt_lock_release(lock);
 		return err;
 	}
-	for (i = 0; i < nsteps && err == 0; i++) {
-		const struct rt_step *s = &steps[i];
-		struct rt_snapshot **snap = &tx->snap[s->family][s->table];
-		bool first = !*snap;
-
-		/* The first commit of a table is the one to undo to. */
-		err = rt_sync_table(tx->ctx, rt_families[s->family], s->table, tx->profile,
-				    &tx->plan[s->family][s->table], s->mode, &tx->counts,
-				    first ? snap : NULL);
-		/* a table whose commit failed was not changed: nothing to undo there */
-		if (err < 0 && first) {
-			rt_snapshot_free(*snap);
-			*snap = NULL;
-		}
-	}
+	for (i = 0; i < nsteps && err == 0; i++)
+		err = run_step(tx, &steps[i]);
 	if (err < 0)
 		roll_back(tx, steps, i - 1);
 	rt_lock_release(lock);
