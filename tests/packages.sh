@@ -122,13 +122,14 @@ deb_files "$(deb rawtune)" "$work/rawtune.files"
 has rawtune "$work/rawtune.files" /usr/sbin/rawtune /lib/systemd/system/rawtune.service \
 	/etc/rawtune/rawtune.conf /etc/rawtune/profiles.d \
 	/usr/share/bash-completion/completions/rawtune \
-	/usr/share/man/man8/rawtune.8.gz /usr/share/man/man5/rawtune.conf.5.gz
+	/usr/share/man/man8/rawtune.8.gz /usr/share/man/man5/rawtune.conf.5.gz \
+	/usr/share/doc/rawtune/copyright
 dpkg-deb --ctrl-tarfile "$(deb rawtune)" | tar -xO ./conffiles | grep -qx /etc/rawtune/rawtune.conf ||
 	die "rawtune: /etc/rawtune/rawtune.conf is not a conffile"
 ok "rawtune: /etc/rawtune/rawtune.conf is a conffile"
 deb_files "$(deb librawtune0)" "$work/librawtune0.files"
 has librawtune0 "$work/librawtune0.files" "/usr/lib/$ma/librawtune.so.0" \
-	"/usr/lib/$ma/librawtune.so.0.[0-9]+.[0-9]+"
+	"/usr/lib/$ma/librawtune.so.0.[0-9]+.[0-9]+" /usr/share/doc/librawtune0/copyright
 dpkg-deb --ctrl-tarfile "$(deb librawtune0)" | tar -xO ./symbols | grep -q '^ rawtune_new@' ||
 	die "librawtune0 has no symbols file with rawtune_new"
 ok "librawtune0: symbols file, $(dpkg-deb --ctrl-tarfile "$(deb librawtune0)" | tar -xO ./symbols | grep -c '^ rawtune_') symbols"
@@ -214,7 +215,8 @@ unitdir=$(rpm --eval '%{?_unitdir}%{!?_unitdir:/usr/lib/systemd/system}')
 has "rawtune (rpm)" "$work/rawtune.rpmfiles" /usr/sbin/rawtune "$unitdir/rawtune.service" \
 	/etc/rawtune/rawtune.conf /etc/rawtune/profiles.d \
 	/usr/share/bash-completion/completions/rawtune \
-	"/usr/share/man/man8/rawtune.8.*" "/usr/share/man/man5/rawtune.conf.5.*"
+	"/usr/share/man/man8/rawtune.8.*" "/usr/share/man/man5/rawtune.conf.5.*" \
+	"/usr/share/licenses/rawtune/COPYING"
 # flags c: %config, n: noreplace
 rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$(rpm_of rawtune)" 2>/dev/null |
 	grep -qx '/etc/rawtune/rawtune.conf cn' ||
@@ -229,7 +231,7 @@ fi
 rpmlib=$(rpm --eval '%{_libdir}')
 rpm_files "$(rpm_of librawtune)" "$work/librawtune.rpmfiles"
 has "librawtune (rpm)" "$work/librawtune.rpmfiles" "$rpmlib/librawtune.so.0" \
-	"$rpmlib/librawtune.so.0.[0-9]+.[0-9]+"
+	"$rpmlib/librawtune.so.0.[0-9]+.[0-9]+" "/usr/share/licenses/librawtune/COPYING.LIB"
 rpm_files "$(rpm_of librawtune-devel)" "$work/librawtune-devel.rpmfiles"
 has "librawtune-devel (rpm)" "$work/librawtune-devel.rpmfiles" /usr/include/rawtune.h \
 	"$rpmlib/librawtune.so" "$rpmlib/pkgconfig/rawtune.pc" "/usr/share/man/man3/librawtune.3.*"
