@@ -216,7 +216,7 @@ has "rawtune (rpm)" "$work/rawtune.rpmfiles" /usr/sbin/rawtune "$unitdir/rawtune
 	/etc/rawtune/rawtune.conf /etc/rawtune/profiles.d \
 	/usr/share/bash-completion/completions/rawtune \
 	"/usr/share/man/man8/rawtune.8.*" "/usr/share/man/man5/rawtune.conf.5.*" \
-	"/usr/share/licenses/rawtune/COPYING"
+	"/usr/share/licenses/rawtune(-[0-9.]+)?/COPYING"
 # flags c: %config, n: noreplace
 rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$(rpm_of rawtune)" 2>/dev/null |
 	grep -qx '/etc/rawtune/rawtune.conf cn' ||
@@ -231,7 +231,7 @@ fi
 rpmlib=$(rpm --eval '%{_libdir}')
 rpm_files "$(rpm_of librawtune)" "$work/librawtune.rpmfiles"
 has "librawtune (rpm)" "$work/librawtune.rpmfiles" "$rpmlib/librawtune.so.0" \
-	"$rpmlib/librawtune.so.0.[0-9]+.[0-9]+" "/usr/share/licenses/librawtune/COPYING.LIB"
+	"$rpmlib/librawtune.so.0.[0-9]+.[0-9]+" "/usr/share/licenses/librawtune(-[0-9.]+)?/COPYING.LIB"
 rpm_files "$(rpm_of librawtune-devel)" "$work/librawtune-devel.rpmfiles"
 has "librawtune-devel (rpm)" "$work/librawtune-devel.rpmfiles" /usr/include/rawtune.h \
 	"$rpmlib/librawtune.so" "$rpmlib/pkgconfig/rawtune.pc" "/usr/share/man/man3/librawtune.3.*"
