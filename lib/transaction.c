@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "applied.h"
+#include "kernel-support.h"
 #include "rawtune-private.h"
 
 struct rt_step {
@@ -156,6 +157,10 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 				err = rt_plan_table(profile, t, &tx.plan[f][t]);
 				rt_plan_keep_family(&tx.plan[f][t], rt_families[f]->family);
 			}
+	/* Name what the kernel lacks before changing anything. */
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
+		if (profile->families & rt_families[f]->family)
+			err = rt_kernel_check(ctx, rt_families[f]);
 	if (err == 0)
 		err = run(&tx, apply_steps, ARRAY_SIZE(apply_steps));
 	if (err == 0)

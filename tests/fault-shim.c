@@ -11,6 +11,13 @@
  *   RAWTUNE_FAULT_REPEAT=K|all   K replaces fail from the Nth on (default 1), or all of them
  *   RAWTUNE_FAULT_LOG=FILE       one line per replace: "replace 3 ipv4 raw failed EPERM",
  *                                "replace 4 ipv6 raw passed" (or "refused" by the kernel)
+ *
+ * And a kernel built without some tables or extensions, as the kernel
+ * answers the questions about them (getsockopt, both families):
+ *
+ *   RAWTUNE_FAULT_MISSING="CT raw"  tables (SO_GET_INFO) and extensions
+ *                                   (SO_GET_REVISION_*) that do not exist: ENOENT
+ *   RAWTUNE_FAULT_OLD="conntrack"   extensions without the revision asked: EPROTONOSUPPORT
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -28,6 +35,7 @@
 #define ERRNO(e) { #e, e }
 
 typedef int setsockopt_fn(int fd, int level, int optname, const void *optval, socklen_t optlen);
+typedef int getsockopt_fn(int fd, int level, int optname, void *optval, socklen_t *optlen);
 
 static const struct {
 	const char *name;
@@ -172,4 +180,54 @@ SHIM_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, s
 	log_replace(family, table, ret < 0 ? "refused" : "passed", ret < 0 ? err : 0);
 	errno = err;
 	return ret;
+}
+
+/* Is @name a word of the environment variable @var? */
+static int listed(const char *var, const char *name)
+{
+	const char *s = getenv(var);
+	size_t n = strlen(name);
+
+	while (s && *s) {
+		size_t len = strcspn(s, " ,");
+
+		if (len == n && strncmp(s, name, n) == 0)
+			return 1;
+		s += len;
+		s += strspn(s, " ,");
+	}
+	return 0;
+}
+
+SHIM_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	static getsockopt_fn *real;
+	int info, revision;
+	/* xt_get_revision, ipt_getinfo and ip6t_getinfo all start with the name */
+	char name[XT_TABLE_MAXNAMELEN] = "";
+
+	if (!real)
+		real = (getsockopt_fn *)dlsym(RTLD_NEXT, "getsockopt");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	info = (level == IPPROTO_IP && optname == IPT_SO_GET_INFO) ||
+	       (level == IPPROTO_IPV6 && optname == IP6T_SO_GET_INFO);
+	revision = (level == IPPROTO_IP && (optname == IPT_SO_GET_REVISION_MATCH ||
+					    optname == IPT_SO_GET_REVISION_TARGET)) ||
+		   (level == IPPROTO_IPV6 && (optname == IP6T_SO_GET_REVISION_MATCH ||
+					      optname == IP6T_SO_GET_REVISION_TARGET));
+	if ((info || revision) && optval && optlen && *optlen >= XT_EXTENSION_MAXNAMELEN)
+		snprintf(name, sizeof(name), "%.*s", XT_EXTENSION_MAXNAMELEN - 1,
+			 (const char *)optval);
+	if (name[0] && listed("RAWTUNE_FAULT_MISSING", name)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (name[0] && revision && listed("RAWTUNE_FAULT_OLD", name)) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	return real(fd, level, optname, optval, optlen);
 }
