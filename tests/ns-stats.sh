@@ -163,6 +163,24 @@ assert lost > 0 or k <= new <= k * 1.1 + 5, (new, lost)" "$TEST_TMP/watch.out" |
 	fail "watch --count 2 --json: not 2 lines of the documented JSON counting $K NEW events"
 pass "watch --count 2 --json: 2 lines, the $K new connections counted as NEW events"
 
+# Stopped by a signal in the middle of an interval: a last line counts the
+# events of the part that passed.
+# (ip netns exec and libtool's wrapper exec the program: $! is rawtune's pid)
+ip netns exec "$server" "$RAWTUNE" watch --interval 600 --json >"$TEST_TMP/watch-stop.out" &
+watch=$!
+sleep 1
+load 8080 $K
+kill -TERM $watch
+wait $watch || fail "watch stopped by SIGTERM exited $?, want 0"
+"$PY" -c "import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+d = json.loads(lines[0])
+print('new events', d['new'], 'lost', d['lost'])
+assert d['lost'] > 0 or $K <= d['new'] <= $K * 1.1 + 5, d" "$TEST_TMP/watch-stop.out" ||
+	fail "watch stopped by SIGTERM: not one line counting $K NEW events"
+pass "watch stopped by SIGTERM mid-interval: a last line with the $K new connections"
+
 # ---- watch --prometheus --------------------------------------------------------------
 mkdir "$TEST_TMP/textfile"
 prom="$TEST_TMP/textfile/rawtune.prom"

@@ -27,7 +27,8 @@ const char watch_usage[] =
 	"Every interval, show how full the conntrack table is, the entries made and\n"
 	"destroyed per second (conntrack events), the packets dropped since the start\n"
 	"and the entries each applied profile saved; warn when the table is 80% full\n"
-	"or drops rise. Ctrl-C stops.\n"
+	"or drops rise. Ctrl-C stops, after a line for the part of the interval\n"
+	"that had passed.\n"
 	"\n"
 	"  -i, --interval SECONDS  seconds between lines (default 1)\n"
 	"  -c, --count N           stop after N lines (default: never)\n"
@@ -377,8 +378,14 @@ static int run(struct watch *w)
 		print_header(w);
 	for (unsigned int n = 0; status == RT_EXIT_OK && (w->count == 0 || n < w->count);
 	     n++) {
-		if (!wait_interval(w))
+		if (!wait_interval(w)) {
+			/* Stopped: a last line for the part of the interval that
+			 * passed, so that no event counted goes unreported. */
+			if (w->events)
+				rawtune_ct_events_read(w->events, 0);
+			status = step(w);
 			break;
+		}
 		status = step(w);
 	}
 	return status;
