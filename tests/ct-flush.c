@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * A helper for tests/ns-conntrack.sh, run inside a test namespace:
- *   ct-flush PORTS server|client [ADDRESSES]   prints "deleted N"
+ *   ct-flush PORTS server|client[:ipv4|:ipv6] [ADDRESSES]   prints "deleted N"
  *   ct-flush --nft                             prints "nftables 0|1"
  */
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: ct-flush PORTS server|client [ADDRESSES]\n"
+	fprintf(stderr, "usage: ct-flush PORTS server|client[:ipv4|:ipv6] [ADDRESSES]\n"
 			"       ct-flush --nft\n");
 	return 2;
 }
@@ -19,15 +19,28 @@ static int usage(void)
 static int flush(struct rawtune_ctx *ctx, int argc, char **argv)
 {
 	enum rawtune_direction dir = RAWTUNE_DIRECTION_SERVER;
+	enum rawtune_family family = RAWTUNE_FAMILY_BOTH;
 	struct rawtune_profile *p = NULL;
+	char *suffix = strchr(argv[2], ':');
 	unsigned int deleted;
 	int err;
 
+	if (suffix) {
+		*suffix++ = '\0';
+		if (strcmp(suffix, "ipv4") == 0)
+			family = RAWTUNE_FAMILY_IPV4;
+		else if (strcmp(suffix, "ipv6") == 0)
+			family = RAWTUNE_FAMILY_IPV6;
+		else
+			return usage();
+	}
 	if (strcmp(argv[2], "client") == 0)
 		dir = RAWTUNE_DIRECTION_CLIENT;
 	else if (strcmp(argv[2], "server") != 0)
 		return usage();
 	err = rawtune_profile_new(ctx, "t", &p);
+	if (err == 0)
+		err = rawtune_profile_set_families(p, family);
 	if (err == 0)
 		err = rawtune_profile_set_ports(p, argv[1]);
 	if (err == 0)

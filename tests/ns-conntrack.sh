@@ -111,6 +111,15 @@ n=$(flush 8080 server 192.0.2.0/24,2001:db8::1)
 	fail "a server flush for other addresses deleted $n entries"
 pass "a server flush for addresses this host does not have deletes nothing"
 
+# A profile of one family: the other family's entries stay.
+n=$(flush 8080 server:ipv6)
+[ "$n" -eq "$in6" ] && [ "$(inbound6)" -eq 0 ] && [ "$(inbound4)" -eq "$in4" ] ||
+	fail "an IPv6 server flush deleted $n entries, $(inbound4)+$(inbound6) inbound remain;" \
+		"want $in6 and $in4+0"
+pass "an IPv6 server flush of 8080: the $n IPv6 entries deleted, the $in4 IPv4 ones kept"
+bench "$client" "http://[$S6]:8080/" 10
+in6=$(inbound6)
+
 n=$(flush 8080 server)
 [ "$n" -eq $((in4 + in6)) ] || fail "server flush deleted $n entries, want $in4+$in6"
 [ "$(inbound4)" -eq 0 ] && [ "$(inbound6)" -eq 0 ] ||
