@@ -1711,6 +1711,54 @@ START_TEST(test_decode_full_comment)
 }
 END_TEST
 
+/* The prefix of @mask bit by bit, -1 when the ones are not all leading. */
+static int reference_prefix(const uint8_t *mask, size_t len)
+{
+	size_t bits = len * 8, ones = 0;
+
+	while (ones < bits && (mask[ones / 8] & (0x80 >> (ones % 8))))
+		ones++;
+	for (size_t b = ones; b < bits; b++)
+		if (mask[b / 8] & (0x80 >> (b % 8)))
+			return -1;
+	return (int)ones;
+}
+
+/* Every prefix round-trips through rt_prefix_to_mask, both address sizes. */
+START_TEST(test_mask_prefixes)
+{
+	uint8_t mask[16];
+
+	for (size_t len = 4; len <= 16; len += 12)
+		for (unsigned int prefix = 0; prefix <= len * 8; prefix++) {
+			rt_prefix_to_mask(mask, len, prefix);
+			ck_assert_int_eq(rt_mask_to_prefix(mask, len), (int)prefix);
+		}
+}
+END_TEST
+
+/* Every 2-byte mask, and random 4- and 16-byte masks near a prefix. */
+START_TEST(test_mask_to_prefix)
+{
+	uint8_t mask[16];
+
+	for (unsigned int v = 0; v <= 0xffff; v++) {
+		mask[0] = (uint8_t)(v >> 8);
+		mask[1] = (uint8_t)v;
+		ck_assert_int_eq(rt_mask_to_prefix(mask, 2), reference_prefix(mask, 2));
+	}
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		size_t len = i % 2 ? 16 : 4;
+
+		rt_prefix_to_mask(mask, len, (unsigned int)rand() % (unsigned int)(len * 8 + 1));
+		if (i % 3)
+			mask[rand() % len] ^= (uint8_t)(1u << (rand() % 8)); /* one bit off */
+		ck_assert_int_eq(rt_mask_to_prefix(mask, len), reference_prefix(mask, len));
+	}
+}
+END_TEST
+
 static Suite *entry_suite(void)
 {
 	Suite *s = suite_create("entry");
@@ -1730,6 +1778,8 @@ static Suite *entry_suite(void)
 	tcase_add_loop_test(tc, test_rename_target, 0, ARRAY_SIZE(families));
 	tcase_add_loop_test(tc, test_rename_target_long, 0, ARRAY_SIZE(families));
 	tcase_add_loop_test(tc, test_counters, 0, 2 * ARRAY_SIZE(families));
+	tcase_add_test(tc, test_mask_prefixes);
+	tcase_add_test(tc, test_mask_to_prefix);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("roundtrip");
