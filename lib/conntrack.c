@@ -321,6 +321,7 @@ RAWTUNE_EXPORT int rawtune_ct_flush_profile(struct rawtune_ctx *ctx,
 	struct ct_flush f = { .ctx = ctx, .profile = profile };
 	struct nfct_handle *h;
 	unsigned int n = 0;
+	uint64_t entries;
 	int err;
 
 	rt_clear_error(ctx);
@@ -335,6 +336,17 @@ RAWTUNE_EXPORT int rawtune_ct_flush_profile(struct rawtune_ctx *ctx,
 			  profile->name);
 		return 0;
 	}
+	/*
+	 * An empty table (as at boot, before traffic) has nothing to delete:
+	 * skip the dump, which walks the kernel's whole hash table even then.
+	 * The count is read after the commits: no entry of the profile's
+	 * traffic can have been made since.
+	 */
+	if (rawtune_ct_stats_read(ctx, &entries, 1) == 1 && entries == 0) {
+		rt_dbg(ctx, "%s: the conntrack table is empty: nothing to delete", profile->name);
+		return 0;
+	}
+	rt_clear_error(ctx);
 	if (profile->addrs.n > 0)
 		f.addrs = &profile->addrs;
 	err = ct_open(ctx, &h);
