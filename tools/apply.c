@@ -67,6 +67,9 @@ static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_
 {
 	unsigned int families = rawtune_profile_get_families(p), ruled = 0;
 
+	/* only addresses can leave a family out: without them, no need to render */
+	if (!rawtune_profile_get_addresses(p)[0])
+		return families;
 	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
 		char *text;
 
