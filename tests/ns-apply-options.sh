@@ -125,3 +125,17 @@ nft add table inet rawtune_test || fail "nft add table failed"
 [ "$(cat "$TEST_TMP/err")" = "rawtune: note: this host's iptables is the nf_tables variant; rawtune's rules are in the legacy tables: see them with 'iptables-legacy -t raw -L' or 'rawtune status'" ] ||
 	fail "no nf_tables note, or another: $(cat "$TEST_TMP/err")"
 pass "apply notes once that rawtune's rules are in the legacy tables"
+
+# The line names the families that have rules: addresses of one family only
+# leave the other without any.
+export RAWTUNE_PROFILE_DIR="$TEST_TMP/profiles.d"
+mkdir -p "$RAWTUNE_PROFILE_DIR"
+printf '%s\n' 'ports = 8443' 'addresses = 10.9.0.1' >"$RAWTUNE_PROFILE_DIR/v4only.conf"
+printf '%s\n' 'ports = 8443' 'addresses = fd00:9::1' 'family = ipv4' >"$RAWTUNE_PROFILE_DIR/none.conf"
+out=$("$RAWTUNE" apply v4only 2>/dev/null) || fail "apply v4only failed"
+[[ $out =~ ^v4only:\ [0-9]+\ rules\ added,\ ipv4$ ]] || fail "apply v4only said: $out"
+save6 | grep -q 'rawtune:v4only' && fail "apply v4only made IPv6 rules"
+out=$("$RAWTUNE" apply none 2>/dev/null)
+[ "$out" = "none: no rules in ipv4: its addresses are all of the other family" ] ||
+	fail "apply none said: $out"
+pass "the families named are those with rules: '$out'"
