@@ -138,7 +138,7 @@ int tool_option_wait(struct rawtune_ctx *ctx, const char *command, const char *a
 {
 	unsigned int seconds;
 
-	if (!tool_parse_seconds(arg, &seconds))
+	if (!tool_parse_number(arg, 0, 86400, &seconds))
 		return tool_usage_error(command, "bad --wait '%s': give seconds, 0 to 86400",
 					tool_shown(arg));
 	rawtune_set_lock_wait(ctx, seconds);
@@ -197,7 +197,7 @@ const char *tool_families(unsigned int families)
 	}
 }
 
-bool tool_parse_seconds(const char *s, unsigned int *out)
+bool tool_parse_number(const char *s, unsigned int min, unsigned int max, unsigned int *out)
 {
 	char *end;
 	unsigned long v;
@@ -206,7 +206,7 @@ bool tool_parse_seconds(const char *s, unsigned int *out)
 		return false;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 86400)
+	if (errno || *end || v < min || v > max)
 		return false;
 	*out = (unsigned int)v;
 	return true;

@@ -100,8 +100,8 @@ int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_
 const char *tool_rules(unsigned int n);
 /* "ipv4", "ipv6" or "ipv4+ipv6", as messages name a set of families */
 const char *tool_families(unsigned int families);
-/* Parse a non-negative number of seconds for --wait. */
-bool tool_parse_seconds(const char *s, unsigned int *out);
+/* Parse a decimal number from @min to @max: no sign, blank or trailing text. */
+bool tool_parse_number(const char *s, unsigned int min, unsigned int max, unsigned int *out);
 
 /* ---- a profile's fields in the words of profile files (format.c) ---------- */
 

@@ -4,7 +4,6 @@
  * one a profile could untrack, the command that would: a profile whose
  * ports hold it (built-in ones first), else a profile file to write.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -260,21 +259,6 @@ static void print_json(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top
 	json_object_end(&j);
 }
 
-static bool parse_count(const char *s, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s[0] || s[0] == '-' || s[0] == '+')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > 65536)
-		return false;
-	*out = (unsigned int)v;
-	return true;
-}
-
 static int parse_options(int argc, char *argv[], unsigned int *count, bool *json)
 {
 	static const struct option options[] = {
@@ -289,7 +273,7 @@ static int parse_options(int argc, char *argv[], unsigned int *count, bool *json
 	while ((opt = getopt_long(argc, argv, ":n:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (!parse_count(optarg, count))
+			if (!tool_parse_number(optarg, 1, 65536, count))
 				return tool_usage_error("top", "bad --count '%s': give 1 to 65536",
 							tool_shown(optarg));
 			break;

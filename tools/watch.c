@@ -67,21 +67,6 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static bool parse_count(const char *s, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s[0] || s[0] == '-' || s[0] == '+')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > UINT_MAX)
-		return false;
-	*out = (unsigned int)v;
-	return true;
-}
-
 static int parse_options(struct watch *w, int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -98,13 +83,13 @@ static int parse_options(struct watch *w, int argc, char *argv[])
 	while ((opt = getopt_long(argc, argv, ":i:c:p:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (!tool_parse_seconds(optarg, &w->interval) || w->interval == 0)
+			if (!tool_parse_number(optarg, 1, 86400, &w->interval))
 				return tool_usage_error("watch", "bad --interval '%s': give "
 							"seconds, 1 to 86400",
 							tool_shown(optarg));
 			break;
 		case 'c':
-			if (!parse_count(optarg, &w->count))
+			if (!tool_parse_number(optarg, 1, UINT_MAX, &w->count))
 				return tool_usage_error("watch",
 							"bad --count '%s': give a number "
 							"of lines, at least 1",
