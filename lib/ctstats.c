@@ -10,12 +10,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "nfnl.h"
 #include "rawtune-private.h"
 
 /* Each counter's name, and the CTA_STATS_* attribute that carries it per CPU. */
@@ -96,38 +96,6 @@ static int cpu_msg(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), cpu_attr, data);
 }
 
-/* Send one request and run @cb over the answer until it ends (a dump's NLMSG_DONE). */
-static int request(struct mnl_socket *nl, uint16_t type, uint16_t flags, mnl_cb_t cb,
-		   struct ct_stats *s)
-{
-	char buf[32768]; /* a dump message is at most a page */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-	unsigned int portid = mnl_socket_get_portid(nl);
-	uint32_t seq = (uint32_t)time(NULL);
-	ssize_t n;
-	int ret;
-
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, s);
-		if (ret < 0)
-			return errno ? -errno : -EIO;
-	} while (ret > MNL_CB_STOP && (flags & NLM_F_DUMP));
-	return 0;
-}
-
 static int ct_stats_fail(struct rawtune_ctx *ctx, int err)
 {
 	const char *hint = "";
@@ -142,16 +110,16 @@ static int ct_stats_fail(struct rawtune_ctx *ctx, int err)
 
 static int ct_stats_query(struct ct_stats *s)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct mnl_socket *nl = rt_nfnl_open();
 	int err;
 
 	if (!nl)
 		return -errno;
-	err = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ? -errno : 0;
+	err = rt_nfnl_request(nl, NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET_STATS, 0,
+			      global_msg, s);
 	if (err == 0)
-		err = request(nl, IPCTNL_MSG_CT_GET_STATS, 0, global_msg, s);
-	if (err == 0)
-		err = request(nl, IPCTNL_MSG_CT_GET_STATS_CPU, NLM_F_DUMP, cpu_msg, s);
+		err = rt_nfnl_request(nl, NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET_STATS_CPU,
+				      NLM_F_DUMP, cpu_msg, s);
 	mnl_socket_close(nl);
 	return err;
 }

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -19,6 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "nfnl.h"
 #include "rawtune-private.h"
 
 /* Without PATH: the directories where distributions install iptables, sbin first. */
@@ -89,52 +89,19 @@ static int count_table(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void put_gettable_dump(struct nlmsghdr *nlh, unsigned int seq)
-{
-	struct nfgenmsg *nfg;
-
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-}
-
 /* How many tables nf_tables holds in this network namespace, or -errno. */
 static int nft_table_count(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int seq = (unsigned int)time(NULL), portid, count = 0;
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	struct nlmsghdr *nlh;
-	ssize_t len;
-	int ret;
+	struct mnl_socket *nl = rt_nfnl_open();
+	unsigned int count = 0;
+	int err;
 
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto err;
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	put_gettable_dump(nlh, seq);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		goto err;
-	do {
-		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (len < 0)
-			goto err;
-		ret = mnl_cb_run(buf, (size_t)len, seq, portid, count_table, &count);
-	} while (ret > MNL_CB_STOP);
-	if (ret < 0)
-		goto err;
+	err = rt_nfnl_request(nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE, NLM_F_DUMP,
+			      count_table, &count);
 	mnl_socket_close(nl);
-	return (int)count;
-err:
-	ret = -errno;
-	mnl_socket_close(nl);
-	return ret;
+	return err < 0 ? err : (int)count;
 }
 
 RAWTUNE_EXPORT int rawtune_nftables_in_use(struct rawtune_ctx *ctx)
