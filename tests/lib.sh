@@ -25,6 +25,13 @@ need_root_and() {
 	done
 }
 
+# need_shim NAME: SHIM is the path of the test-only preload library
+# tests/.libs/NAME.so, which make check builds; skip without it.
+need_shim() {
+	SHIM="$(cd "$(dirname "$RAWTUNE")/../tests/.libs" 2>/dev/null && pwd)/$1.so"
+	[ -f "$SHIM" ] || skip "needs tests/.libs/$1.so (make tests/$1.la)"
+}
+
 enter_netns() {
 	if [ -z "${RAWTUNE_IN_NETNS:-}" ]; then
 		RAWTUNE_IN_NETNS=1 exec unshare -n -- bash "$0" "$@"

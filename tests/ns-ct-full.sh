@@ -9,8 +9,7 @@
 #   table is full and that packets were dropped; top names the load's port.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 need_root_and ip iptables-legacy python3
-SHIM="$(cd "$(dirname "$RAWTUNE")/../tests/.libs" 2>/dev/null && pwd)/rcvbuf-shim.so"
-[ -f "$SHIM" ] || skip "needs tests/.libs/rcvbuf-shim.so (make tests/rcvbuf-shim.la)"
+need_shim rcvbuf-shim
 MAX_FILE=/proc/sys/net/netfilter/nf_conntrack_max
 [ -w "$MAX_FILE" ] || skip "needs a writable $MAX_FILE (the initial network namespace)"
 PY=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 does not run"

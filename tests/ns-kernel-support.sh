@@ -7,8 +7,7 @@
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 need_root_and unshare iptables-legacy-restore ip6tables-legacy-restore \
 	iptables-legacy-save ip6tables-legacy-save
-SHIM="$(cd "$(dirname "$RAWTUNE")/../tests/.libs" 2>/dev/null && pwd)/fault-shim.so"
-[ -f "$SHIM" ] || skip "needs tests/.libs/fault-shim.so (make tests/fault-shim.la)"
+need_shim fault-shim
 enter_netns "$@"
 
 # The user's rules, which must stay as they are.
