@@ -196,21 +196,13 @@ START_TEST(test_web80_keep_family)
 END_TEST
 
 /* The fields behind the text, for the first raw rules: the count rule and its notrack rule. */
-START_TEST(test_web80_fields)
+/* web's inbound rule in raw PREROUTING for tcp port 80 to a local address. */
+static void assert_inbound_80(const struct rt_rule *r, bool syn, enum rt_verdict verdict)
 {
-	struct rawtune_profile *p = web("80");
-	struct rt_plan pl;
-	struct rt_rule twin;
-	const struct rt_rule *r;
-
-	plan(p, RT_TABLE_RAW, &pl);
-	ck_assert_uint_eq(pl.n, 4);
-	/* the count rule */
-	r = &pl.rule[0];
 	ck_assert_int_eq(r->table, RT_TABLE_RAW);
 	ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
 	ck_assert_uint_eq(r->proto, IPPROTO_TCP);
-	ck_assert(r->syn);
+	ck_assert(r->syn == syn);
 	ck_assert(r->dport);
 	ck_assert(r->dst_local);
 	ck_assert(!r->untracked);
@@ -221,31 +213,25 @@ START_TEST(test_web80_fields)
 	ck_assert_uint_eq(r->ports[0].lo, 80);
 	ck_assert_uint_eq(r->ports[0].hi, 80);
 	ck_assert_str_eq(r->comment, "rawtune:web");
-	ck_assert_int_eq(r->verdict, RT_VERDICT_COUNT);
+	ck_assert_int_eq(r->verdict, verdict);
 	ck_assert_int_eq(r->family, 0);
 	ck_assert(!r->pmtu && !r->dst_not_local);
 	ck_assert_int_eq(r->src.family, 0);
 	ck_assert_int_eq(r->dst.family, 0);
-	/* the notrack rule after it */
-	r = &pl.rule[1];
-	ck_assert_int_eq(r->table, RT_TABLE_RAW);
-	ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
-	ck_assert_uint_eq(r->proto, IPPROTO_TCP);
-	ck_assert(!r->syn);
-	ck_assert(r->dport);
-	ck_assert(r->dst_local);
-	ck_assert(!r->untracked);
-	ck_assert_str_eq(r->iniface, "");
-	ck_assert_str_eq(r->outiface, "");
-	ck_assert_uint_eq(r->nports, 1);
-	ck_assert_uint_eq(r->ports[0].lo, 80);
-	ck_assert_uint_eq(r->ports[0].hi, 80);
-	ck_assert_str_eq(r->comment, "rawtune:web");
-	ck_assert_int_eq(r->verdict, RT_VERDICT_NOTRACK);
-	ck_assert_int_eq(r->family, 0);
-	ck_assert(!r->pmtu && !r->dst_not_local);
-	ck_assert_int_eq(r->src.family, 0);
-	ck_assert_int_eq(r->dst.family, 0);
+}
+
+START_TEST(test_web80_fields)
+{
+	struct rawtune_profile *p = web("80");
+	struct rt_plan pl;
+	struct rt_rule twin;
+	const struct rt_rule *r;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 4);
+	/* the count rule, then the notrack rule */
+	assert_inbound_80(&pl.rule[0], true, RT_VERDICT_COUNT);
+	assert_inbound_80(&pl.rule[1], false, RT_VERDICT_NOTRACK);
 	/* they differ in the SYN flags and the target only */
 	twin = notrack_twin(&pl.rule[0]);
 	ck_assert(rt_rule_equal(&twin, &pl.rule[1]));
