@@ -354,6 +354,9 @@ unsigned int rawtune_profile_get_families(const struct rawtune_profile *profile)
  */
 const char *rawtune_profile_get_ports(const struct rawtune_profile *profile);
 
+/** rawtune_profile_has_port - 1 when @port is one of the profile's ports, else 0. Since: 0.1 */
+int rawtune_profile_has_port(const struct rawtune_profile *profile, unsigned int port);
+
 /**
  * rawtune_profile_list_read - every profile: the built-ins and the files
  * @ctx: the context

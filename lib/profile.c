@@ -266,6 +266,14 @@ static int format_iface(const struct rawtune_profile *p, size_t i, char *buf, si
 	return snprintf(buf, len, "%s", p->ifaces.name[i]);
 }
 
+RAWTUNE_EXPORT int rawtune_profile_has_port(const struct rawtune_profile *p, unsigned int port)
+{
+	for (size_t i = 0; i < p->ports.n; i++)
+		if (port >= p->ports.range[i].lo && port <= p->ports.range[i].hi)
+			return 1;
+	return 0;
+}
+
 RAWTUNE_EXPORT const char *rawtune_profile_get_ports(const struct rawtune_profile *p)
 {
 	struct rawtune_profile *mut = (struct rawtune_profile *)p;

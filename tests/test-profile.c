@@ -296,6 +296,22 @@ START_TEST(test_ports_reflect_changes)
 }
 END_TEST
 
+START_TEST(test_has_port)
+{
+	static const unsigned int in[] = { 53, 8000, 8050, 8100 };
+	static const unsigned int out[] = { 0, 52, 54, 7999, 8101, 65535, 65536, 100000 };
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_set_ports(p, "8000-8100,8050,53"), 0);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		ck_assert_int_eq(rawtune_profile_has_port(p, in[i]), 1);
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		ck_assert_int_eq(rawtune_profile_has_port(p, out[i]), 0);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
 static const char *const bad_port_lists[] = { "0", "", "80,", "65536", "80-", "abc" };
 
 START_TEST(test_ports_bad_keeps_old)
@@ -972,6 +988,7 @@ static Suite *profile_suite(void)
 	tcase_add_loop_test(tc, test_set_families_bad, 0, ARRAY_SIZE(bad_families));
 	tcase_add_loop_test(tc, test_set_direction_bad, 0, ARRAY_SIZE(bad_directions));
 	tcase_add_test(tc, test_ports_reflect_changes);
+	tcase_add_test(tc, test_has_port);
 	tcase_add_loop_test(tc, test_ports_bad_keeps_old, 0, ARRAY_SIZE(bad_port_lists));
 	tcase_add_test(tc, test_ports_bad_keeps_old_uncached);
 	tcase_add_test(tc, test_profile_ref);

@@ -66,22 +66,6 @@ static const char *path_name(enum rawtune_ct_path path)
 						 : "in";
 }
 
-/* Does a normalised port list ("80,443,8000-8100") hold @port? */
-static bool ports_hold(const char *list, unsigned int port)
-{
-	while (*list) {
-		char *end;
-		unsigned long lo = strtoul(list, &end, 10), hi = lo;
-
-		if (*end == '-')
-			hi = strtoul(end + 1, &end, 10);
-		if (port >= lo && port <= hi)
-			return true;
-		list = *end == ',' ? end + 1 : end + strlen(end);
-	}
-	return false;
-}
-
 /* Would @p, applied as it is, untrack this port's flows? */
 static bool covers(const struct rawtune_profile *p, unsigned int proto, unsigned int port,
 		   enum rawtune_ct_path path)
@@ -98,7 +82,7 @@ static bool covers(const struct rawtune_profile *p, unsigned int proto, unsigned
 	/* narrowed to addresses or interfaces: maybe not these flows */
 	if (rawtune_profile_get_addresses(p)[0] || rawtune_profile_get_interfaces(p)[0])
 		return false;
-	return ports_hold(rawtune_profile_get_ports(p), port);
+	return rawtune_profile_has_port(p, port);
 }
 
 static const char *find_profile(const struct rawtune_profile_list *list,
