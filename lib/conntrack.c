@@ -195,17 +195,10 @@ static bool ct_is_nat(const struct nf_conntrack *ct)
 	       (nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_NAT_MASK);
 }
 
-static bool ct_family_matches(const struct rawtune_profile *p, const struct nf_conntrack *ct)
-{
-	uint8_t af = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
-
-	return (af == AF_INET || af == AF_INET6) && (p->families & family_of(af));
-}
-
 static bool ct_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
 {
-	return ct_family_matches(f->profile, ct) && ct_proto_matches(f->profile, ct) &&
-	       ct_port_matches(f->profile, ct) && ct_addr_matches(f, ct) && !ct_is_nat(ct);
+	return ct_proto_matches(f->profile, ct) && ct_port_matches(f->profile, ct) &&
+	       ct_addr_matches(f, ct) && !ct_is_nat(ct);
 }
 
 static int ct_collect(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
@@ -296,8 +289,8 @@ static int ct_flush(struct ct_flush *f, struct nfct_handle *h, unsigned int *del
 	if (nfct_callback_register(h, NFCT_T_ALL, ct_collect, f) < 0)
 		return -ENOMEM;
 	/*
-	 * One dump for both families: the kernel walks its whole hash table for
-	 * each dump, whatever the family asked for.
+	 * The dump picks the profile's families; one dump for both, as the
+	 * kernel walks its whole hash table for each, whatever the family.
 	 */
 	switch (f->profile->families) {
 	case RAWTUNE_FAMILY_IPV4:
