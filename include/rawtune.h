@@ -316,6 +316,38 @@ int rawtune_profile_set_interfaces(struct rawtune_profile *profile, const char *
  */
 void rawtune_profile_set_forward(struct rawtune_profile *profile, int forward);
 
+/**
+ * rawtune_profile_set_peers - the far ends of the profile's flows
+ * @profile: the profile
+ * @list: addresses or prefixes, as for rawtune_profile_set_addresses()
+ *
+ * Required for client profiles (the servers they reach) and for profiles
+ * with forward (the servers the routed clients reach): replies are untracked
+ * and accepted only from these addresses.
+ *
+ * Returns: 0, or -EINVAL for a bad list. Since: 0.2
+ */
+int rawtune_profile_set_peers(struct rawtune_profile *profile, const char *list);
+
+/** rawtune_profile_get_peers - the peers as a list, "" for none. Since: 0.2 */
+const char *rawtune_profile_get_peers(const struct rawtune_profile *profile);
+
+/**
+ * rawtune_profile_set_owner - the local user whose UDP replies go untracked
+ * @profile: the profile
+ * @user: a user name or a numeric uid; NULL or "" for none
+ *
+ * A UDP server on an unprivileged port whose replies the firewall's OUTPUT
+ * chain filters: only this user's datagrams from the port leave untracked,
+ * so no other local user can send from that port past the firewall.
+ *
+ * Returns: 0, or -EINVAL for an unknown user. Since: 0.2
+ */
+int rawtune_profile_set_owner(struct rawtune_profile *profile, const char *user);
+
+/** rawtune_profile_get_owner - the owner as given, "" for none. Since: 0.2 */
+const char *rawtune_profile_get_owner(const struct rawtune_profile *profile);
+
 /** rawtune_profile_get_description - the description, "" when none. Since: 0.1 */
 const char *rawtune_profile_get_description(const struct rawtune_profile *profile);
 

@@ -13,6 +13,7 @@
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_owner.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
@@ -52,14 +53,15 @@ static void *put_ext(struct rt_writer *w, const char *name, uint8_t revision, si
 #define RT_TCP_SYN 0x02
 
 /*
- * A tcp or udp match carries one port range, and the SYN flags; more ports
- * go into a multiport match after it.
+ * A tcp or udp match carries one range per side and the SYN flags; more
+ * ports go into a multiport match after it.
  */
 static void put_ports(struct rt_writer *w, const struct rt_rule *r)
 {
 	const struct rt_port_range *p = r->ports;
+	bool single = r->nports == 1;
 
-	if (r->nports == 1 || r->syn) {
+	if (single || r->syn || r->notsyn || r->has_other) {
 		/* tcp and udp share the port range layout */
 		uint16_t *spts, *dpts;
 
@@ -70,9 +72,10 @@ static void put_ports(struct rt_writer *w, const struct rt_rule *r)
 				return;
 			spts = tcp->spts;
 			dpts = tcp->dpts;
-			if (r->syn) {
+			if (r->syn || r->notsyn) {
 				tcp->flg_mask = RT_TCP_SYN_MASK;
 				tcp->flg_cmp = RT_TCP_SYN;
+				tcp->invflags = r->notsyn ? XT_TCP_INV_FLAGS : 0;
 			}
 		} else {
 			struct xt_udp *udp = put_ext(w, "udp", 0, sizeof(*udp));
@@ -83,7 +86,11 @@ static void put_ports(struct rt_writer *w, const struct rt_rule *r)
 			dpts = udp->dpts;
 		}
 		spts[1] = dpts[1] = UINT16_MAX;
-		if (r->nports > 1)
+		if (r->has_other) {
+			dpts[0] = r->other.lo;
+			dpts[1] = r->other.hi;
+		}
+		if (!single)
 			goto multiport;
 		(r->dport ? dpts : spts)[0] = p->lo;
 		(r->dport ? dpts : spts)[1] = p->hi;
@@ -171,6 +178,14 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 		put_pmtu(&w, r);
 	if (r->nports)
 		put_ports(&w, r);
+	if (r->has_owner) {
+		struct xt_owner_match_info *o = put_ext(&w, "owner", 1, sizeof(*o));
+
+		if (o) {
+			o->uid_min = o->uid_max = r->owner;
+			o->match = XT_OWNER_UID;
+		}
+	}
 	if (r->untracked) {
 		struct xt_conntrack_mtinfo3 *ct = put_ext(&w, "conntrack", 3, sizeof(*ct));
 
@@ -235,12 +250,23 @@ static bool port_range_any(const uint16_t pts[2])
 	return pts[0] == 0 && pts[1] == UINT16_MAX;
 }
 
-/* tcp and udp: exactly one of source or destination range, nothing else. */
+/*
+ * tcp and udp: one of source or destination range, or a source range with
+ * the far side's destination range (a client's replies).
+ */
 static bool decode_port_range(const uint16_t spts[2], const uint16_t dpts[2], struct rt_rule *r)
 {
 	bool sany = port_range_any(spts), dany = port_range_any(dpts);
 
-	if (sany == dany || r->nports)
+	if (r->nports)
+		return false;
+	if (!sany && !dany) {
+		r->has_other = true;
+		r->other.lo = dpts[0];
+		r->other.hi = dpts[1];
+		dany = true;
+	}
+	if (sany && dany)
 		return false;
 	r->dport = sany;
 	r->ports[0].lo = r->dport ? dpts[0] : spts[0];
@@ -251,6 +277,12 @@ static bool decode_port_range(const uint16_t spts[2], const uint16_t dpts[2], st
 
 static bool decode_multiport(const struct xt_multiport_v1 *mp, struct rt_rule *r)
 {
+	/* a destination range before source ports: the far side's */
+	if (r->nports == 1 && r->dport && !r->has_other && mp->flags == XT_MULTIPORT_SOURCE) {
+		r->has_other = true;
+		r->other = r->ports[0];
+		r->nports = 0;
+	}
 	if (r->nports || mp->invert || mp->count > XT_MULTI_PORTS ||
 	    (mp->flags != XT_MULTIPORT_SOURCE && mp->flags != XT_MULTIPORT_DESTINATION))
 		return false;
@@ -289,9 +321,11 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 
 		bool syn = tcp->flg_mask == RT_TCP_SYN_MASK && tcp->flg_cmp == RT_TCP_SYN;
 
-		if (tcp->option || tcp->invflags || (!syn && (tcp->flg_mask || tcp->flg_cmp)))
+		if (tcp->option || (tcp->invflags & ~XT_TCP_INV_FLAGS) ||
+		    (!syn && (tcp->flg_mask || tcp->flg_cmp || tcp->invflags)))
 			return false;
-		r->syn = syn;
+		r->notsyn = syn && tcp->invflags;
+		r->syn = syn && !r->notsyn;
 		/* flags alone: a multiport match follows with the ports */
 		if (syn && port_range_any(tcp->spts) && port_range_any(tcp->dpts))
 			return true;
@@ -324,6 +358,15 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 	}
 	if (strcmp(name, "conntrack") == 0 && rev == 3)
 		return decode_conntrack(data, r);
+	if (strcmp(name, "owner") == 0 && rev == 1) {
+		const struct xt_owner_match_info *o = data;
+
+		if (o->match != XT_OWNER_UID || o->invert || o->uid_min != o->uid_max)
+			return false;
+		r->has_owner = true;
+		r->owner = o->uid_min;
+		return true;
+	}
 	if (strcmp(name, "comment") == 0) {
 		const struct xt_comment_info *c = data;
 

@@ -17,6 +17,9 @@
 
 #include "rawtune-private.h"
 
+/* IPT_INV_VIA_OUT and IP6T_INV_VIA_OUT: "! -o IFACE" in both families */
+#define RT_INV_VIA_OUT 0x02
+
 /* libiptc declares chain names as xt_chainlabel: hand it one. */
 static void FAM(label)(xt_chainlabel label, const char *chain)
 {
@@ -161,6 +164,8 @@ static size_t FAM(build)(const struct rt_rule *r, uint8_t *buf, size_t len)
 	FAM(put_addr)(&ENTRY_IP(e).dst, &ENTRY_IP(e).dmsk, alen, &r->dst);
 	FAM(put_iface)(ENTRY_IP(e).iniface, ENTRY_IP(e).iniface_mask, r->iniface);
 	FAM(put_iface)(ENTRY_IP(e).outiface, ENTRY_IP(e).outiface_mask, r->outiface);
+	if (r->outiface_inv)
+		ENTRY_IP(e).invflags |= RT_INV_VIA_OUT;
 	body = rt_entry_build_body(r, buf + head, len - head, &matches);
 	if (!body)
 		return 0;
@@ -179,7 +184,8 @@ static void FAM(decode)(const rt_entry *entry, const char *target_name, struct r
 	size_t alen = sizeof(ENTRY_IP(e).src);
 
 	r->proto = ENTRY_IP(e).proto;
-	if (ENTRY_IP(e).invflags || ENTRY_IP(e).flags != (r->proto ? PROTO_FLAG : 0) ||
+	r->outiface_inv = ENTRY_IP(e).invflags == RT_INV_VIA_OUT;
+	if ((ENTRY_IP(e).invflags && !r->outiface_inv) || ENTRY_IP(e).flags != (r->proto ? PROTO_FLAG : 0) ||
 	    (r->proto && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP &&
 	     r->proto != ICMP_PROTO))
 		r->foreign = true;

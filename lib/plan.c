@@ -54,7 +54,9 @@ bool rt_rule_equal(const struct rt_rule *a, const struct rt_rule *b)
 	return a->table == b->table && a->hook == b->hook && a->family == b->family &&
 	       a->proto == b->proto && a->pmtu == b->pmtu && a->dport == b->dport &&
 	       a->dst_local == b->dst_local && a->dst_not_local == b->dst_not_local &&
-	       a->syn == b->syn &&
+	       a->syn == b->syn && a->notsyn == b->notsyn && a->outiface_inv == b->outiface_inv &&
+	       a->has_other == b->has_other && a->other.lo == b->other.lo &&
+	       a->other.hi == b->other.hi && a->has_owner == b->has_owner && a->owner == b->owner &&
 	       addr_equal(&a->src, &b->src) && addr_equal(&a->dst, &b->dst) &&
 	       a->untracked == b->untracked && !a->foreign && !b->foreign &&
 	       strcmp(a->iniface, b->iniface) == 0 && strcmp(a->outiface, b->outiface) == 0 &&
@@ -73,33 +75,25 @@ void rt_rule_jump(struct rt_rule *r, enum rt_table table, enum rt_hook hook)
 }
 
 /*
- * One template per kind of rule. A request travels towards the profile's
- * port (destination port P), a reply away from it; for a client profile the
- * two swap. The profile's local address is the destination of what arrives
- * (a server's requests, a client's replies) and the source of what leaves.
+ * One template per kind of rule, all in raw: what rawtune adds to filter
+ * are twins of the firewall's own rules (verdict.c), never accepts of its own.
+ * A request travels towards the profile's port P (destination port P), a
+ * reply away from it (source port P). Replies carry "! --syn": a socket
+ * bound to P that opens a connection sends a SYN, which stays tracked and
+ * meets the firewall as NEW.
  */
 enum rt_scope {
-	RT_SCOPE_ALWAYS,
-	RT_SCOPE_LOCAL,	   /* only without forward: packets for this host */
-	RT_SCOPE_FORWARD,  /* only with forward */
-	RT_SCOPE_LOOPBACK, /* a client on this host; only when "lo" is not excluded */
-};
-
-/* Rules only one direction makes: the counters of new flows. */
-enum rt_role {
-	RT_ROLE_BOTH,
-	RT_ROLE_SERVER,
-	RT_ROLE_CLIENT,
+	RT_SCOPE_LOCAL,	   /* a server's flows with this host */
+	RT_SCOPE_FORWARD,  /* forward = yes: flows routed through this host */
+	RT_SCOPE_LOOPBACK, /* a client on this host; only when its path needs nothing */
+	RT_SCOPE_CLIENT,   /* a client profile: this host opens the flows to its peers */
 };
 
 struct rt_template {
-	enum rt_table table;
 	enum rt_hook hook;
 	enum rt_scope scope;
-	bool request; /* in a server profile */
-	bool pmtu;
+	bool request;
 	enum rt_verdict verdict;
-	enum rt_role role;
 };
 
 /*
@@ -109,42 +103,24 @@ struct rt_template {
  */
 static const struct rt_template templates[] = {
 	/* requests from other hosts, addressed to this one (never forwarded traffic) */
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, false, RT_VERDICT_COUNT,
-	  RT_ROLE_SERVER },
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, false, RT_VERDICT_NOTRACK,
-	  RT_ROLE_BOTH },
-	/* with forward: requests to anyone, and the replies passing through */
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, false, RT_VERDICT_COUNT,
-	  RT_ROLE_SERVER },
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, false, RT_VERDICT_NOTRACK,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_RAW, RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, false, false, RT_VERDICT_NOTRACK,
-	  RT_ROLE_BOTH },
-	/* this host's side of those flows (a client's requests) */
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_COUNT,
-	  RT_ROLE_CLIENT },
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_NOTRACK,
-	  RT_ROLE_BOTH },
-	/* a client on this host: its packets leave through OUTPUT on lo */
-	{ RT_TABLE_RAW, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_NOTRACK,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, true, false, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_LOOPBACK, false, false, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
-	/* untracked flows get no RELATED ICMP: keep path MTU discovery working */
-	{ RT_TABLE_FILTER, RT_HOOK_INPUT, RT_SCOPE_ALWAYS, false, true, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, true, false, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, false, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_FILTER, RT_HOOK_FORWARD, RT_SCOPE_FORWARD, false, true, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_ALWAYS, false, false, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
-	{ RT_TABLE_FILTER, RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, false, RT_VERDICT_ACCEPT,
-	  RT_ROLE_BOTH },
+	{ RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, RT_VERDICT_COUNT },
+	{ RT_HOOK_PREROUTING, RT_SCOPE_LOCAL, true, RT_VERDICT_NOTRACK },
+	{ RT_HOOK_OUTPUT, RT_SCOPE_LOCAL, false, RT_VERDICT_NOTRACK },
+	/* a client on this host: its requests leave through OUTPUT on lo */
+	{ RT_HOOK_OUTPUT, RT_SCOPE_LOOPBACK, true, RT_VERDICT_NOTRACK },
+	/* forward: requests to the peers behind this router, and their replies */
+	{ RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, RT_VERDICT_COUNT },
+	{ RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, true, RT_VERDICT_NOTRACK },
+	{ RT_HOOK_PREROUTING, RT_SCOPE_FORWARD, false, RT_VERDICT_NOTRACK },
+	/* a client: requests to its peers, replies from them to an ephemeral port */
+	{ RT_HOOK_OUTPUT, RT_SCOPE_CLIENT, true, RT_VERDICT_COUNT },
+	{ RT_HOOK_OUTPUT, RT_SCOPE_CLIENT, true, RT_VERDICT_NOTRACK },
+	{ RT_HOOK_PREROUTING, RT_SCOPE_CLIENT, false, RT_VERDICT_NOTRACK },
+};
+
+const struct rt_plan_env rt_plan_env_default = {
+	.loopback = true,
+	.ephemeral = { 32768, 60999 },
 };
 
 static bool has_iface(const struct rawtune_profile *p, const char *name)
@@ -155,23 +131,29 @@ static bool has_iface(const struct rawtune_profile *p, const char *name)
 	return false;
 }
 
-static bool template_used(const struct rt_template *t, const struct rawtune_profile *p)
+static bool loopback_used(const struct rawtune_profile *p, const struct rt_plan_env *env)
 {
-	bool server = p->direction == RAWTUNE_DIRECTION_SERVER;
+	return env->loopback && (p->ifaces.n == 0 || has_iface(p, "lo"));
+}
 
-	if ((t->role == RT_ROLE_SERVER && !server) || (t->role == RT_ROLE_CLIENT && server))
-		return false;
+static bool template_used(const struct rt_template *t, const struct rawtune_profile *p,
+			  const struct rt_plan_env *env)
+{
+	bool client = p->direction == RAWTUNE_DIRECTION_CLIENT;
+
+	if (p->forward)
+		return t->scope == RT_SCOPE_FORWARD;
 	switch (t->scope) {
 	case RT_SCOPE_LOCAL:
-		return !p->forward;
-	case RT_SCOPE_FORWARD:
-		return p->forward;
+		return !client;
 	case RT_SCOPE_LOOPBACK:
-		return p->ifaces.n == 0 || has_iface(p, "lo");
-	case RT_SCOPE_ALWAYS:
+		return !client && loopback_used(p, env);
+	case RT_SCOPE_CLIENT:
+		return client;
+	case RT_SCOPE_FORWARD:
 		break;
 	}
-	return true;
+	return false;
 }
 
 static unsigned int range_slots(const struct rt_port_range *r)
@@ -199,47 +181,83 @@ struct rt_variant {
 	uint8_t proto;
 	const struct rt_port_range *ports;
 	size_t nports;
-	const struct rt_addr *addr; /* NULL: any */
-	enum rawtune_family family; /* for ICMP without an address */
+	const struct rt_addr *addr; /* a local address; NULL: any */
+	const struct rt_addr *peer; /* the far end; NULL: any */
 	const char *iface;          /* NULL: any */
 };
 
-static void fill_rule(struct rt_rule *r, const struct rt_template *t,
-		      const struct rawtune_profile *p, const struct rt_variant *v)
+/* Does the rule's packet arrive at this host (PREROUTING), or leave it? */
+static bool arrives(const struct rt_template *t)
 {
-	bool server = p->direction == RAWTUNE_DIRECTION_SERVER;
-	bool arriving;
+	return t->hook == RT_HOOK_PREROUTING;
+}
 
-	rt_rule_init(r);
-	r->table = t->table;
-	r->hook = t->hook;
-	r->proto = v->proto;
-	r->pmtu = t->pmtu;
-	r->dport = t->pmtu ? false : t->request == server;
-	r->dst_local = t->scope == RT_SCOPE_LOCAL;
-	r->dst_not_local = t->scope == RT_SCOPE_FORWARD && t->hook == RT_HOOK_PREROUTING &&
-			   !t->request;
-	r->untracked = t->verdict == RT_VERDICT_ACCEPT && !t->pmtu;
-	r->syn = t->verdict == RT_VERDICT_COUNT;
-	r->nports = (unsigned int)v->nports;
-	if (v->nports) /* ICMP rules have none, and no array to copy from */
-		memcpy(r->ports, v->ports, v->nports * sizeof(*v->ports));
-	/*
-	 * What a server template calls a request arrives at this host, in a
-	 * client profile too (there it is the reply): the local address is its
-	 * destination. ICMP errors arrive.
-	 */
-	arriving = t->pmtu || t->request;
-	r->family = v->addr ? v->addr->family : v->family;
-	if (v->addr && !(t->pmtu && t->hook == RT_HOOK_FORWARD))
-		*(arriving ? &r->dst : &r->src) = *v->addr;
-	if (t->scope == RT_SCOPE_LOOPBACK)
-		strcpy(t->hook == RT_HOOK_INPUT ? r->iniface : r->outiface, "lo");
-	else if (v->iface && (t->hook == RT_HOOK_PREROUTING || t->hook == RT_HOOK_INPUT ||
-			      (t->hook == RT_HOOK_FORWARD && arriving)))
+static void fill_addrs(struct rt_rule *r, const struct rt_template *t, const struct rt_variant *v)
+{
+	bool in = arrives(t);
+
+	if (v->addr)
+		*(in ? &r->dst : &r->src) = *v->addr;
+	/* forward: the peers are the servers, the destination of the requests */
+	if (v->peer && t->scope == RT_SCOPE_FORWARD)
+		*(t->request ? &r->dst : &r->src) = *v->peer;
+	else if (v->peer)
+		*(in ? &r->src : &r->dst) = *v->peer;
+	if (r->src.family || r->dst.family)
+		r->family = r->src.family ? r->src.family : r->dst.family;
+}
+
+static void fill_iface(struct rt_rule *r, const struct rt_template *t,
+		       const struct rawtune_profile *p, const struct rt_variant *v,
+		       const struct rt_plan_env *env)
+{
+	if (t->scope == RT_SCOPE_LOOPBACK) {
+		strcpy(r->outiface, "lo");
+		return;
+	}
+	if (v->iface && t->scope == RT_SCOPE_FORWARD) {
+		/* the clients' side: where their requests arrive; replies come from the far side */
+		if (t->request)
+			snprintf(r->iniface, sizeof(r->iniface), "%s", v->iface);
+		return;
+	}
+	if (v->iface && arrives(t))
 		snprintf(r->iniface, sizeof(r->iniface), "%s", v->iface);
 	else if (v->iface)
 		snprintf(r->outiface, sizeof(r->outiface), "%s", v->iface);
+	else if (t->scope == RT_SCOPE_LOCAL && !t->request && !loopback_used(p, env)) {
+		/* a local client stays tracked: so do the replies it gets */
+		strcpy(r->outiface, "lo");
+		r->outiface_inv = true;
+	}
+}
+
+static void fill_rule(struct rt_rule *r, const struct rt_template *t,
+		      const struct rawtune_profile *p, const struct rt_variant *v,
+		      const struct rt_plan_env *env)
+{
+	rt_rule_init(r);
+	r->table = RT_TABLE_RAW;
+	r->hook = t->hook;
+	r->proto = v->proto;
+	r->dport = t->request;
+	r->dst_local = arrives(t) && t->scope != RT_SCOPE_FORWARD;
+	r->dst_not_local = arrives(t) && t->scope == RT_SCOPE_FORWARD;
+	r->syn = t->verdict == RT_VERDICT_COUNT;
+	r->notsyn = !t->request && v->proto == IPPROTO_TCP;
+	r->nports = (unsigned int)v->nports;
+	memcpy(r->ports, v->ports, v->nports * sizeof(*v->ports));
+	if (t->scope == RT_SCOPE_CLIENT && !t->request) {
+		r->has_other = true;
+		r->other = env->ephemeral;
+	}
+	/* only the service's user sends UDP from the port untracked */
+	if (p->has_owner && v->proto == IPPROTO_UDP && !t->request && !arrives(t)) {
+		r->has_owner = true;
+		r->owner = p->owner;
+	}
+	fill_addrs(r, t, v);
+	fill_iface(r, t, p, v, env);
 	snprintf(r->comment, sizeof(r->comment), RT_COMMENT_PREFIX "%s", p->name);
 	r->verdict = t->verdict;
 }
@@ -249,6 +267,7 @@ struct rt_builder {
 	size_t cap;
 	const struct rawtune_profile *p;
 	const struct rt_template *t;
+	const struct rt_plan_env *env;
 	int err;
 };
 
@@ -269,7 +288,7 @@ static void push(struct rt_builder *b, const struct rt_variant *v)
 		plan->rule = n;
 		b->cap = ncap;
 	}
-	fill_rule(&plan->rule[plan->n++], b->t, b->p, v);
+	fill_rule(&plan->rule[plan->n++], b->t, b->p, v, b->env);
 }
 
 /* One rule per interface (or one for any), loopback rules keep their own. */
@@ -288,28 +307,39 @@ static void push_ifaces(struct rt_builder *b, struct rt_variant *v)
 	}
 }
 
-/* One rule per address (or one for any address). */
-static void push_addrs(struct rt_builder *b, struct rt_variant *v)
+/* One rule per peer (or one for any). */
+static void push_peers(struct rt_builder *b, struct rt_variant *v)
 {
 	const struct rawtune_profile *p = b->p;
 
-	if (p->addrs.n == 0) {
-		v->addr = NULL;
+	v->peer = NULL;
+	if (p->peers.n == 0 || b->t->scope == RT_SCOPE_LOOPBACK) {
 		push_ifaces(b, v);
 		return;
 	}
-	for (size_t i = 0; i < p->addrs.n; i++) {
-		v->addr = &p->addrs.addr[i];
+	for (size_t i = 0; i < p->peers.n; i++) {
+		/* a local address and a peer of different families never meet */
+		if (v->addr && v->addr->family != p->peers.addr[i].family)
+			continue;
+		v->peer = &p->peers.addr[i];
 		push_ifaces(b, v);
 	}
 }
 
-static bool addrs_have_family(const struct rawtune_profile *p, enum rawtune_family family)
+/* One rule per local address (or one for any address); forward has none. */
+static void push_addrs(struct rt_builder *b, struct rt_variant *v)
 {
-	for (size_t i = 0; i < p->addrs.n; i++)
-		if (p->addrs.addr[i].family == family)
-			return true;
-	return false;
+	const struct rawtune_profile *p = b->p;
+
+	if (p->addrs.n == 0 || b->t->scope == RT_SCOPE_FORWARD) {
+		v->addr = NULL;
+		push_peers(b, v);
+		return;
+	}
+	for (size_t i = 0; i < p->addrs.n; i++) {
+		v->addr = &p->addrs.addr[i];
+		push_peers(b, v);
+	}
 }
 
 static void push_template(struct rt_builder *b)
@@ -321,21 +351,6 @@ static void push_template(struct rt_builder *b)
 	const struct rawtune_profile *p = b->p;
 	struct rt_variant v = { 0 };
 
-	if (b->t->pmtu) {
-		/*
-		 * ICMP differs by family. Arriving for this host, the error is
-		 * addressed to the profile's addresses; forwarded, to the far end,
-		 * so only the addresses' families count.
-		 */
-		if (p->addrs.n && b->t->hook != RT_HOOK_FORWARD) {
-			push_addrs(b, &v);
-			return;
-		}
-		for (v.family = RAWTUNE_FAMILY_IPV4; v.family <= RAWTUNE_FAMILY_IPV6; v.family <<= 1)
-			if (!p->addrs.n || addrs_have_family(p, v.family))
-				push_ifaces(b, &v);
-		return;
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
 		if (!(p->protocols & protos[i].bit))
 			continue;
@@ -351,14 +366,17 @@ static void push_template(struct rt_builder *b)
 	}
 }
 
-int rt_plan_table(const struct rawtune_profile *p, enum rt_table table, struct rt_plan *plan)
+int rt_plan_table_env(const struct rawtune_profile *p, enum rt_table table,
+		      const struct rt_plan_env *env, struct rt_plan *plan)
 {
-	struct rt_builder b = { .plan = plan, .p = p };
+	struct rt_builder b = { .plan = plan, .p = p, .env = env };
 
 	plan->n = 0;
 	plan->rule = NULL;
+	if (table != RT_TABLE_RAW)
+		return 0;
 	for (size_t t = 0; t < ARRAY_SIZE(templates) && !b.err; t++) {
-		if (templates[t].table != table || !template_used(&templates[t], p))
+		if (!template_used(&templates[t], p, env))
 			continue;
 		b.t = &templates[t];
 		push_template(&b);
@@ -366,6 +384,11 @@ int rt_plan_table(const struct rawtune_profile *p, enum rt_table table, struct r
 	if (b.err)
 		rt_plan_clear(plan);
 	return b.err;
+}
+
+int rt_plan_table(const struct rawtune_profile *p, enum rt_table table, struct rt_plan *plan)
+{
+	return rt_plan_table_env(p, table, &rt_plan_env_default, plan);
 }
 
 void rt_plan_keep_family(struct rt_plan *plan, enum rawtune_family family)

@@ -37,6 +37,8 @@ enum rt_key {
 	RT_KEY_ADDRESSES,
 	RT_KEY_INTERFACES,
 	RT_KEY_FORWARD,
+	RT_KEY_PEERS,
+	RT_KEY_OWNER,
 	RT_KEY_COUNT,
 };
 
@@ -45,6 +47,7 @@ static const char *const key_names[RT_KEY_COUNT] = {
 	[RT_KEY_PROTOCOLS] = "protocols",     [RT_KEY_DIRECTION] = "direction",
 	[RT_KEY_FAMILY] = "family",	      [RT_KEY_ADDRESSES] = "addresses",
 	[RT_KEY_INTERFACES] = "interfaces",   [RT_KEY_FORWARD] = "forward",
+	[RT_KEY_PEERS] = "peers",	      [RT_KEY_OWNER] = "owner",
 };
 
 struct rt_parser {
@@ -158,6 +161,12 @@ static int set_key(struct rt_parser *ps, enum rt_key key, const char *value)
 		if (i < 0)
 			return i;
 		p->forward = i == 1;
+		break;
+	case RT_KEY_PEERS:
+		err = rawtune_profile_set_peers(p, value);
+		break;
+	case RT_KEY_OWNER:
+		err = rawtune_profile_set_owner(p, value);
 		break;
 	case RT_KEY_COUNT:
 		break;

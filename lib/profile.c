@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Profiles: the model and its validation. Files and built-ins: profile-file.c. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,8 @@ static void drop_caches(struct rawtune_profile *p)
 	free(p->ports_text);
 	free(p->addrs_text);
 	free(p->ifaces_text);
-	p->ports_text = p->addrs_text = p->ifaces_text = NULL;
+	free(p->peers_text);
+	p->ports_text = p->addrs_text = p->ifaces_text = p->peers_text = NULL;
 }
 
 RAWTUNE_EXPORT struct rawtune_profile *rawtune_profile_unref(struct rawtune_profile *p)
@@ -78,6 +80,7 @@ RAWTUNE_EXPORT struct rawtune_profile *rawtune_profile_unref(struct rawtune_prof
 	rawtune_unref(p->ctx);
 	rt_ports_clear(&p->ports);
 	free(p->addrs.addr);
+	free(p->peers.addr);
 	free(p->ifaces.name);
 	free(p->description);
 	free(p->source);
@@ -125,6 +128,55 @@ RAWTUNE_EXPORT int rawtune_profile_set_addresses(struct rawtune_profile *p, cons
 	p->addrs = addrs;
 	drop_caches(p);
 	return 0;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_set_peers(struct rawtune_profile *p, const char *list)
+{
+	struct rt_addrs peers;
+	int err;
+
+	rt_clear_error(p->ctx);
+	err = rt_addrs_parse(p->ctx, list, &peers);
+	if (err < 0)
+		return err;
+	free(p->peers.addr);
+	p->peers = peers;
+	drop_caches(p);
+	return 0;
+}
+
+/* A user's name or a numeric uid, resolved now: the kernel matches numbers. */
+RAWTUNE_EXPORT int rawtune_profile_set_owner(struct rawtune_profile *p, const char *user)
+{
+	char shown[RT_PRINTABLE_MAX], *end;
+	struct passwd *pw;
+	unsigned long uid;
+
+	rt_clear_error(p->ctx);
+	if (!user || !*user) {
+		p->has_owner = false;
+		p->owner_text[0] = '\0';
+		return 0;
+	}
+	errno = 0;
+	uid = strtoul(user, &end, 10);
+	if (*user >= '0' && *user <= '9' && !*end && errno == 0 && uid < UINT32_MAX) {
+		p->owner = (uint32_t)uid;
+	} else {
+		pw = strlen(user) < sizeof(p->owner_text) ? getpwnam(user) : NULL;
+		if (!pw)
+			return rt_fail(p->ctx, -EINVAL, "profile %s: owner \"%s\": no such user",
+				       p->name, rt_printable(user, 64, shown, sizeof(shown)));
+		p->owner = (uint32_t)pw->pw_uid;
+	}
+	p->has_owner = true;
+	snprintf(p->owner_text, sizeof(p->owner_text), "%s", user);
+	return 0;
+}
+
+RAWTUNE_EXPORT const char *rawtune_profile_get_owner(const struct rawtune_profile *p)
+{
+	return p->has_owner ? p->owner_text : "";
 }
 
 RAWTUNE_EXPORT int rawtune_profile_set_interfaces(struct rawtune_profile *p, const char *list)
@@ -301,4 +353,16 @@ RAWTUNE_EXPORT const char *rawtune_profile_get_interfaces(const struct rawtune_p
 	struct rawtune_profile *mut = (struct rawtune_profile *)p;
 
 	return list_text(p, &mut->ifaces_text, p->ifaces.n, format_iface);
+}
+
+static int format_peer(const struct rawtune_profile *p, size_t i, char *buf, size_t len)
+{
+	return rt_addr_format(&p->peers.addr[i], buf, len);
+}
+
+RAWTUNE_EXPORT const char *rawtune_profile_get_peers(const struct rawtune_profile *p)
+{
+	struct rawtune_profile *mut = (struct rawtune_profile *)p;
+
+	return list_text(p, &mut->peers_text, p->peers.n, format_peer);
 }

@@ -108,8 +108,14 @@ struct rawtune_profile {
 	struct rt_ports ports;
 	struct rt_addrs addrs;
 	struct rt_ifaces ifaces;
+	/* the far ends: required for client and forward profiles (the verdict rule) */
+	struct rt_addrs peers;
+	/* the local user whose UDP replies leave untracked; has_owner false: any */
+	bool has_owner;
+	uint32_t owner;
+	char owner_text[64];
 	/* caches for the get_* calls that return lists as text */
-	char *ports_text, *addrs_text, *ifaces_text;
+	char *ports_text, *addrs_text, *ifaces_text, *peers_text;
 	struct rawtune_ctx *ctx;
 };
 
@@ -191,6 +197,12 @@ struct rt_rule {
 	bool dst_not_local; /* -m addrtype ! --dst-type LOCAL */
 	bool untracked; /* -m conntrack --ctstate UNTRACKED */
 	bool syn;       /* -m tcp --tcp-flags FIN,SYN,RST,ACK SYN: the first packet of a flow */
+	bool notsyn;    /* ! --syn: every later segment (sport-keyed rules never take a SYN) */
+	bool outiface_inv; /* ! -o OUTIFACE */
+	bool has_other;    /* the far side's port range: a client's ephemeral ports */
+	struct rt_port_range other;
+	bool has_owner; /* -m owner --uid-owner OWNER */
+	uint32_t owner;
 	bool foreign;   /* read from the kernel with parts rawtune does not make */
 	struct rt_addr src, dst; /* family 0: any */
 	char iniface[IFNAMSIZ];
@@ -215,12 +227,22 @@ struct rt_plan {
 	struct rt_rule *rule;
 };
 
+/* What the plan takes from the host: verdict.c decides it, tests fix it. */
+struct rt_plan_env {
+	bool loopback; /* untrack a local client's flows too: its path needs nothing */
+	struct rt_port_range ephemeral; /* net.ipv4.ip_local_port_range */
+};
+extern const struct rt_plan_env rt_plan_env_default;
+
 /*
  * All rules of @profile for one table, in order, for both families; empty for
- * a table it does not use.
+ * a table it does not use (filter: twins are verdict.c's). rt_plan_table()
+ * takes rt_plan_env_default.
  */
 int rt_plan_table(const struct rawtune_profile *profile, enum rt_table table,
 		  struct rt_plan *plan);
+int rt_plan_table_env(const struct rawtune_profile *profile, enum rt_table table,
+		      const struct rt_plan_env *env, struct rt_plan *plan);
 /* Drop the rules that belong to the other family only. */
 void rt_plan_keep_family(struct rt_plan *plan, enum rawtune_family family);
 void rt_plan_clear(struct rt_plan *plan);

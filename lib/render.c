@@ -51,16 +51,26 @@ static void out_ports(struct rt_out *o, const struct rt_rule *r)
 	const char *proto = r->proto == IPPROTO_TCP ? "tcp" : "udp";
 	const char *dir = r->dport ? "d" : "s";
 
-	if (r->nports == 1) {
-		out(o, " -m %s --%sport %u", proto, dir, r->ports[0].lo);
+	const char *flags = r->syn ? " --tcp-flags FIN,SYN,RST,ACK SYN"
+			    : r->notsyn ? " ! --tcp-flags FIN,SYN,RST,ACK SYN" : "";
+
+	if (r->nports == 1 || r->has_other || *flags)
+		out(o, " -m %s", proto);
+	if (r->nports == 1 && !r->dport) {
+		out(o, " --sport %u", r->ports[0].lo);
 		if (r->ports[0].hi != r->ports[0].lo)
 			out(o, ":%u", r->ports[0].hi);
-		if (r->syn)
-			out(o, " --tcp-flags FIN,SYN,RST,ACK SYN");
-		return;
 	}
-	if (r->syn)
-		out(o, " -m tcp --tcp-flags FIN,SYN,RST,ACK SYN");
+	if (r->has_other)
+		out(o, " --dport %u:%u", r->other.lo, r->other.hi);
+	if (r->nports == 1 && r->dport) {
+		out(o, " --dport %u", r->ports[0].lo);
+		if (r->ports[0].hi != r->ports[0].lo)
+			out(o, ":%u", r->ports[0].hi);
+	}
+	out(o, "%s", flags);
+	if (r->nports == 1)
+		return;
 	out(o, " -m multiport --%sports ", dir);
 	for (unsigned int i = 0; i < r->nports; i++) {
 		out(o, "%s%u", i ? "," : "", r->ports[i].lo);
@@ -97,7 +107,7 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 	if (r->iniface[0])
 		out(&o, " -i %s", r->iniface);
 	if (r->outiface[0])
-		out(&o, " -o %s", r->outiface);
+		out(&o, "%s -o %s", r->outiface_inv ? " !" : "", r->outiface);
 	if (r->proto)
 		out(&o, " -p %s", r->proto == IPPROTO_TCP ? "tcp" : "udp");
 	if (r->pmtu && r->family == RAWTUNE_FAMILY_IPV4)
@@ -108,6 +118,8 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		out(&o, " -m addrtype%s --dst-type LOCAL", r->dst_not_local ? " !" : "");
 	if (r->nports)
 		out_ports(&o, r);
+	if (r->has_owner)
+		out(&o, " -m owner --uid-owner %u", r->owner);
 	if (r->untracked)
 		out(&o, " -m conntrack --ctstate UNTRACKED");
 	if (r->comment[0]) {

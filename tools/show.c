@@ -44,6 +44,10 @@ static void print_profile(const struct rawtune_profile *p)
 		print_list("interfaces", interfaces);
 	if (rawtune_profile_get_forward(p))
 		printf("forward = yes\n");
+	if (rawtune_profile_get_peers(p)[0])
+		print_list("peers", rawtune_profile_get_peers(p));
+	if (rawtune_profile_get_owner(p)[0])
+		printf("owner = %s\n", rawtune_profile_get_owner(p));
 }
 
 int cmd_show(struct rawtune_ctx *ctx, int argc, char *argv[])
