@@ -18,6 +18,11 @@ bool rt_table_has_hook(enum rt_table table, enum rt_hook hook)
 
 bool rt_table_exists(const struct rt_family_ops *ops, enum rt_table table)
 {
+	return rt_table_name_exists(ops, rt_table_name(table));
+}
+
+bool rt_table_name_exists(const struct rt_family_ops *ops, const char *table)
+{
 	FILE *f = fopen(ops->names_file, "re");
 	char line[64];
 	bool found = false;
@@ -27,7 +32,7 @@ bool rt_table_exists(const struct rt_family_ops *ops, enum rt_table table)
 		return true;
 	while (!found && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		found = strcmp(line, rt_table_name(table)) == 0;
+		found = strcmp(line, table) == 0;
 	}
 	fclose(f);
 	return found;

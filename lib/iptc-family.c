@@ -32,6 +32,16 @@ static bool FAM(is_chain)(struct xtc_handle *h, const char *chain)
 	return TC(is_chain)(chain, h);
 }
 
+static const char *FAM(first_chain)(struct xtc_handle *h)
+{
+	return TC(first_chain)(h);
+}
+
+static const char *FAM(next_chain)(struct xtc_handle *h)
+{
+	return TC(next_chain)(h);
+}
+
 static int FAM(create_chain)(struct xtc_handle *h, const char *chain)
 {
 	xt_chainlabel label;
@@ -69,6 +79,13 @@ static const rt_entry *FAM(next_rule)(struct xtc_handle *h, const rt_entry *prev
 static const char *FAM(target)(struct xtc_handle *h, const rt_entry *e)
 {
 	return TC(get_target)(e, h);
+}
+
+static const char *FAM(policy)(struct xtc_handle *h, const char *chain)
+{
+	struct xt_counters counters;
+
+	return TC(get_policy)(chain, &counters, h);
 }
 
 static int FAM(insert)(struct xtc_handle *h, const char *chain, const rt_entry *e,
@@ -240,6 +257,34 @@ static void FAM(view)(const rt_entry *entry, struct rt_entry_view *v)
 	v->outiface_mask = ENTRY_IP(e).outiface_mask;
 	v->matches = (const uint8_t *)entry + head;
 	v->matches_size = e->target_offset > head ? e->target_offset - head : 0;
+	v->target = (const uint8_t *)entry + e->target_offset;
+	v->target_size = e->next_offset - e->target_offset;
+	v->is_goto = ENTRY_IP(e).flags & GOTO_FLAG;
+	v->proto_inv = ENTRY_IP(e).invflags & INV_PROTO;
+}
+
+static size_t FAM(assemble)(const rt_entry *orig, uint8_t proto, const uint8_t *matches,
+			    size_t matches_size, const uint8_t *target, size_t target_size,
+			    uint8_t *buf, size_t len)
+{
+	const ENTRY *o = orig;
+	ENTRY *e = (ENTRY *)buf;
+	size_t head = XT_ALIGN(sizeof(*e));
+
+	if (len < head + matches_size + target_size)
+		return 0;
+	memset(buf, 0, head);
+	ENTRY_IP(e) = ENTRY_IP(o);
+	if (proto && (!ENTRY_IP(e).proto || (ENTRY_IP(e).invflags & INV_PROTO))) {
+		ENTRY_IP(e).proto = proto;
+		ENTRY_IP(e).invflags &= (uint8_t)~INV_PROTO;
+		ENTRY_IP(e).flags |= PROTO_FLAG;
+	}
+	memcpy(buf + head, matches, matches_size);
+	memcpy(buf + head + matches_size, target, target_size);
+	e->target_offset = (uint16_t)(head + matches_size);
+	e->next_offset = (uint16_t)(head + matches_size + target_size);
+	return e->next_offset;
 }
 
 static void FAM(rename_target)(rt_entry *entry, const char *target_name)
@@ -262,6 +307,8 @@ const struct rt_family_ops FAM(ops) = {
 	.commit = FAM(commit),
 	.strerror = TC(strerror),
 	.is_chain = FAM(is_chain),
+	.first_chain = FAM(first_chain),
+	.next_chain = FAM(next_chain),
 	.create_chain = FAM(create_chain),
 	.delete_chain = FAM(delete_chain),
 	.references = FAM(references),
@@ -276,4 +323,6 @@ const struct rt_family_ops FAM(ops) = {
 	.counters = FAM(counters),
 	.view = FAM(view),
 	.rename_target = FAM(rename_target),
+	.policy = FAM(policy),
+	.assemble = FAM(assemble),
 };

@@ -31,6 +31,10 @@ struct rt_entry_view {
 	const unsigned char *iniface_mask, *outiface_mask;
 	const uint8_t *matches;
 	size_t matches_size;
+	const uint8_t *target;
+	size_t target_size;
+	bool is_goto; /* -g CHAIN: a RETURN there returns past this chain */
+	bool proto_inv;
 };
 
 struct rt_family_ops {
@@ -46,6 +50,8 @@ struct rt_family_ops {
 	const char *(*strerror)(int err);
 
 	bool (*is_chain)(struct xtc_handle *h, const char *chain);
+	const char *(*first_chain)(struct xtc_handle *h);
+	const char *(*next_chain)(struct xtc_handle *h);
 	int (*create_chain)(struct xtc_handle *h, const char *chain);
 	int (*delete_chain)(struct xtc_handle *h, const char *chain);
 	int (*references)(struct xtc_handle *h, const char *chain, unsigned int *refs);
@@ -53,6 +59,8 @@ struct rt_family_ops {
 	const rt_entry *(*first_rule)(struct xtc_handle *h, const char *chain);
 	const rt_entry *(*next_rule)(struct xtc_handle *h, const rt_entry *prev);
 	const char *(*target)(struct xtc_handle *h, const rt_entry *e);
+	/* A built-in chain's policy ("ACCEPT", "DROP"), NULL for a user chain. */
+	const char *(*policy)(struct xtc_handle *h, const char *chain);
 	/* 0-based position, as libiptc's insert and delete take it */
 	int (*insert)(struct xtc_handle *h, const char *chain, const rt_entry *e, unsigned int num);
 	int (*delete_num)(struct xtc_handle *h, const char *chain, unsigned int num);
@@ -68,6 +76,14 @@ struct rt_family_ops {
 	 * read from the kernel carry no name, so @target_name is put in.
 	 */
 	void (*rename_target)(rt_entry *e, const char *target_name);
+	/*
+	 * A new entry into @buf: @orig's address part (with @proto where it
+	 * named none or another, inverted), then @matches and @target. Returns
+	 * its size, 0 when it does not fit.
+	 */
+	size_t (*assemble)(const rt_entry *orig, uint8_t proto, const uint8_t *matches,
+			   size_t matches_size, const uint8_t *target, size_t target_size,
+			   uint8_t *buf, size_t len);
 };
 
 extern const struct rt_family_ops rt_iptc4_ops;

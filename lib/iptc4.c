@@ -9,6 +9,8 @@
 #define ENTRY struct ipt_entry
 #define ENTRY_IP(e) ((e)->ip)
 #define PROTO_FLAG 0
+#define GOTO_FLAG IPT_F_GOTO
+#define INV_PROTO IPT_INV_PROTO
 #define ICMP_PROTO IPPROTO_ICMP
 #define FAMILY RAWTUNE_FAMILY_IPV4
 #define FAMILY_NAME "ipv4"

@@ -9,6 +9,8 @@
 #define ENTRY struct ip6t_entry
 #define ENTRY_IP(e) ((e)->ipv6)
 #define PROTO_FLAG IP6T_F_PROTO
+#define GOTO_FLAG IP6T_F_GOTO
+#define INV_PROTO IP6T_INV_PROTO
 #define ICMP_PROTO IPPROTO_ICMPV6
 #define FAMILY RAWTUNE_FAMILY_IPV6
 #define FAMILY_NAME "ipv6"

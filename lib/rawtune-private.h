@@ -289,6 +289,8 @@ extern const struct rt_family_ops *const rt_families[RT_FAMILY_COUNT];
 
 /* Does the family's table exist in this network namespace? (Without creating it.) */
 bool rt_table_exists(const struct rt_family_ops *ops, enum rt_table table);
+/* The same for any table by name ("mangle", "nat"). */
+bool rt_table_name_exists(const struct rt_family_ops *ops, const char *table);
 /* Does @table have the built-in chain @hook (raw: PREROUTING, OUTPUT)? */
 bool rt_table_has_hook(enum rt_table table, enum rt_hook hook);
 

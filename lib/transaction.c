@@ -11,6 +11,7 @@
 #include "applied.h"
 #include "kernel-support.h"
 #include "rawtune-private.h"
+#include "verdict.h"
 
 struct rt_step {
 	size_t family; /* index in rt_families[] */
@@ -19,17 +20,18 @@ struct rt_step {
 };
 
 /*
- * Apply: filter accepts first (the old ones kept), then raw exactly, then
- * the filter's old accepts go. No packet is untracked before its accept
- * exists, and none loses its accept while still untracked.
+ * Apply: the twins in filter first (twins.c, before these steps), then raw
+ * exactly; last, the accepts of rawtune 0.1's RAWTUNE chains in filter go
+ * (the plan has none there). No packet is untracked before its twin exists.
  */
 static const struct rt_step apply_steps[] = {
-	{ 0, RT_TABLE_FILTER, RT_SYNC_UNION }, { 1, RT_TABLE_FILTER, RT_SYNC_UNION },
-	{ 0, RT_TABLE_RAW, RT_SYNC_EXACT },    { 1, RT_TABLE_RAW, RT_SYNC_EXACT },
-	{ 0, RT_TABLE_FILTER, RT_SYNC_EXACT }, { 1, RT_TABLE_FILTER, RT_SYNC_EXACT },
+	{ 0, RT_TABLE_RAW, RT_SYNC_EXACT },
+	{ 1, RT_TABLE_RAW, RT_SYNC_EXACT },
+	{ 0, RT_TABLE_FILTER, RT_SYNC_EXACT },
+	{ 1, RT_TABLE_FILTER, RT_SYNC_EXACT },
 };
 
-/* Remove: raw first, so nothing is untracked once its accept is gone. */
+/* Remove: raw first, so nothing is untracked once its twins are gone (after these steps). */
 static const struct rt_step remove_steps[] = {
 	{ 0, RT_TABLE_RAW, RT_SYNC_EXACT },
 	{ 1, RT_TABLE_RAW, RT_SYNC_EXACT },
@@ -40,13 +42,28 @@ static const struct rt_step remove_steps[] = {
 struct rt_transaction {
 	struct rawtune_ctx *ctx;
 	const char *profile;
+	const struct rawtune_profile *applied; /* apply: plan it once the firewall is read */
 	const struct rawtune_profile *guarded; /* apply: look at NAT first, under the lock */
+	struct rt_twins_snapshot *twins[RT_FAMILY_COUNT];
 	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	/* the union pass left the table as the exact pass would: skip that */
 	bool exact[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_counts counts;
 };
+
+static void undo_twins(struct rt_transaction *tx)
+{
+	for (size_t f = RT_FAMILY_COUNT; f-- > 0;) {
+		if (!tx->twins[f])
+			continue;
+		if (rt_twins_restore(tx->ctx, tx->twins[f]) < 0)
+			rt_log(tx->ctx, LOG_ERR, __FILE__, __LINE__, __func__,
+			       "could not undo the change: %s", rawtune_last_error(tx->ctx));
+		rt_twins_snapshot_free(tx->twins[f]);
+		tx->twins[f] = NULL;
+	}
+}
 
 /* Undo the tables already committed, newest first; keep the original error. */
 static void roll_back(struct rt_transaction *tx, const struct rt_step *steps, size_t failed)
@@ -69,6 +86,7 @@ static void roll_back(struct rt_transaction *tx, const struct rt_step *steps, si
 		rt_snapshot_free(*snap);
 		*snap = NULL;
 	}
+	undo_twins(tx);
 	rt_fail(tx->ctx, 0, "%s", reason);
 }
 
@@ -98,6 +116,52 @@ static int run_step(struct rt_transaction *tx, const struct rt_step *s)
 	return 0;
 }
 
+/*
+ * Apply: the twins each family's firewall needs, then the raw plan, which
+ * depends on what the firewall allows (a local client's path). A family
+ * the profile leaves out gets no twins and an empty plan: its old rules go.
+ */
+static int twins_and_plans(struct rt_transaction *tx)
+{
+	const struct rawtune_profile *p = tx->applied;
+	bool force = !rt_nat_guard_enabled(tx->ctx);
+	int err = 0;
+
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++) {
+		const struct rt_family_ops *ops = rt_families[f];
+		bool used = p->families & ops->family;
+		struct rt_plan_env env = rt_plan_env_default;
+		struct rt_counts counts = { 0 };
+
+		err = rt_twins_sync(tx->ctx, ops, used ? p : NULL, p->name, force, &counts, &env,
+				    &tx->twins[f]);
+		tx->counts.added += counts.added;
+		tx->counts.removed += counts.removed;
+		env.ephemeral = rt_ephemeral_range();
+		if (err == 0 && used) {
+			err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &tx->plan[f][RT_TABLE_RAW]);
+			rt_plan_keep_family(&tx->plan[f][RT_TABLE_RAW], ops->family);
+		}
+	}
+	return err;
+}
+
+/* Remove: the twins go last, once nothing is untracked any more. */
+static int twins_remove(struct rt_transaction *tx)
+{
+	int err = 0;
+
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++) {
+		struct rt_plan_env env;
+		struct rt_counts counts = { 0 };
+
+		err = rt_twins_sync(tx->ctx, rt_families[f], NULL, tx->profile, false, &counts, &env,
+				    NULL);
+		tx->counts.removed += counts.removed;
+	}
+	return err;
+}
+
 static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t nsteps)
 {
 	int lock, err = 0;
@@ -107,8 +171,13 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	if (lock < 0)
 		return lock;
 	for (size_t f = 0; f < RT_FAMILY_COUNT && tx->guarded && err == 0; f++)
-		if (tx->plan[f][RT_TABLE_RAW].n)
+		if (tx->guarded->families & rt_families[f]->family)
 			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
+	if (err == 0 && tx->applied) {
+		err = twins_and_plans(tx);
+		if (err < 0)
+			undo_twins(tx);
+	}
 	if (err < 0) {
 		rt_lock_release(lock);
 		return err;
@@ -117,6 +186,8 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 		err = run_step(tx, &steps[i]);
 	if (err < 0)
 		roll_back(tx, steps, i - 1);
+	if (err == 0 && !tx->applied)
+		err = twins_remove(tx);
 	rt_lock_release(lock);
 	return err;
 }
@@ -128,6 +199,8 @@ static void tx_clear(struct rt_transaction *tx)
 			rt_plan_clear(&tx->plan[f][t]);
 			rt_snapshot_free(tx->snap[f][t]);
 		}
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
+		rt_twins_snapshot_free(tx->twins[f]);
 }
 
 static void report(const struct rt_transaction *tx, unsigned int *added, unsigned int *removed)
@@ -142,7 +215,7 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 					 const struct rawtune_profile *profile,
 					 unsigned int *added, unsigned int *removed)
 {
-	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name };
+	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name, .applied = profile };
 	int err = 0;
 
 	if (rt_nat_guard_enabled(ctx))
@@ -150,13 +223,11 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 	rt_clear_error(ctx);
 	if (profile->ports.n == 0)
 		return rt_fail(ctx, -EINVAL, "profile %s has no ports", profile->name);
-	/* A family the profile leaves out gets an empty plan: its old rules go. */
-	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
-		for (int t = 0; t < RT_TABLE_COUNT && err == 0; t++)
-			if (profile->families & rt_families[f]->family) {
-				err = rt_plan_table(profile, t, &tx.plan[f][t]);
-				rt_plan_keep_family(&tx.plan[f][t], rt_families[f]->family);
-			}
+	if ((profile->direction == RAWTUNE_DIRECTION_CLIENT || profile->forward) &&
+	    !profile->peers.n)
+		return rt_fail(ctx, -EINVAL, "%s: a %s profile needs 'peers =' (the addresses of "
+			       "the far ends): without them any host could send as a reply",
+			       profile->name, profile->forward ? "forward" : "client");
 	/* Name what the kernel lacks before changing anything. */
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
 		if (profile->families & rt_families[f]->family)

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Twins in the filter table of one family: the profile's old twins out, the
+ * ones the firewall needs now (verdict.c) in, directly before their
+ * originals, in one handle and one commit. Nothing is committed when the
+ * result is what was there, so a re-apply never moves a rule.
+ */
+#include "verdict.h"
+
+#include <errno.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_comment.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RT_TWIN_ATTEMPTS 5
+
+/* A rule of rawtune's outside its own chains, where it stands. */
+struct rt_placed {
+	char chain[32];
+	unsigned int pos;
+	size_t size;
+	uint8_t *entry; /* as libiptc inserts it: targets named */
+};
+
+struct rt_placed_list {
+	size_t n, cap;
+	struct rt_placed *rule;
+};
+
+struct rt_twins_tx {
+	struct rawtune_ctx *ctx;
+	const struct rt_family_ops *ops;
+	struct xtc_handle *h, *mangle;
+	char name[RAWTUNE_PROFILE_NAME_MAX + 1];
+	bool any; /* every profile's twins */
+	struct rt_placed_list before, after;
+	struct rt_judgement judgement;
+};
+
+static void placed_clear(struct rt_placed_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->rule[i].entry);
+	free(l->rule);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Is @e tagged "rawtune:NAME" (any profile's with @any)? */
+static bool is_twin(const struct rt_twins_tx *tx, const rt_entry *e)
+{
+	struct rt_entry_view v;
+
+	tx->ops->view(e, &v);
+	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= v.matches_size;) {
+		const struct xt_entry_match *m = (const void *)(v.matches + off);
+		const char *c;
+
+		if (m->u.match_size < sizeof(*m))
+			return false;
+		off += m->u.match_size;
+		if (strcmp(m->u.user.name, "comment") != 0)
+			continue;
+		c = ((const struct xt_comment_info *)m->data)->comment;
+		if (strncmp(c, RT_COMMENT_PREFIX, strlen(RT_COMMENT_PREFIX)) != 0)
+			continue;
+		if (tx->any || strcmp(c + strlen(RT_COMMENT_PREFIX), tx->name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool own_chain(const char *chain)
+{
+	return strncmp(chain, RT_CHAIN_PREFIX, strlen(RT_CHAIN_PREFIX)) == 0;
+}
+
+/* A copy that compares equal whatever the counters, and that libiptc takes back. */
+static int placed_add(struct rt_twins_tx *tx, struct rt_placed_list *l, const char *chain,
+		      unsigned int pos, const rt_entry *e)
+{
+	size_t size = tx->ops->size(e);
+	struct rt_entry_view v;
+	struct rt_placed *p;
+	uint8_t *copy;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		struct rt_placed *grown = realloc(l->rule, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->rule = grown;
+		l->cap = ncap;
+	}
+	copy = malloc(size);
+	if (!copy)
+		return -ENOMEM;
+	tx->ops->view(e, &v);
+	tx->ops->assemble(e, 0, v.matches, v.matches_size, v.target, v.target_size, copy, size);
+	tx->ops->rename_target(copy, tx->ops->target(tx->h, e));
+	if (v.target_size == XT_ALIGN(sizeof(struct xt_entry_target)) + XT_ALIGN(sizeof(int)))
+		memset(copy + size - XT_ALIGN(sizeof(int)), 0, XT_ALIGN(sizeof(int)));
+	p = &l->rule[l->n++];
+	snprintf(p->chain, sizeof(p->chain), "%s", chain);
+	p->pos = pos;
+	p->size = size;
+	p->entry = copy;
+	return 0;
+}
+
+/* Every twin of the profile in the table, where it stands; with @drop, delete them. */
+static int placed_read(struct rt_twins_tx *tx, struct rt_placed_list *l, bool drop)
+{
+	int err = 0;
+
+	for (const char *c = tx->ops->first_chain(tx->h); c && err == 0;
+	     c = tx->ops->next_chain(tx->h)) {
+		unsigned int pos = 0;
+
+		if (own_chain(c))
+			continue;
+		for (const rt_entry *e = tx->ops->first_rule(tx->h, c); e && err == 0;
+		     e = tx->ops->next_rule(tx->h, e), pos++)
+			if (is_twin(tx, e))
+				err = placed_add(tx, l, c, pos, e);
+	}
+	/* deleting moves what follows: from the last one back */
+	for (size_t i = l->n; drop && i-- > 0 && err == 0;)
+		err = tx->ops->delete_num(tx->h, l->rule[i].chain, l->rule[i].pos);
+	return err;
+}
+
+static bool placed_equal(const struct rt_placed_list *a, const struct rt_placed_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->rule[i].chain, b->rule[i].chain) != 0 || a->rule[i].pos != b->rule[i].pos ||
+		    a->rule[i].size != b->rule[i].size ||
+		    memcmp(a->rule[i].entry, b->rule[i].entry, a->rule[i].size) != 0)
+			return false;
+	return true;
+}
+
+/* How many of @a have no equal rule in @b. */
+static unsigned int placed_missing(const struct rt_placed_list *a, const struct rt_placed_list *b)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < b->n && !found; k++)
+			found = strcmp(a->rule[i].chain, b->rule[k].chain) == 0 &&
+				a->rule[i].size == b->rule[k].size &&
+				memcmp(a->rule[i].entry, b->rule[k].entry, a->rule[i].size) == 0;
+		n += !found;
+	}
+	return n;
+}
+
+/* Twins are planned against positions without any of the profile's: insert from the last. */
+static int insert_twins(struct rt_twins_tx *tx)
+{
+	struct rt_judgement *jd = &tx->judgement;
+	int err = 0;
+
+	for (size_t i = jd->n; i-- > 0 && err == 0;) {
+		unsigned int pos = jd->twin[i].pos;
+
+		/* twins of one rule keep their order: each goes before the ones after it */
+		err = tx->ops->insert(tx->h, jd->twin[i].chain, jd->twin[i].entry, pos);
+		if (err < 0)
+			err = rt_fail(tx->ctx, err, "cannot add a twin to %s in the %s filter table: %s",
+				      jd->twin[i].chain, tx->ops->name, tx->ops->strerror(-err));
+	}
+	return err;
+}
+
+static void tx_close(struct rt_twins_tx *tx)
+{
+	if (tx->h)
+		tx->ops->free(tx->h);
+	if (tx->mangle)
+		tx->ops->free(tx->mangle);
+	tx->h = tx->mangle = NULL;
+	placed_clear(&tx->after);
+	rt_judgement_clear(&tx->judgement);
+}
+
+static int tx_open(struct rt_twins_tx *tx)
+{
+	tx->h = tx->ops->init("filter");
+	if (!tx->h)
+		return rt_fail(tx->ctx, -errno, "cannot read the %s filter table: %s", tx->ops->name,
+			       tx->ops->strerror(errno));
+	if (rt_table_name_exists(tx->ops, "mangle")) {
+		tx->mangle = tx->ops->init("mangle");
+		if (!tx->mangle)
+			return rt_fail(tx->ctx, -errno, "cannot read the %s mangle table: %s",
+				       tx->ops->name, tx->ops->strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * Edit the handle: old twins out, new ones in. Returns 0 with *@changed
+ * telling whether the table now differs from what it was.
+ */
+static int tx_edit(struct rt_twins_tx *tx, const struct rawtune_profile *profile, bool force,
+		   bool *changed)
+{
+	int err;
+
+	placed_clear(&tx->before);
+	err = placed_read(tx, &tx->before, true);
+	if (err == 0 && profile)
+		err = rt_verdict_judge(tx->ctx, tx->ops, tx->h, tx->mangle, profile, force,
+				       &tx->judgement);
+	else if (err < 0)
+		err = rt_fail(tx->ctx, err, "cannot edit the %s filter table: %s", tx->ops->name,
+			      tx->ops->strerror(-err));
+	if (err == 0)
+		err = insert_twins(tx);
+	if (err == 0)
+		err = placed_read(tx, &tx->after, false);
+	*changed = !placed_equal(&tx->before, &tx->after);
+	return err;
+}
+
+struct rt_twins_snapshot {
+	const struct rt_family_ops *ops;
+	char name[RAWTUNE_PROFILE_NAME_MAX + 1];
+	bool any;
+	struct rt_placed_list before;
+};
+
+void rt_twins_snapshot_free(struct rt_twins_snapshot *snap)
+{
+	if (!snap)
+		return;
+	placed_clear(&snap->before);
+	free(snap);
+}
+
+/* Keep what was there before a commit, to put it back if a later table fails. */
+static void keep_before(struct rt_twins_tx *tx, struct rt_twins_snapshot **snap)
+{
+	if (!snap)
+		return;
+	*snap = calloc(1, sizeof(**snap));
+	if (!*snap)
+		return;
+	(*snap)->ops = tx->ops;
+	(*snap)->any = tx->any;
+	memcpy((*snap)->name, tx->name, sizeof(tx->name));
+	(*snap)->before = tx->before;
+	memset(&tx->before, 0, sizeof(tx->before));
+}
+
+int rt_twins_restore(struct rawtune_ctx *ctx, const struct rt_twins_snapshot *snap)
+{
+	struct rt_twins_tx tx = { .ctx = ctx, .ops = snap->ops, .any = snap->any };
+	struct rt_placed_list gone = { 0 };
+	int err;
+
+	memcpy(tx.name, snap->name, sizeof(tx.name));
+	tx.h = tx.ops->init("filter");
+	if (!tx.h)
+		return rt_fail(ctx, -errno, "cannot read the %s filter table: %s", tx.ops->name,
+			       tx.ops->strerror(errno));
+	err = placed_read(&tx, &gone, true);
+	/* ascending: each lands where it stood, the ones before it being back already */
+	for (size_t i = 0; i < snap->before.n && err == 0; i++)
+		err = tx.ops->insert(tx.h, snap->before.rule[i].chain, snap->before.rule[i].entry,
+				     snap->before.rule[i].pos);
+	if (err == 0)
+		err = tx.ops->commit(tx.h);
+	if (err < 0)
+		rt_fail(ctx, err, "cannot put back the twins in the %s filter table: %s",
+			tx.ops->name, tx.ops->strerror(-err));
+	placed_clear(&gone);
+	tx_close(&tx);
+	return err;
+}
+
+int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
+		  const struct rawtune_profile *profile, const char *name, bool force,
+		  struct rt_counts *counts, struct rt_plan_env *env,
+		  struct rt_twins_snapshot **snap)
+{
+	struct rt_twins_tx tx = { .ctx = ctx, .ops = ops, .any = !name && !profile };
+	bool changed = false;
+	int err = 0;
+
+	snprintf(tx.name, sizeof(tx.name), "%s", profile ? profile->name : name ? name : "");
+	env->loopback = true;
+	if (snap)
+		*snap = NULL;
+	/* No filter table: no firewall to twin, and reading it would create one. */
+	if (!rt_table_exists(ops, RT_TABLE_FILTER))
+		return 0;
+	for (int attempt = 1; attempt <= RT_TWIN_ATTEMPTS; attempt++) {
+		err = tx_open(&tx);
+		if (err == 0)
+			err = tx_edit(&tx, profile, force, &changed);
+		env->loopback = tx.judgement.loopback || !profile;
+		if (err == 0 && tx.judgement.forced)
+			rt_log(ctx, LOG_WARNING, __FILE__, __LINE__, __func__,
+			       "--force: applied although %s; this may open or break traffic",
+			       tx.judgement.refusal);
+		if (err < 0 || !changed)
+			break;
+		counts->added += placed_missing(&tx.after, &tx.before);
+		counts->removed += placed_missing(&tx.before, &tx.after);
+		err = ops->commit(tx.h);
+		if (err == 0)
+			keep_before(&tx, snap);
+		if (err == 0 || err != -EAGAIN)
+			break;
+		tx_close(&tx);
+	}
+	if (err < 0 && !rawtune_last_error(ctx)[0])
+		rt_fail(ctx, err, "cannot commit the %s filter table: %s", ops->name,
+			ops->strerror(-err));
+	tx_close(&tx);
+	placed_clear(&tx.before);
+	return err;
+}
+
+int rt_twins_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
+		   const struct rawtune_profile *profile, char *why, size_t len)
+{
+	struct rt_twins_tx tx = { .ctx = ctx, .ops = ops };
+	bool changed = false;
+	int err;
+
+	snprintf(tx.name, sizeof(tx.name), "%s", profile->name);
+	if (!rt_table_exists(ops, RT_TABLE_FILTER))
+		return 0;
+	err = tx_open(&tx);
+	if (err == 0)
+		err = tx_edit(&tx, profile, false, &changed);
+	if (err == 0 && changed)
+		snprintf(why, len, "%s: the %s filter table holds %u twin(s) the firewall no longer "
+			 "needs and lacks %u it needs", profile->name, ops->name,
+			 placed_missing(&tx.before, &tx.after), placed_missing(&tx.after, &tx.before));
+	tx_close(&tx);
+	placed_clear(&tx.before);
+	return err < 0 ? err : changed;
+}
