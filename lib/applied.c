@@ -86,40 +86,17 @@ static int write_atomic(const char *dir, const char *name, const char *text)
 	return err;
 }
 
-/* How many rules apply commits for @profile: its plan, table by table, family by family.
- */
-static int planned_rules(const struct rawtune_profile *profile, size_t *total)
-{
-	*total = 0;
-	for (size_t f = 0; f < RT_FAMILY_COUNT; f++) {
-		if (!(profile->families & rt_families[f]->family))
-			continue;
-		for (int t = 0; t < RT_TABLE_COUNT; t++) {
-			struct rt_plan plan = { 0 };
-			int err = rt_plan_table(profile, t, &plan);
-
-			if (err < 0)
-				return err;
-			rt_plan_keep_family(&plan, rt_families[f]->family);
-			*total += plan.n;
-			rt_plan_clear(&plan);
-		}
-	}
-	return 0;
-}
-
 void rt_applied_record(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-		       unsigned int added)
+		       bool fresh)
 {
 	char dir[PATH_MAX], text[32];
-	size_t total;
 	int err;
 
 	/*
 	 * Only when all of the profile's rules are new: a re-apply that keeps
 	 * some rules keeps their counters, and so the time they started.
 	 */
-	if (added == 0 || planned_rules(profile, &total) < 0 || total != added)
+	if (!fresh)
 		return;
 	snprintf(text, sizeof(text), "%jd\n", (intmax_t)time(NULL));
 	err = state_dir(dir, sizeof(dir));

@@ -7,18 +7,19 @@
 #ifndef RAWTUNE_APPLIED_H
 #define RAWTUNE_APPLIED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct rawtune_ctx;
 struct rawtune_profile;
 
 /*
- * After a successful apply that added @added rules: when every rule of the
- * profile is new (it had none, or all were replaced, so all its counters
- * start now), record the time. A failure is a warning, never the apply's.
+ * After a successful apply: when every counting rule of the profile is new
+ * (@fresh: it had none, or all were replaced, so all its counters start
+ * now), record the time. A failure is a warning, never the apply's.
  */
 void rt_applied_record(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-		       unsigned int added);
+		       bool fresh);
 
 /* After a successful remove of @profile, or of all profiles (NULL): forget the times. */
 void rt_applied_forget(struct rawtune_ctx *ctx, const char *profile);

@@ -205,6 +205,19 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 	return w.overflow ? 0 : w.used;
 }
 
+bool rt_match_is_untracked(const void *match)
+{
+	const struct xt_entry_match *m = match;
+	struct xt_conntrack_mtinfo3 want = {
+		.match_flags = XT_CONNTRACK_STATE,
+		.state_mask = XT_CONNTRACK_STATE_UNTRACKED,
+	};
+
+	return strcmp(m->u.user.name, "conntrack") == 0 && m->u.user.revision == 3 &&
+	       m->u.match_size >= sizeof(*m) + sizeof(want) &&
+	       memcmp(m->data, &want, sizeof(want)) == 0;
+}
+
 bool rt_all_zero(const void *p, size_t len)
 {
 	const uint8_t *b = p;

@@ -274,6 +274,8 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 			  const char *target_name, struct rt_rule *r);
 
 bool rt_all_zero(const void *p, size_t len);
+/* Is the xt_entry_match @match "-m conntrack --ctstate UNTRACKED" as rawtune writes it? */
+bool rt_match_is_untracked(const void *match);
 void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix);
 /* The prefix length of a contiguous mask, -1 for another mask. */
 int rt_mask_to_prefix(const uint8_t *mask, size_t len);

@@ -77,8 +77,10 @@ static int delete_rule(struct rt_edit *ed, const char *chain, unsigned int pos)
 
 /*
  * After the chain's rules are settled: a chain with rules is reached by
- * exactly one jump, at position 1 of its built-in chain; an empty chain goes,
- * with its jump, unless a rule that rawtune did not make jumps to it.
+ * exactly one jump, inserted at position 1 of its built-in chain and left
+ * wherever it then stands (rawtune never moves the admin's rules, nor its own
+ * above a rule the admin put first); an empty chain goes, with its jump,
+ * unless a rule that rawtune did not make jumps to it.
  */
 static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain, size_t rules,
 		       size_t ours)
@@ -90,7 +92,7 @@ static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain,
 	err = rt_chain_jumps(ed->ops, ed->h, ed->table, hook, &jumps);
 	if (err < 0)
 		return err;
-	if (ours > 0 && jumps.n == 1 && jumps.pos[0] == 0)
+	if (ours > 0 && jumps.n == 1)
 		goto out;
 	/*
 	 * Only rules rawtune did not make: never add a jump to them. Keep ours
@@ -113,7 +115,7 @@ static int settle_jump(struct rt_edit *ed, enum rt_hook hook, const char *chain,
 	if (err < 0)
 		goto out;
 	if (ours > 0 && jumps.n > 0)
-		rt_notice(ed->ctx, "moved rawtune's jump back to position 1 of %s (%s %s)",
+		rt_notice(ed->ctx, "replaced rawtune's jumps by one at position 1 of %s (%s %s)",
 			  rt_hook_name(hook), ed->ops->name, rt_table_name(ed->table));
 	if (ours > 0) {
 		rt_rule_jump(&jump, ed->table, hook);

@@ -50,6 +50,7 @@ struct rt_transaction {
 	/* the union pass left the table as the exact pass would: skip that */
 	bool exact[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_counts counts;
+	unsigned int raw_added;
 };
 
 static void undo_twins(struct rt_transaction *tx)
@@ -113,6 +114,8 @@ static int run_step(struct rt_transaction *tx, const struct rt_step *s)
 	*exact = s->mode == RT_SYNC_UNION && counts.stale == 0;
 	tx->counts.added += counts.added;
 	tx->counts.removed += counts.removed;
+	if (s->table == RT_TABLE_RAW)
+		tx->raw_added += counts.added;
 	return 0;
 }
 
@@ -192,6 +195,16 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	return err;
 }
 
+/* Did every raw rule of the plan (the counters) start now? */
+static bool raw_all_new(const struct rt_transaction *tx)
+{
+	size_t planned = 0;
+
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
+		planned += tx->plan[f][RT_TABLE_RAW].n;
+	return planned > 0 && tx->raw_added == planned;
+}
+
 static void tx_clear(struct rt_transaction *tx)
 {
 	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
@@ -237,7 +250,7 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 	if (err == 0)
 		report(&tx, added, removed);
 	if (err == 0)
-		rt_applied_record(ctx, profile, tx.counts.added);
+		rt_applied_record(ctx, profile, raw_all_new(&tx));
 	tx_clear(&tx);
 	return err;
 }

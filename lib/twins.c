@@ -47,10 +47,15 @@ static void placed_clear(struct rt_placed_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Is @e tagged "rawtune:NAME" (any profile's with @any)? */
+/*
+ * Is @e a twin of profile NAME (any profile's with @any)? Tagged
+ * "rawtune:NAME" and matching UNTRACKED as rawtune writes it: a rule the
+ * admin tagged alike but wrote otherwise is not rawtune's to delete.
+ */
 static bool is_twin(const struct rt_twins_tx *tx, const rt_entry *e)
 {
 	struct rt_entry_view v;
+	bool tagged = false, untracked = false;
 
 	tx->ops->view(e, &v);
 	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= v.matches_size;) {
@@ -60,15 +65,16 @@ static bool is_twin(const struct rt_twins_tx *tx, const rt_entry *e)
 		if (m->u.match_size < sizeof(*m))
 			return false;
 		off += m->u.match_size;
+		untracked |= rt_match_is_untracked(m);
 		if (strcmp(m->u.user.name, "comment") != 0)
 			continue;
 		c = ((const struct xt_comment_info *)m->data)->comment;
 		if (strncmp(c, RT_COMMENT_PREFIX, strlen(RT_COMMENT_PREFIX)) != 0)
 			continue;
-		if (tx->any || strcmp(c + strlen(RT_COMMENT_PREFIX), tx->name) == 0)
-			return true;
+		tagged |= tx->any ? rt_profile_name_valid(c + strlen(RT_COMMENT_PREFIX))
+				  : strcmp(c + strlen(RT_COMMENT_PREFIX), tx->name) == 0;
 	}
-	return false;
+	return tagged && untracked;
 }
 
 static bool own_chain(const char *chain)

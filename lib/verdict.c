@@ -133,20 +133,23 @@ static int m_not(int a)
 
 /* ---- the table, indexed once ------------------------------------------------ */
 
-static bool has_comment(const struct rt_entry_view *v, const char *text)
+/* A twin rawtune wrote: tagged @text, and rawtune's UNTRACKED match. */
+static bool is_ours(const struct rt_entry_view *v, const char *text)
 {
+	bool tagged = false, untracked = false;
+
 	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= v->matches_size;) {
 		const struct xt_entry_match *m = (const void *)(v->matches + off);
 
 		if (m->u.match_size < sizeof(*m))
 			return false;
-		if (strcmp(m->u.user.name, "comment") == 0 &&
-		    strncmp(((const struct xt_comment_info *)m->data)->comment, text,
-			    XT_MAX_COMMENT_LEN) == 0)
-			return true;
+		tagged |= strcmp(m->u.user.name, "comment") == 0 &&
+			  strncmp(((const struct xt_comment_info *)m->data)->comment, text,
+				  XT_MAX_COMMENT_LEN) == 0;
+		untracked |= rt_match_is_untracked(m);
 		off += m->u.match_size;
 	}
-	return false;
+	return tagged && untracked;
 }
 
 static enum rt_tkind target_kind(struct rt_judge *j, const char *t)
@@ -202,7 +205,7 @@ static struct rt_xchain *chain_read(struct rt_judge *j, const char *name)
 		j->ops->view(e, &r->v);
 		r->target = j->ops->target(j->h, e);
 		r->kind = target_kind(j, r->target);
-		r->ours = has_comment(&r->v, comment);
+		r->ours = is_ours(&r->v, comment);
 	}
 	return c;
 }
@@ -781,6 +784,30 @@ static bool flags_part(const struct rt_walker *w, const struct rt_xrule *r,
 	return ri->n != ri->n_ref && !(first == M_NO && r->kind == T_DROP);
 }
 
+/*
+ * A reply the ESTABLISHED accept @r takes: does every untracked one meet an
+ * accept for all of them further down, with nothing on the way that could
+ * decide otherwise (as "-A INPUT -i lo -j ACCEPT" below it)? Then it needs
+ * no twin.
+ */
+static bool accepted_further(const struct rt_walker *w, const struct rt_xchain *c,
+			     const struct rt_xrule *r)
+{
+	for (size_t i = r->pos + 1; i < c->n; i++) {
+		const struct rt_xrule *next = &c->rule[i];
+		struct rt_rinfo ri;
+
+		if (next->ours)
+			continue;
+		analyse(w, next, &ri);
+		if (ri.n == M_NO || (next->kind == T_CONTINUE && !ri.ct_unknown))
+			continue;
+		return next->kind == T_ACCEPT && ri.n == M_ALL && !ri.ct_unknown &&
+		       ct_takes(&ri, S_UNTR);
+	}
+	return false;
+}
+
 /* Where tracked and untracked walk together: does the untracked packet take @r? */
 static int step_together(struct rt_walker *w, const struct rt_xchain *c,
 			 const struct rt_xrule *r, const struct rt_rinfo *ri, bool *taken)
@@ -807,6 +834,10 @@ static int step_together(struct rt_walker *w, const struct rt_xchain *c,
 	}
 	if (r->kind == T_UNKNOWN)
 		return refuse(w, c, r, "its target %s cannot be judged", r->target);
+	if (w->reply && r->kind == T_ACCEPT && ri->n == M_ALL && accepted_further(w, c, r)) {
+		*taken = false;
+		return 0;
+	}
 	err = twin(w, c, r);
 	return err;
 }
@@ -1002,18 +1033,22 @@ static int judge_proto(struct rt_judge *j, uint8_t proto, bool mangle)
 	return err;
 }
 
-/* A client on this host: its flows to the port cross INPUT and OUTPUT on lo. */
-static bool loopback_needs_nothing(struct rt_judge *j, uint8_t proto)
+/*
+ * A client on this host: its flows to the port cross INPUT and OUTPUT on lo.
+ * Their twins are kept when all of them can be made; anything that would
+ * refuse only leaves a local client's flows tracked.
+ */
+static bool loopback_judge(struct rt_judge *j, uint8_t proto)
 {
 	struct rt_leg in_req = { .proto = proto, .request = true, .to_local = true, .in = "lo" };
 	struct rt_leg out_req = { .proto = proto, .request = true, .from_local = true, .out = "lo" };
 	struct rt_leg in_rep = { .proto = proto, .to_local = true, .in = "lo" };
 	struct rt_leg out_rep = { .proto = proto, .from_local = true, .out = "lo" };
-	bool quiet = j->quiet, allowed = j->twins_allowed, force = j->force;
+	bool quiet = j->quiet, force = j->force;
 	size_t n = j->out->n;
 	int err;
 
-	j->quiet = true, j->twins_allowed = false, j->force = false, j->failed = false;
+	j->quiet = true, j->force = false, j->failed = false;
 	err = judge_leg(j, "INPUT", &in_req, false);
 	if (err == 0)
 		err = judge_leg(j, "OUTPUT", &out_req, false);
@@ -1021,9 +1056,12 @@ static bool loopback_needs_nothing(struct rt_judge *j, uint8_t proto)
 		err = judge_leg(j, "INPUT", &in_rep, true);
 	if (err == 0)
 		err = judge_leg(j, "OUTPUT", &out_rep, true);
-	j->quiet = quiet, j->twins_allowed = allowed, j->force = force;
-	j->out->n = n;
-	return err == 0 && !j->failed;
+	j->quiet = quiet, j->force = force;
+	if (err == 0 && !j->failed)
+		return true;
+	while (j->out->n > n)
+		free(j->out->twin[--j->out->n].entry);
+	return false;
 }
 
 static int judge_table(struct rt_judge *j, struct xtc_handle *h, const char *table, bool twins)
@@ -1043,7 +1081,7 @@ static int judge_table(struct rt_judge *j, struct xtc_handle *h, const char *tab
 		err = judge_proto(j, protos[i].proto, !twins);
 		if (err == 0 && twins && !j->p->forward &&
 		    j->p->direction == RAWTUNE_DIRECTION_SERVER &&
-		    !loopback_needs_nothing(j, protos[i].proto))
+		    !loopback_judge(j, protos[i].proto))
 			j->out->loopback = false;
 	}
 	chains_free(j);
