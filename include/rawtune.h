@@ -348,6 +348,32 @@ int rawtune_profile_set_owner(struct rawtune_profile *profile, const char *user)
 /** rawtune_profile_get_owner - the owner as given, "" for none. Since: 0.2 */
 const char *rawtune_profile_get_owner(const struct rawtune_profile *profile);
 
+/**
+ * rawtune_profile_format - the profile in the profile file format
+ * @profile: the profile
+ * @text: set to the text (free() it), which rawtune_profile_parse() reads
+ *	back as the same profile
+ *
+ * Returns: 0, or -ENOMEM (then *@text is NULL). Since: 0.2
+ */
+int rawtune_profile_format(const struct rawtune_profile *profile, char **text);
+
+/**
+ * rawtune_profile_check - is an applied profile in place as planned?
+ * @ctx: the context
+ * @name: the profile's name
+ *
+ * Plans the profile as it was applied against the firewall as it is now
+ * (its raw rules and the twins the firewall's own rules need) and compares
+ * with the kernel: a firewall reload that took the twins away, a missing
+ * jump, or a firewall that changed under the profile are drift. The
+ * context's last error says what drifted.
+ *
+ * Returns: 0 as planned, 1 drift, -ENOENT when the profile is not applied,
+ * or another negative errno. Since: 0.2
+ */
+int rawtune_profile_check(struct rawtune_ctx *ctx, const char *name);
+
 /** rawtune_profile_get_description - the description, "" when none. Since: 0.1 */
 const char *rawtune_profile_get_description(const struct rawtune_profile *profile);
 

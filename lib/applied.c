@@ -130,7 +130,11 @@ void rt_applied_forget(struct rawtune_ctx *ctx, const char *profile)
 	if (state_dir(dir, sizeof(dir)) < 0)
 		return;
 	if (profile) {
+		char conf[RAWTUNE_PROFILE_NAME_MAX + 8];
+
+		snprintf(conf, sizeof(conf), "%s.conf", profile);
 		forget_one(ctx, dir, profile);
+		forget_one(ctx, dir, conf);
 		rmdir(dir); /* once the last profile is gone */
 		return;
 	}
@@ -167,4 +171,42 @@ int64_t rt_applied_read(struct rawtune_ctx *ctx, const char *profile)
 		return -1;
 	}
 	return t;
+}
+
+void rt_applied_keep(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
+{
+	char dir[PATH_MAX], name[RAWTUNE_PROFILE_NAME_MAX + 8], *text = NULL;
+	int err = rawtune_profile_format(profile, &text);
+
+	snprintf(name, sizeof(name), "%s.conf", profile->name);
+	if (err == 0)
+		err = state_dir(dir, sizeof(dir));
+	if (err == 0)
+		err = make_dirs(dir);
+	if (err == 0)
+		err = write_atomic(dir, name, text);
+	if (err < 0)
+		rt_warn(ctx, "cannot record how %s was applied in %s: %s", profile->name,
+			run_dir(), strerror(-err));
+	free(text);
+}
+
+int rt_applied_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **out)
+{
+	char dir[PATH_MAX], path[PATH_MAX], *text;
+	int err = state_dir(dir, sizeof(dir));
+
+	*out = NULL;
+	if (err < 0)
+		return err;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.conf", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) < 0)
+		return -errno;
+	err = rt_conf_read(ctx, path, "record of an applied profile", &text);
+	if (err < 0)
+		return err;
+	err = rawtune_profile_parse(ctx, name, text, "applied", out);
+	free(text);
+	return err;
 }

@@ -24,6 +24,12 @@ void rt_applied_record(struct rawtune_ctx *ctx, const struct rawtune_profile *pr
 /* After a successful remove of @profile, or of all profiles (NULL): forget the times. */
 void rt_applied_forget(struct rawtune_ctx *ctx, const char *profile);
 
+/* After a successful apply: the profile as applied, for status to plan it again. */
+void rt_applied_keep(struct rawtune_ctx *ctx, const struct rawtune_profile *profile);
+
+/* The profile as applied in this network namespace; -ENOENT when there is no record. */
+int rt_applied_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **out);
+
 /* The Unix time @profile was applied at, or -1 when unknown. */
 int64_t rt_applied_read(struct rawtune_ctx *ctx, const char *profile);
 

@@ -434,3 +434,51 @@ RAWTUNE_EXPORT void rawtune_profile_list_free(struct rawtune_profile_list *list)
 	free(list->profile);
 	free(list);
 }
+
+/* ---- the writer beside the parser: what it writes parses back the same ---- */
+
+static void format_list(FILE *f, const char *key, const char *list)
+{
+	if (!*list)
+		return;
+	fprintf(f, "%s = ", key);
+	for (; *list; list++)
+		fputs(*list == ',' ? ", " : (char[]){ *list, '\0' }, f);
+	fputc('\n', f);
+}
+
+RAWTUNE_EXPORT int rawtune_profile_format(const struct rawtune_profile *p, char **text)
+{
+	static const char *const families[] = { "", "ipv4", "ipv6", "both" };
+	unsigned int protos = p->protocols;
+	size_t len = 0;
+	FILE *f;
+
+	*text = NULL;
+	f = open_memstream(text, &len);
+	if (!f)
+		return -ENOMEM;
+	if (p->description && p->description[0])
+		fprintf(f, "description = %s\n", p->description);
+	format_list(f, "ports", rawtune_profile_get_ports(p));
+	fprintf(f, "protocols = %s%s%s\n", protos & RAWTUNE_PROTO_TCP ? "tcp" : "",
+		protos == (RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP) ? ", " : "",
+		protos & RAWTUNE_PROTO_UDP ? "udp" : "");
+	fprintf(f, "direction = %s\n",
+		p->direction == RAWTUNE_DIRECTION_CLIENT ? "client" : "server");
+	fprintf(f, "family = %s\n", families[p->families & RAWTUNE_FAMILY_BOTH]);
+	/* the optional keys only when set, as a person would write the file */
+	format_list(f, "addresses", rawtune_profile_get_addresses(p));
+	format_list(f, "interfaces", rawtune_profile_get_interfaces(p));
+	if (p->forward)
+		fputs("forward = yes\n", f);
+	format_list(f, "peers", rawtune_profile_get_peers(p));
+	if (p->has_owner)
+		fprintf(f, "owner = %s\n", p->owner_text);
+	if (fclose(f) != 0 || !*text) {
+		free(*text);
+		*text = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}

@@ -211,6 +211,9 @@ struct rt_rule {
 	struct rt_port_range ports[RT_RULE_PORT_SLOTS];
 	char comment[RT_COMMENT_MAX];
 	enum rt_verdict verdict;
+	/* a twin read back: its chain and target, which render.c prints as they are */
+	char chain[32];
+	char target[32];
 };
 
 void rt_rule_init(struct rt_rule *r);
@@ -370,6 +373,9 @@ struct rt_counts {
 int rt_sync_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum rt_table table,
 		  const char *profile, const struct rt_plan *plan, enum rt_sync_mode mode,
 		  struct rt_counts *counts, struct rt_snapshot **snap);
+/* Would rt_sync_table() change anything? 1 yes, 0 no, or a negative errno. */
+int rt_sync_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum rt_table table,
+		  const char *profile, const struct rt_plan *plan);
 /* Put the profile's rules of a table back as they were when @snap was taken. */
 int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap);
 void rt_snapshot_free(struct rt_snapshot *snap);

@@ -96,7 +96,9 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 
 	if (len)
 		buf[0] = '\0';
-	if (r->verdict == RT_VERDICT_JUMP)
+	if (r->chain[0])
+		out(&o, "-A %s", r->chain);
+	else if (r->verdict == RT_VERDICT_JUMP)
 		out(&o, "-A %s", rt_hook_name(r->hook));
 	else {
 		rt_hook_chain(r->hook, chain);
@@ -140,7 +142,10 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 	case RT_VERDICT_COUNT:
 		break;
 	case RT_VERDICT_NONE:
-		out(&o, " (a target rawtune does not make)");
+		if (r->target[0])
+			out(&o, " -j %s", r->target);
+		else
+			out(&o, " (a target rawtune does not make)");
 		break;
 	}
 	return (int)o.used;

@@ -2,6 +2,7 @@
 /* Status: rawtune's rules read back from the kernel, with their counters. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,58 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 	return 0;
 }
 
+/*
+ * The twins: rules tagged "rawtune:PROFILE" with rawtune's UNTRACKED match,
+ * in the firewall's own chains. Their text shows what rawtune knows of
+ * their matches; iptables-legacy-save shows all of them.
+ */
+static bool is_twin_entry(const struct rt_family_ops *ops, const rt_entry *e)
+{
+	struct rt_entry_view v;
+
+	ops->view(e, &v);
+	for (size_t off = 0; off + 32 <= v.matches_size;) {
+		const uint16_t *size = (const void *)(v.matches + off);
+
+		if (*size < 32)
+			return false;
+		if (rt_match_is_untracked(v.matches + off))
+			return true;
+		off += *size;
+	}
+	return false;
+}
+
+static int read_twins(const struct rt_family_ops *ops, struct xtc_handle *h,
+		      struct rawtune_rules *list)
+{
+	int err = 0;
+
+	for (const char *c = ops->first_chain(h); c && err == 0; c = ops->next_chain(h)) {
+		if (strncmp(c, RT_CHAIN_PREFIX, strlen(RT_CHAIN_PREFIX)) == 0)
+			continue;
+		for (const rt_entry *e = ops->first_rule(h, c); e && err == 0;
+		     e = ops->next_rule(h, e)) {
+			struct rt_chain_rule cr = { .entry = e };
+			const char *target = ops->target(h, e);
+
+			if (!is_twin_entry(ops, e))
+				continue;
+			rt_rule_init(&cr.rule);
+			cr.rule.table = RT_TABLE_FILTER;
+			ops->decode(e, target, &cr.rule);
+			if (!rt_rule_is_profile(&cr.rule, NULL))
+				continue;
+			snprintf(cr.rule.chain, sizeof(cr.rule.chain), "%s", c);
+			snprintf(cr.rule.target, sizeof(cr.rule.target), "%s", target);
+			if (cr.rule.verdict != RT_VERDICT_ACCEPT)
+				cr.rule.verdict = RT_VERDICT_NONE;
+			err = rules_add(list, ops, &cr);
+		}
+	}
+	return err;
+}
+
 static int read_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		      enum rt_table table, struct rawtune_rules *list)
 {
@@ -94,6 +147,8 @@ static int read_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 				err = rules_add(list, ops, &cur[i]);
 		free(cur);
 	}
+	if (err == 0 && table == RT_TABLE_FILTER)
+		err = read_twins(ops, h, list);
 	ops->free(h);
 	return err;
 }

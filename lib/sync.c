@@ -550,3 +550,18 @@ int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap)
 			       rt_table_name(snap->table), snap->ops->strerror(-err));
 	return 0;
 }
+
+int rt_sync_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum rt_table table,
+		  const char *profile, const struct rt_plan *plan)
+{
+	struct rt_edit ed = { .ctx = ctx, .ops = ops, .table = table, .profile = profile };
+	int err;
+
+	if (plan->n == 0 && !rt_table_exists(ops, table))
+		return 0;
+	err = open_table(&ed);
+	if (err == 0)
+		err = edit_table(&ed, plan, RT_SYNC_EXACT);
+	close_table(&ed);
+	return err < 0 ? err : ed.changed;
+}

@@ -251,6 +251,8 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 		report(&tx, added, removed);
 	if (err == 0)
 		rt_applied_record(ctx, profile, raw_all_new(&tx));
+	if (err == 0)
+		rt_applied_keep(ctx, profile);
 	tx_clear(&tx);
 	return err;
 }

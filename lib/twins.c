@@ -337,18 +337,21 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 }
 
 int rt_twins_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
-		   const struct rawtune_profile *profile, char *why, size_t len)
+		   const struct rawtune_profile *profile, struct rt_plan_env *env, char *why,
+		   size_t len)
 {
 	struct rt_twins_tx tx = { .ctx = ctx, .ops = ops };
 	bool changed = false;
 	int err;
 
 	snprintf(tx.name, sizeof(tx.name), "%s", profile->name);
+	env->loopback = true;
 	if (!rt_table_exists(ops, RT_TABLE_FILTER))
 		return 0;
 	err = tx_open(&tx);
 	if (err == 0)
 		err = tx_edit(&tx, profile, false, &changed);
+	env->loopback = tx.judgement.loopback;
 	if (err == 0 && changed)
 		snprintf(why, len, "%s: the %s filter table holds %u twin(s) the firewall no longer "
 			 "needs and lacks %u it needs", profile->name, ops->name,

@@ -66,7 +66,8 @@ void rt_twins_snapshot_free(struct rt_twins_snapshot *snap);
  * now? 0 yes, 1 no (drift: *@why says what), negative errno on error.
  */
 int rt_twins_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
-		   const struct rawtune_profile *profile, char *why, size_t len);
+		   const struct rawtune_profile *profile, struct rt_plan_env *env, char *why,
+		   size_t len);
 
 /* The local port range of this network namespace, for client replies. */
 struct rt_port_range rt_ephemeral_range(void);

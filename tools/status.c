@@ -1,15 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* rawtune status [--json]: the applied profiles and their rules, read from the kernel. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tools/tool.h"
 
 const char status_usage[] =
-	"Usage: rawtune status [--json]\n"
-	"Show each applied profile with its rules, as iptables-save writes them, and\n"
-	"each rule's packet counter. Read from the kernel's legacy tables.\n"
+	"Usage: rawtune status [PROFILE] [--json]\n"
+	"Show each applied profile (or PROFILE) with its rules, as iptables-save writes\n"
+	"them, and each rule's packet counter, read from the kernel's legacy tables;\n"
+	"then plan each profile again against the firewall as it is now and say where\n"
+	"the kernel differs (drift: a firewall reload took its twins away, say).\n"
+	"Exit status: 0 all as planned, 3 drift, 4 PROFILE not applied, 1 error.\n"
 	"\n" TOOL_HELP_JSON TOOL_HELP_HELP;
+
+#define RT_EXIT_DRIFT 3
+#define RT_EXIT_NOT_APPLIED 4
+
+/* What rawtune_profile_check() said of one profile. */
+struct drift {
+	int state; /* 0 as planned, 1 drift, negative errno */
+	char why[512];
+};
 
 static bool rule_of(const struct rawtune_rules *rules, unsigned int i, const char *profile)
 {
@@ -45,12 +58,28 @@ static const char *rule_family(const struct rawtune_rules *rules, unsigned int i
 	return tool_families(rawtune_rules_get_family(rules, i));
 }
 
-static void print_profile(const struct rawtune_rules *rules, const char *profile)
+static void check(struct rawtune_ctx *ctx, const char *profile, struct drift *d)
+{
+	d->state = rawtune_profile_check(ctx, profile);
+	snprintf(d->why, sizeof(d->why), "%s", d->state ? rawtune_last_error(ctx) : "");
+}
+
+static void print_profile(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
+			  const char *profile, int *status)
 {
 	unsigned int count, families = profile_families(rules, profile, &count);
+	struct drift d;
 
-	printf("%s: applied, %s, %u %s\n", profile, tool_families(families), count,
-	       tool_rules(count));
+	check(ctx, profile, &d);
+	printf("%s: %s, %s, %u %s\n", tool_shown(profile), d.state == 1 ? "DRIFT" : "applied",
+	       tool_families(families), count, tool_rules(count));
+	if (d.state == 1) {
+		printf("  drift: %s; 'rawtune apply' repairs it\n", d.why);
+		*status = RT_EXIT_DRIFT;
+	} else if (d.state < 0) {
+		tool_error("status: %s", d.why);
+		*status = RT_EXIT_FAILURE;
+	}
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
 		if (!rule_of(rules, i, profile))
 			continue;
@@ -60,23 +89,42 @@ static void print_profile(const struct rawtune_rules *rules, const char *profile
 	}
 }
 
-static void print_people(const struct rawtune_rules *rules)
+/* Only @only's rules, when given. */
+static bool wanted(const struct rawtune_rules *rules, unsigned int i, const char *only)
 {
-	unsigned int n = rawtune_rules_count(rules);
-
-	if (n == 0)
-		printf("no profile applied\n");
-	for (unsigned int i = 0; i < n; i++)
-		if (!seen_before(rules, i))
-			print_profile(rules, rawtune_rules_get_profile(rules, i));
+	return !seen_before(rules, i) && (!only || rule_of(rules, i, only));
 }
 
-static void json_profile(struct json *j, const struct rawtune_rules *rules, const char *profile)
+static int print_people(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
+			const char *only)
+{
+	unsigned int n = rawtune_rules_count(rules);
+	int status = RT_EXIT_OK;
+
+	if (n == 0 && !only)
+		printf("no profile applied\n");
+	for (unsigned int i = 0; i < n; i++)
+		if (wanted(rules, i, only))
+			print_profile(ctx, rules, rawtune_rules_get_profile(rules, i), &status);
+	return status;
+}
+
+static void json_profile(struct rawtune_ctx *ctx, struct json *j,
+			 const struct rawtune_rules *rules, const char *profile, int *status)
 {
 	unsigned int count, families = profile_families(rules, profile, &count);
+	struct drift d;
 
+	check(ctx, profile, &d);
+	if (d.state == 1)
+		*status = RT_EXIT_DRIFT;
+	else if (d.state < 0)
+		*status = RT_EXIT_FAILURE;
 	json_object_begin(j, NULL);
 	json_string(j, "name", profile);
+	json_string(j, "state", d.state == 1 ? "drift" : d.state == 0 ? "applied" : "unknown");
+	if (d.state)
+		json_string(j, "drift", d.why);
 	json_array_begin(j, "families");
 	if (families & RAWTUNE_FAMILY_IPV4)
 		json_string(j, NULL, "ipv4");
@@ -99,38 +147,52 @@ static void json_profile(struct json *j, const struct rawtune_rules *rules, cons
 	json_object_end(j);
 }
 
-static void print_json(const struct rawtune_rules *rules)
+static int print_json(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
+		      const char *only)
 {
+	int status = RT_EXIT_OK;
 	struct json j;
 
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
 	json_array_begin(&j, "profiles");
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++)
-		if (!seen_before(rules, i))
-			json_profile(&j, rules, rawtune_rules_get_profile(rules, i));
+		if (wanted(rules, i, only))
+			json_profile(ctx, &j, rules, rawtune_rules_get_profile(rules, i), &status);
 	json_array_end(&j);
 	json_object_end(&j);
+	return status;
+}
+
+static bool applied(const struct rawtune_rules *rules, const char *profile)
+{
+	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++)
+		if (rule_of(rules, i, profile))
+			return true;
+	return false;
 }
 
 int cmd_status(struct rawtune_ctx *ctx, int argc, char *argv[])
 {
 	struct rawtune_rules *rules;
+	const char *only = NULL;
 	bool json = false;
 	int err, status;
 
 	status = tool_json_options("status", argc, argv, &json);
 	if (status == RT_EXIT_OK)
-		status = tool_operand("status", argc, argv, NULL, NULL);
+		status = tool_operand("status", argc, argv, NULL, &only);
 	if (status)
 		return status;
 	err = rawtune_rules_read(ctx, &rules);
 	if (err < 0)
 		return tool_lib_error(ctx, "status", err);
-	if (json)
-		print_json(rules);
-	else
-		print_people(rules);
+	if (only && !applied(rules, only)) {
+		rawtune_rules_free(rules);
+		tool_error("%s: not applied", tool_shown(only));
+		return RT_EXIT_NOT_APPLIED;
+	}
+	status = json ? print_json(ctx, rules, only) : print_people(ctx, rules, only);
 	rawtune_rules_free(rules);
-	return RT_EXIT_OK;
+	return status;
 }

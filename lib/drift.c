@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Drift: an applied profile planned again, against the firewall as it is
+ * now, and compared with the kernel. A firewall's own reload (ufw reload,
+ * iptables-restore of a saved file) replaces the filter table and takes the
+ * twins with it while the notrack rules stay: the profile's traffic is then
+ * dropped. Nothing here writes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "applied.h"
+#include "rawtune-private.h"
+#include "verdict.h"
+
+/* Has the kernel any rule of the profile? */
+static int in_kernel(struct rawtune_ctx *ctx, const char *name)
+{
+	struct rawtune_rules *rules;
+	int found = 0, err = rawtune_rules_read(ctx, &rules);
+
+	if (err < 0)
+		return err;
+	for (unsigned int i = 0; i < rawtune_rules_count(rules) && !found; i++)
+		found = strcmp(rawtune_rules_get_profile(rules, i), name) == 0;
+	rawtune_rules_free(rules);
+	return found;
+}
+
+/*
+ * The profile as applied; one applied before such records were kept is
+ * looked up by name. -ENOENT when the kernel holds none of its rules.
+ */
+static int applied_profile(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p)
+{
+	int err = in_kernel(ctx, name);
+
+	if (err <= 0)
+		return err < 0 ? err : -ENOENT;
+	err = rt_applied_load(ctx, name, p);
+	if (err == -ENOENT)
+		err = rawtune_profile_load(ctx, name, p);
+	return err;
+}
+
+static int check_family(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
+			const struct rawtune_profile *p, char *why, size_t len)
+{
+	bool used = p->families & ops->family;
+	struct rt_plan_env env = rt_plan_env_default;
+	struct rt_plan plan = { 0 };
+	int err = 0;
+
+	if (used) {
+		err = rt_twins_check(ctx, ops, p, &env, why, len);
+		if (err != 0)
+			return err;
+		env.ephemeral = rt_ephemeral_range();
+		err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &plan);
+		rt_plan_keep_family(&plan, ops->family);
+	}
+	if (err == 0)
+		err = rt_sync_check(ctx, ops, RT_TABLE_RAW, p->name, &plan);
+	if (err == 1)
+		snprintf(why, len, "%s: its %s raw rules differ from the plan for this firewall "
+			 "(rules or the jump to them missing, or changed)", p->name, ops->name);
+	rt_plan_clear(&plan);
+	return err;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_check(struct rawtune_ctx *ctx, const char *name)
+{
+	struct rawtune_profile *p = NULL;
+	char why[512] = "";
+	int err;
+
+	rt_clear_error(ctx);
+	err = rt_profile_name_check(ctx, name);
+	if (err == 0)
+		err = applied_profile(ctx, name, &p);
+	if (err == -ENOENT)
+		return rt_fail(ctx, -ENOENT, "%s: not applied", name);
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
+		err = check_family(ctx, rt_families[f], p, why, sizeof(why));
+	rawtune_profile_unref(p);
+	if (err == 1)
+		rt_fail(ctx, 0, "%s", why);
+	return err;
+}
