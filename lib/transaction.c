@@ -238,9 +238,9 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 		return rt_fail(ctx, -EINVAL, "profile %s has no ports", profile->name);
 	if ((profile->direction == RAWTUNE_DIRECTION_CLIENT || profile->forward) &&
 	    !profile->peers.n)
-		return rt_fail(ctx, -EINVAL, "%s: a %s profile needs 'peers =' (the addresses of "
+		return rt_fail(ctx, -EINVAL, "a %s profile needs 'peers =' (the addresses of "
 			       "the far ends): without them any host could send as a reply",
-			       profile->name, profile->forward ? "forward" : "client");
+			       profile->forward ? "forward" : "client");
 	/* Name what the kernel lacks before changing anything. */
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
 		if (profile->families & rt_families[f]->family)

@@ -77,6 +77,7 @@ struct rt_leg {
 	bool from_local;
 	const struct rt_addrs *src, *dst; /* known addresses, NULL: any */
 	const char *in, *out;            /* a known interface, NULL: any */
+	bool not_lo;	/* from or to another host: never on lo */
 	const struct rt_port_range *other; /* the far side's ports, NULL: any */
 };
 
@@ -282,13 +283,17 @@ static int addr_match(const struct rt_judge *j, const uint8_t *addr, const uint8
 	return inv ? m_not(res) : res;
 }
 
-static int iface_match(const char *name, const unsigned char *mask, bool inv, const char *known)
+static int iface_match(const char *name, const unsigned char *mask, bool inv, const char *known,
+		       bool not_lo)
 {
 	char padded[IFNAMSIZ] = { 0 };
 	bool match = true;
 
 	if (rt_all_zero(mask, IFNAMSIZ))
 		return inv ? M_NO : M_ALL;
+	/* "-i lo" exactly: never a packet from another host */
+	if (!known && not_lo && strcmp(name, "lo") == 0 && mask[2] == 0xff)
+		return inv ? M_ALL : M_NO;
 	if (!known)
 		return M_SOME;
 	strncpy(padded, known, IFNAMSIZ - 1);
@@ -309,9 +314,9 @@ static int header_match(const struct rt_judge *j, const struct rt_leg *leg,
 	res = m_and(res, addr_match(j, v->dst, v->dmsk, v->addr_len, v->invflags & IPT_INV_DSTIP,
 				    leg->dst));
 	res = m_and(res, iface_match(v->iniface, v->iniface_mask, v->invflags & IPT_INV_VIA_IN,
-				     leg->in));
+				     leg->in, leg->not_lo));
 	return m_and(res, iface_match(v->outiface, v->outiface_mask,
-				      v->invflags & IPT_INV_VIA_OUT, leg->out));
+				      v->invflags & IPT_INV_VIA_OUT, leg->out, leg->not_lo));
 }
 
 /* The profile's ports against [lo, hi]. */
@@ -595,12 +600,12 @@ static int refuse(struct rt_walker *w, const struct rt_xchain *c, const struct r
 	port_text(j->p, port, sizeof(port));
 	if (!j->out->refusal[0] && r)
 		snprintf(j->out->refusal, sizeof(j->out->refusal),
-			 "%s: %s rule %u of %s (%s %s), %s port %s: %s", j->p->name,
-			 w->reply ? "replies at" : "at", r->pos + 1, c->name, j->ops->name, j->table,
+			 "%s rule %u of %s (%s %s), %s port %s: %s", w->reply ? "replies at" : "at",
+			 r->pos + 1, c->name, j->ops->name, j->table,
 			 w->leg->proto == IPPROTO_TCP ? "tcp" : "udp", port, why);
 	else if (!j->out->refusal[0])
-		snprintf(j->out->refusal, sizeof(j->out->refusal), "%s: %s (%s %s), %s port %s: %s",
-			 j->p->name, c->name, j->ops->name, j->table,
+		snprintf(j->out->refusal, sizeof(j->out->refusal), "%s (%s %s), %s port %s: %s",
+			 c->name, j->ops->name, j->table,
 			 w->leg->proto == IPPROTO_TCP ? "tcp" : "udp", port, why);
 	if (j->force) {
 		j->out->forced = true;
@@ -994,7 +999,8 @@ static int judge_proto(struct rt_judge *j, uint8_t proto, bool mangle)
 	const struct rawtune_profile *p = j->p;
 	const struct rt_addrs *addrs = maybe(&p->addrs), *peers = maybe(&p->peers);
 	const char *iface = one_iface(p);
-	struct rt_leg req = { .proto = proto, .request = true }, rep = { .proto = proto };
+	struct rt_leg req = { .proto = proto, .request = true, .not_lo = true };
+	struct rt_leg rep = { .proto = proto, .not_lo = true };
 	const char *req_chain, *rep_chain;
 	int err;
 
@@ -1096,9 +1102,9 @@ static int client_udp(struct rt_judge *j)
 	    (p->direction != RAWTUNE_DIRECTION_CLIENT && !p->forward))
 		return 0;
 	snprintf(j->out->refusal, sizeof(j->out->refusal),
-		 "%s: a UDP %s profile cannot be untracked safely: without conntrack a reply "
+		 "a UDP %s profile cannot be untracked safely: without conntrack a reply "
 		 "cannot be checked against its request, and any peer address could be spoofed "
-		 "onto the local UDP sockets", p->name, p->forward ? "forward" : "client");
+		 "onto the local UDP sockets", p->forward ? "forward" : "client");
 	if (j->force) {
 		j->out->forced = true;
 		return 0;
@@ -1119,9 +1125,9 @@ int rt_verdict_judge(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 	j.env.ephemeral = rt_ephemeral_range();
 	if ((profile->direction == RAWTUNE_DIRECTION_CLIENT || profile->forward) &&
 	    !profile->peers.n)
-		return rt_fail(ctx, -EINVAL, "%s: a %s profile needs 'peers =' (the addresses of "
+		return rt_fail(ctx, -EINVAL, "a %s profile needs 'peers =' (the addresses of "
 			       "the far ends): without them any host could send as a reply",
-			       profile->name, profile->forward ? "forward" : "client");
+			       profile->forward ? "forward" : "client");
 	err = client_udp(&j);
 	if (err == 0 && mangle)
 		err = judge_table(&j, mangle, "mangle", false);
@@ -1130,8 +1136,8 @@ int rt_verdict_judge(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 	if (err == -EPERM)
 		return rt_fail(ctx, err, "%s", out->refusal);
 	if (err < 0)
-		return rt_fail(ctx, err, "%s: cannot read the %s firewall: %s", profile->name,
-			       ops->name, strerror(-err));
+		return rt_fail(ctx, err, "cannot read the %s firewall: %s", ops->name,
+			       strerror(-err));
 	return 0;
 }
 
