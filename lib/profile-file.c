@@ -6,14 +6,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rawtune-private.h"
 
-#define RT_PROFILE_FILE_MAX (64 * 1024)
 #define RT_BUILTIN_SOURCE "built-in"
 
 static const struct {
@@ -239,43 +240,15 @@ out:
 
 /* ---- files ------------------------------------------------------------------ */
 
-int rt_conf_read(struct rawtune_ctx *ctx, const char *path, const char *what, char **text)
-{
-	*text = NULL;
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return -errno;
-	buf = malloc(RT_PROFILE_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(buf, 1, RT_PROFILE_FILE_MAX + 1, f);
-	if (ferror(f) || n > RT_PROFILE_FILE_MAX || memchr(buf, '\0', n)) {
-		int err = ferror(f) ? errno : 0;
-
-		fclose(f);
-		free(buf);
-		if (err)
-			return rt_fail(ctx, -err, "cannot read %s: %s", path, strerror(err));
-		return rt_fail(ctx, -EINVAL, "%s: not a %s (binary data or over %d bytes)", path,
-			       what, RT_PROFILE_FILE_MAX);
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*text = buf;
-	return 0;
-}
-
-static int load_file(struct rawtune_ctx *ctx, const char *name, const char *path,
+/* NAME.conf in the profile directory @dirfd; @path names it in messages. */
+static int load_file(struct rawtune_ctx *ctx, int dirfd, const char *name, const char *path,
 		     struct rawtune_profile **out)
 {
-	char *text;
-	int err = rt_conf_read(ctx, path, "profile file", &text);
+	char file[RAWTUNE_PROFILE_NAME_MAX + sizeof(".conf")], *text;
+	int err;
 
+	snprintf(file, sizeof(file), "%s.conf", name);
+	err = rt_conf_read_at(ctx, dirfd, file, path, "profile file", &text);
 	if (err < 0)
 		return err;
 	err = rawtune_profile_parse(ctx, name, text, path, out);
@@ -295,22 +268,27 @@ static int load_builtin(struct rawtune_ctx *ctx, const char *name, struct rawtun
 RAWTUNE_EXPORT int rawtune_profile_load(struct rawtune_ctx *ctx, const char *name,
 					struct rawtune_profile **out)
 {
+	const char *dir = rawtune_get_profile_dir(ctx);
 	char path[4096];
-	int err;
+	int dirfd, err;
 
 	rt_clear_error(ctx);
 	err = rt_profile_name_check(ctx, name);
 	if (err < 0)
 		return err;
-	snprintf(path, sizeof(path), "%s/%s.conf", rawtune_get_profile_dir(ctx), name);
-	err = load_file(ctx, name, path, out);
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	/* a directory that is not root's own hides no file: refuse it as a file */
+	dirfd = rt_conf_open_dir(ctx, dir);
+	if (dirfd < 0 && dirfd != -ENOENT)
+		return dirfd;
+	err = dirfd < 0 ? -ENOENT : load_file(ctx, dirfd, name, path, out);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (err == -ENOENT)
 		err = load_builtin(ctx, name, out);
 	if (err == -ENOENT)
 		return rt_fail(ctx, -ENOENT, "unknown profile '%s' (no built-in profile and no %s)",
 			       name, path);
-	if (err < 0 && !rawtune_last_error(ctx)[0])
-		return rt_fail(ctx, err, "cannot read %s: %s", path, strerror(-err));
 	return err;
 }
 
@@ -344,12 +322,19 @@ int rt_profile_list_put(struct rawtune_profile_list *list, struct rawtune_profil
 static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 {
 	const char *dir = rawtune_get_profile_dir(ctx);
-	DIR *d = opendir(dir);
+	int fd = rt_conf_open_dir(ctx, dir), err = 0;
 	struct dirent *de;
-	int err = 0;
+	DIR *d;
 
-	if (!d)
-		return errno == ENOENT ? 0 : rt_fail(ctx, -errno, "cannot read %s: %m", dir);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return rt_fail(ctx, -errno, "cannot read %s: %m", dir);
+	}
 	while (err == 0 && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		char name[256], path[4096];
@@ -363,7 +348,7 @@ static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		err = load_file(ctx, name, path, &p);
+		err = load_file(ctx, dirfd(d), name, path, &p);
 		if (err == 0)
 			err = rt_profile_list_put(list, p);
 	}

@@ -44,6 +44,8 @@ static void setup(void)
 	unsetenv("RAWTUNE_LOG");
 	unsetenv("RAWTUNE_CONFIG");
 	unsetenv("RAWTUNE_PROFILE_DIR");
+	/* as root, the library refuses files that group or others may write */
+	umask(022);
 	strcpy(dir, "/tmp/rawtune-test-boot.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(conf, sizeof(conf), "%s/rawtune.conf", dir);
