@@ -521,7 +521,16 @@ int rawtune_rules_read(struct rawtune_ctx *ctx, struct rawtune_rules **rules);
 /** rawtune_rules_count - how many rules the list holds. Since: 0.1 */
 unsigned int rawtune_rules_count(const struct rawtune_rules *rules);
 
-/** rawtune_rules_get_profile - the profile rule @i belongs to. Since: 0.1 */
+/**
+ * rawtune_rules_get_profile - the profile rule @i belongs to
+ *
+ * The name after "rawtune:" in the rule's comment. Anyone who may change
+ * the tables may write that comment, so a name that is not a valid profile
+ * name comes with its control characters and backslashes as \xNN: it never
+ * splits a line of output. Such a name is never used as a path.
+ *
+ * Since: 0.1
+ */
 const char *rawtune_rules_get_profile(const struct rawtune_rules *rules, unsigned int i);
 
 /** rawtune_rules_get_family - RAWTUNE_FAMILY_IPV4 or _IPV6. Since: 0.1 */

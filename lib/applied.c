@@ -153,7 +153,8 @@ void rt_applied_forget(struct rawtune_ctx *ctx, const char *profile)
 	if (state_dir(dir, sizeof(dir)) < 0)
 		return;
 	if (profile) {
-		forget_one(ctx, dir, profile);
+		if (rt_profile_name_valid(profile))
+			forget_one(ctx, dir, profile);
 		rmdir(dir); /* once the last profile is gone */
 		return;
 	}
@@ -174,7 +175,8 @@ int64_t rt_applied_read(struct rawtune_ctx *ctx, const char *profile)
 	char *end;
 	FILE *f;
 
-	if (state_dir(dir, sizeof(dir)) < 0 ||
+	/* the name comes from a rule's comment, which anyone who may change the tables wrote */
+	if (!rt_profile_name_valid(profile) || state_dir(dir, sizeof(dir)) < 0 ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, profile) >= sizeof(path))
 		return -1;
 	f = fopen(path, "re");

@@ -35,6 +35,19 @@ static bool counts_saved(const struct rt_rule *r)
 	       strcmp(r->iniface, "lo") != 0 && strcmp(r->outiface, "lo") != 0;
 }
 
+/*
+ * The name in a rule's comment, which anyone who may change the tables could
+ * have written: a name that is not a profile's is kept printable, so that no
+ * output (status lines, stats, watch) shows a control character from it.
+ */
+static void profile_name(char out[RT_COMMENT_MAX], const char *name)
+{
+	if (rt_profile_name_valid(name))
+		strcpy(out, name);
+	else
+		rt_printable(name, strlen(name), out, RT_COMMENT_MAX);
+}
+
 static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
 		     const struct rt_chain_rule *cr)
 {
@@ -52,7 +65,7 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 	}
 	s = &list->rule[list->n];
 	memset(s, 0, sizeof(*s));
-	strcpy(s->profile, cr->rule.comment + strlen(RT_COMMENT_PREFIX));
+	profile_name(s->profile, cr->rule.comment + strlen(RT_COMMENT_PREFIX));
 	s->family = ops->family;
 	s->table = cr->rule.table;
 	ops->counters(cr->entry, &s->packets, &s->bytes);
