@@ -645,7 +645,8 @@ struct rawtune_saved;
  * rawtune_rules_get_saved() marks (new flows that were not tracked), and
  * when its rules were made. That time is recorded by
  * rawtune_profile_apply() when it makes all of a profile's rules anew, in
- * /run/rawtune/net-INODE/PROFILE (INODE: this network namespace's), and
+ * /run/rawtune/netns-COOKIE/PROFILE (COOKIE: this network namespace's,
+ * which no other namespace ever gets; net-INODE on kernels before 5.14), and
  * deleted by rawtune_profile_remove() and rawtune_remove_all().
  *
  * Returns: 0, or a negative errno as for rawtune_rules_read().

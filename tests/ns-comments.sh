@@ -47,7 +47,7 @@ for line in open(sys.argv[1]):
 done
 "$RAWTUNE" stats --json | python3 -c 'import json, sys
 for p in json.load(sys.stdin)["profiles"]:
-    if p["name"] == "../../x" and p.get("applied") is not None:
+    if p["name"] == "../../x" and p["seconds"] is not None:
         sys.exit("applied read through ../../x: %r" % p)' || fail "stats --json read outside the run directory"
 
 "$RAWTUNE" watch --count 1 --prometheus "$TEST_TMP/rawtune.prom" >/dev/null ||
