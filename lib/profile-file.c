@@ -251,7 +251,14 @@ static int load_file(struct rawtune_ctx *ctx, int dirfd, const char *name, const
 	err = rt_conf_read_at(ctx, dirfd, file, path, "profile file", &text);
 	if (err < 0)
 		return err;
-	err = rawtune_profile_parse(ctx, name, text, path, out);
+	/*
+	 * "rawtune show web > web.conf" has the shell empty the file before
+	 * rawtune reads it: an empty file is no profile and hides none.
+	 */
+	if (text[strspn(text, " \t\r\n")] == '\0')
+		err = -ENODATA;
+	else
+		err = rawtune_profile_parse(ctx, name, text, path, out);
 	free(text);
 	return err;
 }
@@ -284,6 +291,16 @@ RAWTUNE_EXPORT int rawtune_profile_load(struct rawtune_ctx *ctx, const char *nam
 	err = dirfd < 0 ? -ENOENT : load_file(ctx, dirfd, name, path, out);
 	if (dirfd >= 0)
 		close(dirfd);
+	if (err == -ENODATA) {
+		err = load_builtin(ctx, name, out);
+		if (err == 0)
+			rt_notice(ctx, "note: %s is empty, using the built-in %s", path, name);
+		else if (err == -ENOENT)
+			return rt_fail(ctx, -ENOENT,
+				       "unknown profile '%s' (no built-in profile, and %s is empty)",
+				       name, path);
+		return err;
+	}
 	if (err == -ENOENT)
 		err = load_builtin(ctx, name, out);
 	if (err == -ENOENT)
@@ -319,6 +336,20 @@ int rt_profile_list_put(struct rawtune_profile_list *list, struct rawtune_profil
 	return 0;
 }
 
+/* An empty file in the listing: it hides no built-in profile, and is none itself. */
+static int empty_file(struct rawtune_ctx *ctx, const struct rawtune_profile_list *list,
+		      const char *name, const char *path)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(list->profile[i]->name, name) != 0)
+			continue;
+		rt_notice(ctx, "note: %s is empty, using the built-in %s", path, name);
+		return 0;
+	}
+	rt_notice(ctx, "note: %s is empty, ignored", path);
+	return 0;
+}
+
 static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 {
 	const char *dir = rawtune_get_profile_dir(ctx);
@@ -349,7 +380,9 @@ static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err = load_file(ctx, dirfd(d), name, path, &p);
-		if (err == 0)
+		if (err == -ENODATA)
+			err = empty_file(ctx, list, name, path);
+		else if (err == 0)
 			err = rt_profile_list_put(list, p);
 	}
 	closedir(d);

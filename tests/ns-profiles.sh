@@ -157,6 +157,34 @@ for save in iptables-legacy-save ip6tables-legacy-save; do
 done
 "$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
 
+# The README's recipe: the shell empties web.conf before show reads it. The
+# empty file hides nothing: show says so in one line and prints the built-in.
+for before in none empty; do
+	[ $before = empty ] && : >"$PD/web.conf"
+	"$RAWTUNE" show web >"$PD/web.conf" 2>"$TEST_TMP/err" ||
+		fail "show web > web.conf ($before before): $(cat "$TEST_TMP/err")"
+	[ "$(cat "$TEST_TMP/err")" = "rawtune: note: $PD/web.conf is empty, using the built-in web" ] ||
+		fail "show web > web.conf ($before before) said: $(cat "$TEST_TMP/err")"
+	tail -n +2 "$PD/web.conf" >"$TEST_TMP/recipe"
+	tail -n +2 "$PD/web2.conf" >"$TEST_TMP/want"
+	assert_same "$TEST_TMP/want" "$TEST_TMP/recipe" "show web > web.conf ($before before) writes the whole profile"
+	"$RAWTUNE" profiles | grep -q "^web .* $PD/web.conf\$" || fail "profiles does not list web.conf"
+	"$RAWTUNE" show web | head -1 | grep -qxF "# web: from $PD/web.conf" || fail "show web after the recipe"
+	"$RAWTUNE" apply web >/dev/null || fail "apply web after the recipe failed"
+	"$RAWTUNE" remove web >/dev/null || fail "remove web failed"
+	rm "$PD/web.conf"
+done
+# An empty file without a built-in of its name is no profile.
+: >"$PD/blank.conf"
+"$RAWTUNE" show blank >/dev/null 2>"$TEST_TMP/err" && fail "show blank (an empty file) succeeded"
+[ "$(cat "$TEST_TMP/err")" = "rawtune: unknown profile 'blank' (no built-in profile, and $PD/blank.conf is empty)" ] ||
+	fail "show blank said: $(cat "$TEST_TMP/err")"
+"$RAWTUNE" profiles >"$TEST_TMP/out" 2>"$TEST_TMP/err" || fail "profiles with an empty file failed"
+[ "$(cat "$TEST_TMP/err")" = "rawtune: note: $PD/blank.conf is empty, ignored" ] ||
+	fail "profiles with blank.conf said: $(cat "$TEST_TMP/err")"
+grep -q '^blank ' "$TEST_TMP/out" && fail "profiles lists the empty blank.conf"
+rm "$PD/blank.conf"
+
 # Every key; lists in a person's spacing, addresses as the library normalises them.
 profile rich 'description = every key, "quoted" \ and all' 'ports = 9000, 8000-8100' \
 	'protocols = udp, tcp' 'direction = client' 'family = ipv6' \
