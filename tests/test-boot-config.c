@@ -238,6 +238,12 @@ static const struct {
 	  ":3: profile 'web' is listed twice" },
 	{ "apply = web\napply = broken\n", -EINVAL, ":2: " },
 	{ "apply = web\n\x01\n", -EINVAL, ":2: expected 'apply = PROFILE', got '\\x01'" },
+	/* a list: the file takes one profile a line */
+	{ "apply = web, dns\n", -EINVAL,
+	  ":1: one profile per 'apply' line: 'apply = web', then 'apply = dns' on a line of its own" },
+	{ "apply = web,dns ports=53\n", -EINVAL,
+	  ":1: one profile per 'apply' line: 'apply = web', then 'apply = dns' on a line of its own" },
+	{ "apply = web ,\n", -EINVAL, ":1: one profile per 'apply' line, no comma: 'apply = web'" },
 };
 
 START_TEST(test_bad)
