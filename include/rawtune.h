@@ -363,9 +363,14 @@ int rawtune_profile_has_port(const struct rawtune_profile *profile, unsigned int
  * @list: where the list is stored, sorted by name
  *
  * A file NAME.conf overrides the built-in profile NAME. Files whose name is
- * not a valid profile name are skipped with a warning.
+ * not a valid profile name are skipped with a warning, and so is a file
+ * that cannot be loaded (an error in it, unreadable, refused: see
+ * rawtune.conf(5)), logged at LOG_WARNING with its error; no built-in of
+ * its name is listed then, as rawtune_profile_load() would fail on the file.
+ * An empty file is no profile (LOG_NOTICE).
  *
- * Returns: 0, -EINVAL for a broken file (the error names it), -ENOMEM.
+ * Returns: 0; a negative errno with the context's error set for a profile
+ *	directory that cannot be read or is refused; -ENOMEM.
  * Since: 0.1
  */
 int rawtune_profile_list_read(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
@@ -564,6 +569,26 @@ int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);
 
 /** rawtune_rules_get_bytes - the rule's byte counter. Since: 0.1 */
 uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_get_applied - a profile as its rules in the kernel apply it
+ * @ctx: the context
+ * @rules: a list from rawtune_rules_read()
+ * @name: the profile's name
+ * @profile: where the new profile is stored (rawtune_profile_unref() it)
+ *
+ * What the rules of @name untrack, which can differ from the profile's
+ * definition ("rawtune apply web --port 8080 -4") or outlive it (a file
+ * deleted after apply): the families it has rules in, and the ports,
+ * protocols, direction and forward flag of its notrack rules. Addresses,
+ * interfaces and the description are not read back; the source is "".
+ *
+ * Returns: 0, -ENOENT when @rules holds no rule of @name, -EINVAL for a
+ *	name that is not a valid profile name, or another negative errno.
+ * Since: 0.1
+ */
+int rawtune_rules_get_applied(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
+			      const char *name, struct rawtune_profile **profile);
 
 /**
  * rawtune_rules_free - free a list from rawtune_rules_read()

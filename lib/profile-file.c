@@ -350,6 +350,27 @@ static int empty_file(struct rawtune_ctx *ctx, const struct rawtune_profile_list
 	return 0;
 }
 
+/*
+ * A file that cannot be loaded costs only its own profile, as a unit with an
+ * error costs systemctl's listing only that unit: say why, and list no
+ * built-in of its name either, since "rawtune apply NAME" would fail on the
+ * file.
+ */
+static int broken_file(struct rawtune_ctx *ctx, struct rawtune_profile_list *list,
+		       const char *name)
+{
+	rt_warn(ctx, "profile file skipped: %s", rawtune_last_error(ctx));
+	rt_clear_error(ctx);
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(list->profile[i]->name, name) != 0)
+			continue;
+		rawtune_profile_unref(list->profile[i]);
+		list->profile[i] = list->profile[--list->n];
+		break;
+	}
+	return 0;
+}
+
 static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 {
 	const char *dir = rawtune_get_profile_dir(ctx);
@@ -384,6 +405,8 @@ static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 			err = empty_file(ctx, list, name, path);
 		else if (err == 0)
 			err = rt_profile_list_put(list, p);
+		else if (err != -ENOMEM)
+			err = broken_file(ctx, list, name);
 	}
 	closedir(d);
 	return err;
