@@ -47,6 +47,10 @@ static int check(struct rawtune_ctx *ctx, int fd, const char *path, bool dir)
 	if (!dir && !S_ISREG(st.st_mode))
 		return rt_fail(ctx, -EPERM, "%s: not a regular file: refused", path);
 	why = untrusted(&st);
+	if (why && st.st_uid != 0)
+		return rt_fail(ctx, -EPERM,
+			       "%s: %s (uid %u): refused (rawtune runs as root: chown root, chmod go-w)",
+			       path, why, (unsigned int)st.st_uid);
 	if (why)
 		return rt_fail(ctx, -EPERM,
 			       "%s: %s: refused (rawtune runs as root: chown root, chmod go-w)",

@@ -277,20 +277,20 @@ RAWTUNE_EXPORT int rawtune_profile_load(struct rawtune_ctx *ctx, const char *nam
 {
 	const char *dir = rawtune_get_profile_dir(ctx);
 	char path[4096];
-	int dirfd, err;
+	int dfd, err;
 
 	rt_clear_error(ctx);
 	err = rt_profile_name_check(ctx, name);
 	if (err < 0)
 		return err;
 	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
-	/* a directory that is not root's own hides no file: refuse it as a file */
-	dirfd = rt_conf_open_dir(ctx, dir);
-	if (dirfd < 0 && dirfd != -ENOENT)
-		return dirfd;
-	err = dirfd < 0 ? -ENOENT : load_file(ctx, dirfd, name, path, out);
-	if (dirfd >= 0)
-		close(dirfd);
+	/* a directory others may write could hold any NAME.conf: refuse it, built-ins too */
+	dfd = rt_conf_open_dir(ctx, dir);
+	if (dfd < 0 && dfd != -ENOENT)
+		return dfd;
+	err = dfd < 0 ? -ENOENT : load_file(ctx, dfd, name, path, out);
+	if (dfd >= 0)
+		close(dfd);
 	if (err == -ENODATA) {
 		err = load_builtin(ctx, name, out);
 		if (err == 0)
@@ -384,8 +384,9 @@ static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 		return fd;
 	d = fdopendir(fd);
 	if (!d) {
+		err = -errno;
 		close(fd);
-		return rt_fail(ctx, -errno, "cannot read %s: %m", dir);
+		return rt_fail(ctx, err, "cannot read %s: %s", dir, strerror(-err));
 	}
 	while (err == 0 && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
