@@ -421,9 +421,14 @@ int rawtune_profile_has_port(const struct rawtune_profile *profile, unsigned int
  * @list: where the list is stored, sorted by name
  *
  * A file NAME.conf overrides the built-in profile NAME. Files whose name is
- * not a valid profile name are skipped with a warning.
+ * not a valid profile name are skipped with a warning, and so is a file
+ * that cannot be loaded (an error in it, unreadable, refused: see
+ * rawtune.conf(5)), logged at LOG_WARNING with its error; no built-in of
+ * its name is listed then, as rawtune_profile_load() would fail on the file.
+ * An empty file is no profile (LOG_NOTICE).
  *
- * Returns: 0, -EINVAL for a broken file (the error names it), -ENOMEM.
+ * Returns: 0; a negative errno with the context's error set for a profile
+ *	directory that cannot be read or is refused; -ENOMEM.
  * Since: 0.1
  */
 int rawtune_profile_list_read(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
@@ -579,7 +584,16 @@ int rawtune_rules_read(struct rawtune_ctx *ctx, struct rawtune_rules **rules);
 /** rawtune_rules_count - how many rules the list holds. Since: 0.1 */
 unsigned int rawtune_rules_count(const struct rawtune_rules *rules);
 
-/** rawtune_rules_get_profile - the profile rule @i belongs to. Since: 0.1 */
+/**
+ * rawtune_rules_get_profile - the profile rule @i belongs to
+ *
+ * The name after "rawtune:" in the rule's comment. Anyone who may change
+ * the tables may write that comment, so a name that is not a valid profile
+ * name comes with its control characters and backslashes as \xNN: it never
+ * splits a line of output. Such a name is never used as a path.
+ *
+ * Since: 0.1
+ */
 const char *rawtune_rules_get_profile(const struct rawtune_rules *rules, unsigned int i);
 
 /** rawtune_rules_get_family - RAWTUNE_FAMILY_IPV4 or _IPV6. Since: 0.1 */
@@ -613,6 +627,26 @@ int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);
 
 /** rawtune_rules_get_bytes - the rule's byte counter. Since: 0.1 */
 uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_get_applied - a profile as its rules in the kernel apply it
+ * @ctx: the context
+ * @rules: a list from rawtune_rules_read()
+ * @name: the profile's name
+ * @profile: where the new profile is stored (rawtune_profile_unref() it)
+ *
+ * What the rules of @name untrack, which can differ from the profile's
+ * definition ("rawtune apply web --port 8080 -4") or outlive it (a file
+ * deleted after apply): the families it has rules in, and the ports,
+ * protocols, direction and forward flag of its notrack rules. Addresses,
+ * interfaces and the description are not read back; the source is "".
+ *
+ * Returns: 0, -ENOENT when @rules holds no rule of @name, -EINVAL for a
+ *	name that is not a valid profile name, or another negative errno.
+ * Since: 0.1
+ */
+int rawtune_rules_get_applied(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
+			      const char *name, struct rawtune_profile **profile);
 
 /**
  * rawtune_rules_free - free a list from rawtune_rules_read()
@@ -694,7 +728,8 @@ struct rawtune_saved;
  * rawtune_rules_get_saved() marks (new flows that were not tracked), and
  * when its rules were made. That time is recorded by
  * rawtune_profile_apply() when it makes all of a profile's rules anew, in
- * /run/rawtune/net-INODE/PROFILE (INODE: this network namespace's), and
+ * /run/rawtune/netns-COOKIE/PROFILE (COOKIE: this network namespace's,
+ * which no other namespace ever gets; net-INODE on kernels before 5.14), and
  * deleted by rawtune_profile_remove() and rawtune_remove_all().
  *
  * Returns: 0, or a negative errno as for rawtune_rules_read().

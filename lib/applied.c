@@ -3,9 +3,13 @@
  * When each profile was applied: "entries saved" is a sum of rule counters,
  * which count from the moment their rules were committed, but the kernel
  * keeps no timestamp on a rule. So apply records the time in a state file,
- * RUN/net-INODE/PROFILE, and remove deletes it. RUN is /run/rawtune (or
- * $RAWTUNE_RUN_DIR); INODE is that of /proc/self/ns/net, so no two live
- * network namespaces share a file. The file holds the Unix time in seconds
+ * RUN/netns-COOKIE/PROFILE, and remove deletes it. RUN is /run/rawtune (or
+ * $RAWTUNE_RUN_DIR); COOKIE is the network namespace's cookie
+ * (SO_NETNS_COOKIE), which the kernel never gives twice: a namespace that
+ * is destroyed without a remove leaves its file behind, and no later
+ * namespace reads it. The inode of /proc/self/ns/net is reused as soon as
+ * its namespace is freed: it keys the files (RUN/net-INODE) only on kernels
+ * without the cookie (before 5.14). The file holds the Unix time in seconds
  * and a newline.
  */
 #include <dirent.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +30,11 @@
 
 #define RT_RUN_DIR "/run/rawtune"
 
+/* Linux 5.14; glibc's headers may predate it */
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
 static const char *run_dir(void)
 {
 	const char *env = secure_getenv("RAWTUNE_RUN_DIR");
@@ -32,17 +42,36 @@ static const char *run_dir(void)
 	return env && *env ? env : RT_RUN_DIR;
 }
 
-/* RUN/net-INODE into @buf; 0 or a negative errno. */
+/* This network namespace's cookie in *@cookie; 0 or a negative errno. */
+static int netns_cookie(uint64_t *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* RUN/netns-COOKIE, or RUN/net-INODE without cookies, into @buf; 0 or a negative errno. */
 static int state_dir(char *buf, size_t len)
 {
+	uint64_t cookie;
 	struct stat st;
+	int err = netns_cookie(&cookie), n;
 
-	if (stat("/proc/self/ns/net", &st) < 0)
+	if (err == 0)
+		n = snprintf(buf, len, "%s/netns-%" PRIu64, run_dir(), cookie);
+	else if (err != -ENOPROTOOPT)
+		return err;
+	else if (stat("/proc/self/ns/net", &st) < 0)
 		return -errno;
-	if ((size_t)snprintf(buf, len, "%s/net-%ju", run_dir(), (uintmax_t)st.st_ino) >=
-	    len)
-		return -ENAMETOOLONG;
-	return 0;
+	else
+		n = snprintf(buf, len, "%s/net-%ju", run_dir(), (uintmax_t)st.st_ino);
+	return (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 /* mkdir with mode 0755 whatever the umask; an existing directory is fine. */
@@ -132,6 +161,8 @@ void rt_applied_forget(struct rawtune_ctx *ctx, const char *profile)
 	if (profile) {
 		char conf[RAWTUNE_PROFILE_NAME_MAX + 8];
 
+		if (!rt_profile_name_valid(profile))
+			return;
 		snprintf(conf, sizeof(conf), "%s.conf", profile);
 		forget_one(ctx, dir, profile);
 		forget_one(ctx, dir, conf);
@@ -155,7 +186,8 @@ int64_t rt_applied_read(struct rawtune_ctx *ctx, const char *profile)
 	char *end;
 	FILE *f;
 
-	if (state_dir(dir, sizeof(dir)) < 0 ||
+	/* the name comes from a rule's comment, which anyone who may change the tables wrote */
+	if (!rt_profile_name_valid(profile) || state_dir(dir, sizeof(dir)) < 0 ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, profile) >= sizeof(path))
 		return -1;
 	f = fopen(path, "re");

@@ -73,14 +73,42 @@ static int ports_override(struct rt_boot_parser *bp, char *rest, const char **po
 			  SHOWN(rest, shown));
 }
 
+/*
+ * "apply = web, dns": a list where the file takes one profile a line (a
+ * comma could not tell the next profile from the ports of "ports=80,443").
+ * Say how to write it. @rest follows the comma.
+ */
+static int one_per_line(struct rt_boot_parser *bp, const char *name, const char *rest)
+{
+	char first[RT_PRINTABLE_MAX], next[RT_PRINTABLE_MAX], word[RT_PRINTABLE_MAX];
+	size_t len;
+
+	rest += strspn(rest, " \t");
+	len = strcspn(rest, " \t,");
+	snprintf(word, sizeof(word), "%.*s", (int)len, rest);
+	SHOWN(name, first);
+	if (!word[0])
+		return boot_error(bp, -EINVAL, "one profile per 'apply' line, no comma: 'apply = %s'",
+				  first);
+	return boot_error(bp, -EINVAL,
+			  "one profile per 'apply' line: 'apply = %s', then 'apply = %s' on a line of its own",
+			  first, SHOWN(word, next));
+}
+
 /* "NAME" or "NAME ports=LIST": load the profile, override its ports, append it. */
 static int boot_apply(struct rt_boot_parser *bp, char *value)
 {
-	size_t len = strcspn(value, " \t");
+	size_t len = strcspn(value, " \t,");
+	char *rest = value + len + strspn(value + len, " \t");
 	const char *ports;
 	struct rawtune_profile *p;
-	int err = ports_override(bp, value + len, &ports);
+	int err;
 
+	if (*rest == ',') {
+		value[len] = '\0';
+		return one_per_line(bp, value, rest + 1);
+	}
+	err = ports_override(bp, value + len, &ports);
 	if (err < 0)
 		return err;
 	value[len] = '\0';

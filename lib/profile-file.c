@@ -6,14 +6,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rawtune-private.h"
 
-#define RT_PROFILE_FILE_MAX (64 * 1024)
 #define RT_BUILTIN_SOURCE "built-in"
 
 static const struct {
@@ -248,46 +249,25 @@ out:
 
 /* ---- files ------------------------------------------------------------------ */
 
-int rt_conf_read(struct rawtune_ctx *ctx, const char *path, const char *what, char **text)
-{
-	*text = NULL;
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return -errno;
-	buf = malloc(RT_PROFILE_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(buf, 1, RT_PROFILE_FILE_MAX + 1, f);
-	if (ferror(f) || n > RT_PROFILE_FILE_MAX || memchr(buf, '\0', n)) {
-		int err = ferror(f) ? errno : 0;
-
-		fclose(f);
-		free(buf);
-		if (err)
-			return rt_fail(ctx, -err, "cannot read %s: %s", path, strerror(err));
-		return rt_fail(ctx, -EINVAL, "%s: not a %s (binary data or over %d bytes)", path,
-			       what, RT_PROFILE_FILE_MAX);
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*text = buf;
-	return 0;
-}
-
-static int load_file(struct rawtune_ctx *ctx, const char *name, const char *path,
+/* NAME.conf in the profile directory @dirfd; @path names it in messages. */
+static int load_file(struct rawtune_ctx *ctx, int dirfd, const char *name, const char *path,
 		     struct rawtune_profile **out)
 {
-	char *text;
-	int err = rt_conf_read(ctx, path, "profile file", &text);
+	char file[RAWTUNE_PROFILE_NAME_MAX + sizeof(".conf")], *text;
+	int err;
 
+	snprintf(file, sizeof(file), "%s.conf", name);
+	err = rt_conf_read_at(ctx, dirfd, file, path, "profile file", &text);
 	if (err < 0)
 		return err;
-	err = rawtune_profile_parse(ctx, name, text, path, out);
+	/*
+	 * "rawtune show web > web.conf" has the shell empty the file before
+	 * rawtune reads it: an empty file is no profile and hides none.
+	 */
+	if (text[strspn(text, " \t\r\n")] == '\0')
+		err = -ENODATA;
+	else
+		err = rawtune_profile_parse(ctx, name, text, path, out);
 	free(text);
 	return err;
 }
@@ -304,22 +284,37 @@ static int load_builtin(struct rawtune_ctx *ctx, const char *name, struct rawtun
 RAWTUNE_EXPORT int rawtune_profile_load(struct rawtune_ctx *ctx, const char *name,
 					struct rawtune_profile **out)
 {
+	const char *dir = rawtune_get_profile_dir(ctx);
 	char path[4096];
-	int err;
+	int dfd, err;
 
 	rt_clear_error(ctx);
 	err = rt_profile_name_check(ctx, name);
 	if (err < 0)
 		return err;
-	snprintf(path, sizeof(path), "%s/%s.conf", rawtune_get_profile_dir(ctx), name);
-	err = load_file(ctx, name, path, out);
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	/* a directory others may write could hold any NAME.conf: refuse it, built-ins too */
+	dfd = rt_conf_open_dir(ctx, dir);
+	if (dfd < 0 && dfd != -ENOENT)
+		return dfd;
+	err = dfd < 0 ? -ENOENT : load_file(ctx, dfd, name, path, out);
+	if (dfd >= 0)
+		close(dfd);
+	if (err == -ENODATA) {
+		err = load_builtin(ctx, name, out);
+		if (err == 0)
+			rt_notice(ctx, "note: %s is empty, using the built-in %s", path, name);
+		else if (err == -ENOENT)
+			return rt_fail(ctx, -ENOENT,
+				       "unknown profile '%s' (no built-in profile, and %s is empty)",
+				       name, path);
+		return err;
+	}
 	if (err == -ENOENT)
 		err = load_builtin(ctx, name, out);
 	if (err == -ENOENT)
 		return rt_fail(ctx, -ENOENT, "unknown profile '%s' (no built-in profile and no %s)",
 			       name, path);
-	if (err < 0 && !rawtune_last_error(ctx)[0])
-		return rt_fail(ctx, err, "cannot read %s: %s", path, strerror(-err));
 	return err;
 }
 
@@ -350,15 +345,58 @@ int rt_profile_list_put(struct rawtune_profile_list *list, struct rawtune_profil
 	return 0;
 }
 
+/* An empty file in the listing: it hides no built-in profile, and is none itself. */
+static int empty_file(struct rawtune_ctx *ctx, const struct rawtune_profile_list *list,
+		      const char *name, const char *path)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(list->profile[i]->name, name) != 0)
+			continue;
+		rt_notice(ctx, "note: %s is empty, using the built-in %s", path, name);
+		return 0;
+	}
+	rt_notice(ctx, "note: %s is empty, ignored", path);
+	return 0;
+}
+
+/*
+ * A file that cannot be loaded costs only its own profile, as a unit with an
+ * error costs systemctl's listing only that unit: say why, and list no
+ * built-in of its name either, since "rawtune apply NAME" would fail on the
+ * file.
+ */
+static int broken_file(struct rawtune_ctx *ctx, struct rawtune_profile_list *list,
+		       const char *name)
+{
+	rt_warn(ctx, "profile file skipped: %s", rawtune_last_error(ctx));
+	rt_clear_error(ctx);
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(list->profile[i]->name, name) != 0)
+			continue;
+		rawtune_profile_unref(list->profile[i]);
+		list->profile[i] = list->profile[--list->n];
+		break;
+	}
+	return 0;
+}
+
 static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 {
 	const char *dir = rawtune_get_profile_dir(ctx);
-	DIR *d = opendir(dir);
+	int fd = rt_conf_open_dir(ctx, dir), err = 0;
 	struct dirent *de;
-	int err = 0;
+	DIR *d;
 
-	if (!d)
-		return errno == ENOENT ? 0 : rt_fail(ctx, -errno, "cannot read %s: %m", dir);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return rt_fail(ctx, err, "cannot read %s: %s", dir, strerror(-err));
+	}
 	while (err == 0 && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		char name[256], path[4096];
@@ -372,9 +410,13 @@ static int read_dir(struct rawtune_ctx *ctx, struct rawtune_profile_list *list)
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		err = load_file(ctx, name, path, &p);
-		if (err == 0)
+		err = load_file(ctx, dirfd(d), name, path, &p);
+		if (err == -ENODATA)
+			err = empty_file(ctx, list, name, path);
+		else if (err == 0)
 			err = rt_profile_list_put(list, p);
+		else if (err != -ENOMEM)
+			err = broken_file(ctx, list, name);
 	}
 	closedir(d);
 	return err;

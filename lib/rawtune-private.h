@@ -126,14 +126,29 @@ int rt_profile_set_source(struct rawtune_profile *p, const char *source);
 
 /* ---- profile-file.c: "key = value" files, lists of profiles ---------------- */
 
-/*
- * Read a text file of at most 64 KiB without NUL bytes into *@text (free()
- * it); @what names the kind of file in the error for one that is not.
- */
-int rt_conf_read(struct rawtune_ctx *ctx, const char *path, const char *what, char **text);
 /* Cut blanks around @s, and a carriage return at its end, in place. */
 char *rt_conf_trim(char *s);
 
+/* ---- conf-file.c: configuration read as a root daemon must ------------------- */
+
+/*
+ * Read a text file of at most 64 KiB without NUL bytes into *@text (free()
+ * it); @what names the kind of file in the error for one that is not. A
+ * link, a FIFO or anything but a regular file is refused, and so, as root,
+ * is a file that another user owns or group or others may write: -EPERM
+ * with the context's error naming the path and the reason. -ENOENT (no
+ * error set) when the file does not exist.
+ */
+int rt_conf_read(struct rawtune_ctx *ctx, const char *path, const char *what, char **text);
+/* The same for @name in the directory @dirfd; @path names it in messages. */
+int rt_conf_read_at(struct rawtune_ctx *ctx, int dirfd, const char *name, const char *path,
+		    const char *what, char **text);
+/*
+ * Open the directory @path under the same rules (O_DIRECTORY | O_NOFOLLOW):
+ * an fd, -ENOENT when it does not exist, or a negative errno with the
+ * context's error set.
+ */
+int rt_conf_open_dir(struct rawtune_ctx *ctx, const char *path);
 struct rawtune_profile_list {
 	size_t n, cap;
 	struct rawtune_profile **profile;

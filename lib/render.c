@@ -41,8 +41,15 @@ static void out_string(struct rt_out *o, const char *s)
 		return;
 	}
 	out(o, " \"");
-	for (; *s; s++)
-		out(o, strchr("\"\\'", *s) ? "\\%c" : "%c", *s);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* a comment read back from the kernel may hold anything: keep the rule one line */
+		if (c < 0x20 || c == 0x7f)
+			out(o, "\\x%02x", c);
+		else
+			out(o, strchr("\"\\'", c) ? "\\%c" : "%c", c);
+	}
 	out(o, "\"");
 }
 

@@ -10,6 +10,7 @@
 
 struct rt_status_rule {
 	char profile[RT_COMMENT_MAX];
+	struct rt_rule rule; /* as decoded: what the profile is, as applied */
 	enum rawtune_family family;
 	enum rt_table table;
 	char *text;
@@ -36,6 +37,19 @@ static bool counts_saved(const struct rt_rule *r)
 	       strcmp(r->iniface, "lo") != 0 && strcmp(r->outiface, "lo") != 0;
 }
 
+/*
+ * The name in a rule's comment, which anyone who may change the tables could
+ * have written: a name that is not a profile's is kept printable, so that no
+ * output (status lines, stats, watch) shows a control character from it.
+ */
+static void profile_name(char out[RT_COMMENT_MAX], const char *name)
+{
+	if (rt_profile_name_valid(name))
+		strcpy(out, name);
+	else
+		rt_printable(name, strlen(name), out, RT_COMMENT_MAX);
+}
+
 static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
 		     const struct rt_chain_rule *cr)
 {
@@ -53,7 +67,8 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 	}
 	s = &list->rule[list->n];
 	memset(s, 0, sizeof(*s));
-	strcpy(s->profile, cr->rule.comment + strlen(RT_COMMENT_PREFIX));
+	profile_name(s->profile, cr->rule.comment + strlen(RT_COMMENT_PREFIX));
+	s->rule = cr->rule;
 	s->family = ops->family;
 	s->table = cr->rule.table;
 	ops->counters(cr->entry, &s->packets, &s->bytes);
@@ -216,6 +231,78 @@ RAWTUNE_EXPORT uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rule
 						unsigned int i)
 {
 	return i < rules->n ? rules->rule[i].bytes : 0;
+}
+
+/* ---- a profile as its rules apply it ------------------------------------------ */
+
+/* Append "LO-HI," (or "LO,") to the growing list *@text. */
+static int ports_append(char **text, size_t *len, const struct rt_port_range *range)
+{
+	char one[16];
+	int n = range->lo == range->hi ? snprintf(one, sizeof(one), "%u,", range->lo)
+				       : snprintf(one, sizeof(one), "%u-%u,", range->lo, range->hi);
+	char *grown = realloc(*text, *len + (size_t)n + 1);
+
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *len, one, (size_t)n + 1);
+	*text = grown;
+	*len += (size_t)n;
+	return 0;
+}
+
+/*
+ * The inbound notrack rules (raw PREROUTING) say what the profile untracks:
+ * their ports, protocols, direction (destination ports: a server) and whether
+ * they reach beyond this host's addresses (forward).
+ */
+static int applied_from(struct rawtune_profile *p, const struct rt_rule *r, char **ports,
+			size_t *len)
+{
+	int err = 0;
+
+	if (r->verdict != RT_VERDICT_NOTRACK || r->hook != RT_HOOK_PREROUTING || !r->proto)
+		return 0;
+	p->protocols |= r->proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
+	p->direction = r->dport ? RAWTUNE_DIRECTION_SERVER : RAWTUNE_DIRECTION_CLIENT;
+	p->forward = p->forward || !r->dst_local;
+	for (unsigned int i = 0; i < r->nports && err == 0; i++)
+		err = ports_append(ports, len, &r->ports[i]);
+	return err;
+}
+
+RAWTUNE_EXPORT int rawtune_rules_get_applied(struct rawtune_ctx *ctx,
+					     const struct rawtune_rules *rules, const char *name,
+					     struct rawtune_profile **out)
+{
+	struct rawtune_profile *p;
+	char *ports = NULL;
+	size_t len = 0;
+	int err = rawtune_profile_new(ctx, name, &p);
+
+	if (err < 0)
+		return err;
+	p->protocols = 0;
+	p->families = 0;
+	for (size_t i = 0; i < rules->n && err == 0; i++) {
+		if (strcmp(rules->rule[i].profile, name) != 0)
+			continue;
+		p->families |= rules->rule[i].family;
+		err = applied_from(p, &rules->rule[i].rule, &ports, &len);
+	}
+	if (err == 0 && !p->families)
+		err = rt_fail(ctx, -ENOENT, "profile '%s' is not applied", name);
+	if (err == 0 && ports) {
+		ports[len - 1] = '\0'; /* the last comma */
+		err = rawtune_profile_set_ports(p, ports);
+	}
+	free(ports);
+	if (err < 0) {
+		rawtune_profile_unref(p);
+		return err;
+	}
+	*out = p;
+	return 0;
 }
 
 RAWTUNE_EXPORT void rawtune_rules_free(struct rawtune_rules *rules)

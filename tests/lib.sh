@@ -4,6 +4,10 @@
 # (unshare -n), so nothing touches the machine's own firewall. The xtables
 # lock is a file shared by all namespaces: each test gets its own.
 
+# As root, rawtune refuses configuration that group or others may write:
+# the tests' files must not be, whatever umask make check ran under.
+umask 022
+
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1

@@ -81,7 +81,7 @@ pass "status --json: every rule and counter that iptables-legacy-save shows"
 "$RAWTUNE" profiles --json >"$TEST_TMP/profiles.json" || fail "profiles --json failed"
 check_json profiles '
 keys = ["name", "description", "source", "ports", "protocols", "direction", "family",
-        "addresses", "interfaces", "forward", "applied"]
+        "addresses", "interfaces", "forward", "applied", "applied_as"]
 assert list(d) == ["profiles"], list(d)
 profiles = {p["name"]: p for p in d["profiles"]}
 assert [p["name"] for p in d["profiles"]] == sorted(profiles), "not sorted by name"
@@ -90,15 +90,18 @@ for p in d["profiles"]:
     assert list(p) == keys, list(p)
 assert profiles["web"] == dict(name="web", description="Web server: HTTP and HTTPS",
     source="built-in", ports="80,443", protocols=["tcp"], direction="server", family="both",
-    addresses=[], interfaces=[], forward=False, applied=True), profiles["web"]
+    addresses=[], interfaces=[], forward=False, applied=True,
+    applied_as=dict(ports="80,443", protocols=["tcp"], direction="server", family="both",
+        forward=False)), profiles["web"]
 assert profiles["dns"]["protocols"] == ["tcp", "udp"] and profiles["dns"]["applied"] is True
 assert profiles["dns"]["family"] == "both", "family is the profile'"'"'s, not what -4 applied"
+assert profiles["dns"]["applied_as"]["family"] == "ipv4", "applied_as is what -4 applied"
 assert profiles["ntp"]["protocols"] == ["udp"] and profiles["ntp"]["applied"] is False
 assert profiles["odd"] == dict(name="odd",
     description="say \"hi\" \\ tab\tctl caf\u00e9 \ufffd end",
     source=sys.argv[1] + "/odd.conf", ports="7000-7010,7100", protocols=["udp"],
     direction="client", family="ipv6", addresses=["2001:db8::1/128", "2001:db8:1::/48"],
-    interfaces=["eth0", "lo"], forward=True, applied=False), profiles["odd"]
+    interfaces=["eth0", "lo"], forward=True, applied=False, applied_as=None), profiles["odd"]
 ' "$PD"
 grep -qF 'tab\tctl' "$TEST_TMP/profiles.json" || fail "profiles --json: tab not as \\t"
 pass "profiles --json: every field, escaping, U+FFFD for bytes that are not UTF-8"

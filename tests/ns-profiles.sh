@@ -116,13 +116,14 @@ pass "direction = client: OUTPUT --dport, PREROUTING --sport"
 # ---- broken files: one line naming the file and line, exit 2, nothing changed -------
 "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web failed"
 save_all >"$TEST_TMP/before"
-# broken WANT LINE...: "apply broken", "show broken" and "profiles" all say
-# "rawtune: FILE:WANT" and nothing else.
+# broken WANT LINE...: "apply broken" and "show broken" say "rawtune:
+# FILE:WANT" and nothing else; "profiles" lists the others and names the
+# file in a warning, as systemctl lists units around a broken one.
 broken() {
 	local want=$1 cmd status
 	shift
 	profile broken "$@"
-	for cmd in "apply broken" "show broken" "profiles"; do
+	for cmd in "apply broken" "show broken"; do
 		# shellcheck disable=SC2086 # $cmd is the command and its operand
 		"$RAWTUNE" $cmd >"$TEST_TMP/out" 2>"$TEST_TMP/err"
 		status=$?
@@ -131,6 +132,12 @@ broken() {
 		[ "$(cat "$TEST_TMP/err")" = "rawtune: $PD/broken.conf:$want" ] ||
 			fail "$cmd with '$*': $(cat "$TEST_TMP/err")"
 	done
+	"$RAWTUNE" profiles >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
+		fail "profiles with '$*' failed: $(cat "$TEST_TMP/err")"
+	[ "$(cat "$TEST_TMP/err")" = "rawtune: warning: profile file skipped: $PD/broken.conf:$want" ] ||
+		fail "profiles with '$*': $(cat "$TEST_TMP/err")"
+	[ "$(awk 'NR > 1 { printf "%s ", $1 }' "$TEST_TMP/out")" = "dns memcached ntp syslog web " ] ||
+		fail "profiles with '$*' listed: $(cat "$TEST_TMP/out")"
 	save_all >"$TEST_TMP/now"
 	cmp -s "$TEST_TMP/before" "$TEST_TMP/now" || fail "a broken file changed the rules"
 }
@@ -138,9 +145,38 @@ broken "2: unknown key 'colour' (see rawtune.conf(5))" 'ports = 80' 'colour = re
 broken "3: duplicate key 'ports' (first on line 1)" 'ports = 80' 'protocols = tcp' 'ports = 81'
 broken "2: bad port '65536' in '80,65536': ports are 1-65535, ranges LOW-HIGH" \
 	'# a comment' 'ports = 80,65536'
-rm "$PD/broken.conf"
+# A broken file that overrides a built-in hides it: apply would fail on the file.
+profile ntp 'ports = 123' 'protocols = icmp'
+"$RAWTUNE" profiles >"$TEST_TMP/out" 2>"$TEST_TMP/err" || fail "profiles with a broken ntp.conf failed"
+grep -q '^ntp ' "$TEST_TMP/out" && fail "profiles lists the built-in ntp behind a broken ntp.conf"
+grep -qF "rawtune: warning: profile file skipped: $PD/ntp.conf:2: " "$TEST_TMP/err" ||
+	fail "profiles with a broken ntp.conf: $(cat "$TEST_TMP/err")"
+rm "$PD/broken.conf" "$PD/ntp.conf"
 "$RAWTUNE" remove web >/dev/null || fail "remove web failed"
-pass "broken files: one line naming file and line, exit 2, no rule changed"
+pass "broken files: one line naming file and line, exit 2, no rule changed; profiles lists the rest"
+
+# ---- profiles shows what is applied, as applied ------------------------------------
+"$RAWTUNE" apply web --port 8080 -4 >/dev/null || fail "apply web --port 8080 -4 failed"
+profile app 'ports = 9000-9002, 9100' 'protocols = udp, tcp'
+"$RAWTUNE" apply app >/dev/null || fail "apply app failed"
+rm "$PD/app.conf"
+"$RAWTUNE" profiles >"$TEST_TMP/out" 2>"$TEST_TMP/err" || fail "profiles failed: $(cat "$TEST_TMP/err")"
+grep -qxE 'web +yes +8080 +tcp +server +ipv4 +built-in' "$TEST_TMP/out" ||
+	fail "profiles: web as applied: $(grep '^web' "$TEST_TMP/out")"
+grep -qxE 'app +yes +9000-9002,9100 +tcp,udp +server +both +gone' "$TEST_TMP/out" ||
+	fail "profiles: app, applied from a file since deleted: $(grep '^app' "$TEST_TMP/out")"
+grep -qxE 'dns +no +53 +tcp,udp +server +both +built-in' "$TEST_TMP/out" ||
+	fail "profiles: dns as defined: $(grep '^dns' "$TEST_TMP/out")"
+"$RAWTUNE" profiles --json | python3 -c 'import json, sys
+d = {p["name"]: p for p in json.load(sys.stdin)["profiles"]}
+assert d["web"]["ports"] == "80,443" and d["web"]["family"] == "both", d["web"]
+assert d["web"]["applied_as"] == dict(ports="8080", protocols=["tcp"], direction="server",
+    family="ipv4", forward=False), d["web"]
+assert d["app"]["source"] is None and d["app"]["applied"] is True, d["app"]
+assert d["app"]["applied_as"]["ports"] == "9000-9002,9100", d["app"]
+assert d["dns"]["applied_as"] is None, d["dns"]' || fail "profiles --json: applied_as"
+"$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
+pass "profiles: applied profiles as applied, one whose file is gone too"
 
 # ---- show writes a file that loads back as the same profile --------------------------
 "$RAWTUNE" show web >"$PD/web2.conf" || fail "show web failed"
@@ -156,6 +192,34 @@ for save in iptables-legacy-save ip6tables-legacy-save; do
 	assert_same "$TEST_TMP/web" "$TEST_TMP/web2" "$save: web2, written by show web, has web's rules"
 done
 "$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
+
+# The README's recipe: the shell empties web.conf before show reads it. The
+# empty file hides nothing: show says so in one line and prints the built-in.
+for before in none empty; do
+	[ $before = empty ] && : >"$PD/web.conf"
+	"$RAWTUNE" show web >"$PD/web.conf" 2>"$TEST_TMP/err" ||
+		fail "show web > web.conf ($before before): $(cat "$TEST_TMP/err")"
+	[ "$(cat "$TEST_TMP/err")" = "rawtune: note: $PD/web.conf is empty, using the built-in web" ] ||
+		fail "show web > web.conf ($before before) said: $(cat "$TEST_TMP/err")"
+	tail -n +2 "$PD/web.conf" >"$TEST_TMP/recipe"
+	tail -n +2 "$PD/web2.conf" >"$TEST_TMP/want"
+	assert_same "$TEST_TMP/want" "$TEST_TMP/recipe" "show web > web.conf ($before before) writes the whole profile"
+	"$RAWTUNE" profiles | grep -q "^web .* $PD/web.conf\$" || fail "profiles does not list web.conf"
+	"$RAWTUNE" show web | head -1 | grep -qxF "# web: from $PD/web.conf" || fail "show web after the recipe"
+	"$RAWTUNE" apply web >/dev/null || fail "apply web after the recipe failed"
+	"$RAWTUNE" remove web >/dev/null || fail "remove web failed"
+	rm "$PD/web.conf"
+done
+# An empty file without a built-in of its name is no profile.
+: >"$PD/blank.conf"
+"$RAWTUNE" show blank >/dev/null 2>"$TEST_TMP/err" && fail "show blank (an empty file) succeeded"
+[ "$(cat "$TEST_TMP/err")" = "rawtune: unknown profile 'blank' (no built-in profile, and $PD/blank.conf is empty)" ] ||
+	fail "show blank said: $(cat "$TEST_TMP/err")"
+"$RAWTUNE" profiles >"$TEST_TMP/out" 2>"$TEST_TMP/err" || fail "profiles with an empty file failed"
+[ "$(cat "$TEST_TMP/err")" = "rawtune: note: $PD/blank.conf is empty, ignored" ] ||
+	fail "profiles with blank.conf said: $(cat "$TEST_TMP/err")"
+grep -q '^blank ' "$TEST_TMP/out" && fail "profiles lists the empty blank.conf"
+rm "$PD/blank.conf"
 
 # Every key; lists in a person's spacing, addresses as the library normalises them.
 profile rich 'description = every key, "quoted" \ and all' 'ports = 9000, 8000-8100' \

@@ -4,7 +4,7 @@
 # 10.206.0.2):
 # - after N connections to an untracked port, "saved" is within 10% of N,
 #   and "entries" is the kernel's count (nf_conntrack_count);
-# - apply records when the profile was applied, in RUN/net-INODE/web (0644,
+# - apply records when the profile was applied, in RUN/netns-COOKIE/web (0644,
 #   directories 0755), re-applying the same rules keeps it, remove deletes
 #   it; without it the time is unknown (null);
 # - top names the tracked ports the load used, first the busiest, with the
@@ -66,15 +66,17 @@ $2" "$TEST_TMP/$1.json" || fail "$1: the JSON is not as expected (above)"
 
 # ---- saved, and when the profile was applied -----------------------------------
 in_server "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web failed"
-inode=$(in_server stat -L -c %i /proc/self/ns/net)
-state="$RAWTUNE_RUN_DIR/net-$inode/web"
-[ -f "$state" ] || fail "apply wrote no $state"
+# the server's namespace is the only one with a record: its cookie's directory
+state=$(echo "$RAWTUNE_RUN_DIR"/netns-*/web)
+[ -f "$state" ] || fail "apply wrote no $RAWTUNE_RUN_DIR/netns-COOKIE/web: $state"
+key=${state%/web}
+key=${key##*/}
 [ "$(stat -c %a "$RAWTUNE_RUN_DIR") $(stat -c %a "${state%/web}") $(stat -c %a "$state")" = \
 	"755 755 644" ] || fail "state modes: $(stat -c '%n %a' "$RAWTUNE_RUN_DIR" "${state%/web}" "$state")"
 applied=$(cat "$state")
 [ $((applied - $(date +%s))) -le 0 ] && [ $(($(date +%s) - applied)) -lt 60 ] ||
 	fail "$state holds '$applied', not the time of apply"
-pass "apply recorded the time in net-$inode/web (modes 755, 755, 644)"
+pass "apply recorded the time in $key/web (modes 755, 755, 644)"
 
 load 80 $N
 in_server "$RAWTUNE" stats --json >"$TEST_TMP/stats.json" || fail "stats --json failed"

@@ -44,6 +44,8 @@ static void setup(void)
 	unsetenv("RAWTUNE_LOG");
 	unsetenv("RAWTUNE_CONFIG");
 	unsetenv("RAWTUNE_PROFILE_DIR");
+	/* as root, the library refuses files that group or others may write */
+	umask(022);
 	strcpy(dir, "/tmp/rawtune-test-boot.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(conf, sizeof(conf), "%s/rawtune.conf", dir);
@@ -236,6 +238,12 @@ static const struct {
 	  ":3: profile 'web' is listed twice" },
 	{ "apply = web\napply = broken\n", -EINVAL, ":2: " },
 	{ "apply = web\n\x01\n", -EINVAL, ":2: expected 'apply = PROFILE', got '\\x01'" },
+	/* a list: the file takes one profile a line */
+	{ "apply = web, dns\n", -EINVAL,
+	  ":1: one profile per 'apply' line: 'apply = web', then 'apply = dns' on a line of its own" },
+	{ "apply = web,dns ports=53\n", -EINVAL,
+	  ":1: one profile per 'apply' line: 'apply = web', then 'apply = dns' on a line of its own" },
+	{ "apply = web ,\n", -EINVAL, ":1: one profile per 'apply' line, no comma: 'apply = web'" },
 };
 
 START_TEST(test_bad)
