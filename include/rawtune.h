@@ -147,6 +147,50 @@ const char *rawtune_get_boot_config(const struct rawtune_ctx *ctx);
 int rawtune_set_boot_config(struct rawtune_ctx *ctx, const char *path);
 
 /**
+ * enum rawtune_origin - who applied a profile
+ * @RAWTUNE_ORIGIN_COMMAND: a command or a program (the default)
+ * @RAWTUNE_ORIGIN_BOOT: rawtune.conf, through "rawtune apply --all": a later
+ *	"apply --all" removes it when rawtune.conf no longer lists it
+ */
+enum rawtune_origin {
+	RAWTUNE_ORIGIN_COMMAND = 0,
+	RAWTUNE_ORIGIN_BOOT = 1,
+};
+
+/**
+ * rawtune_set_origin - what the applies of this context record as their origin
+ * Since: 0.2
+ */
+void rawtune_set_origin(struct rawtune_ctx *ctx, enum rawtune_origin origin);
+
+/**
+ * rawtune_profile_get_origin - who applied a profile in this network namespace
+ * @ctx: the context
+ * @name: the profile's name
+ *
+ * Returns: a RAWTUNE_ORIGIN_* value, or -ENOENT when no apply of the profile
+ * is on record. Since: 0.2
+ */
+int rawtune_profile_get_origin(struct rawtune_ctx *ctx, const char *name);
+
+/**
+ * rawtune_profile_repair - apply a profile again as it was applied, if it drifted
+ * @ctx: the context
+ * @name: the profile's name
+ * @added: if not NULL, set to the rules added
+ * @removed: if not NULL, set to the rules removed
+ *
+ * What rawtune_profile_check() finds drifted is applied again from the
+ * record of its last apply (ports, families, origin as they were); a
+ * profile in place is left alone.
+ *
+ * Returns: 0 nothing to repair, 1 repaired, -ENOENT when the profile is not
+ * applied, or another negative errno as rawtune_profile_apply(). Since: 0.2
+ */
+int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *name, unsigned int *added,
+			   unsigned int *removed);
+
+/**
  * rawtune_set_nat_guard - whether apply first looks for NAT on the traffic
  * @ctx: the context
  * @enabled: non-zero (the default) to refuse, with -EBUSY, a profile whose

@@ -205,37 +205,71 @@ int64_t rt_applied_read(struct rawtune_ctx *ctx, const char *profile)
 	return t;
 }
 
+/* The record's first line: who applied it, as a comment the parser skips. */
+#define RT_ORIGIN_BOOT_LINE "# origin: rawtune.conf\n"
+
 void rt_applied_keep(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
 {
-	char dir[PATH_MAX], name[RAWTUNE_PROFILE_NAME_MAX + 8], *text = NULL;
+	char dir[PATH_MAX], name[RAWTUNE_PROFILE_NAME_MAX + 8], *text = NULL, *record = NULL;
+	bool boot = rt_origin(ctx) == RAWTUNE_ORIGIN_BOOT;
 	int err = rawtune_profile_format(profile, &text);
 
 	snprintf(name, sizeof(name), "%s.conf", profile->name);
+	if (err == 0 && asprintf(&record, "%s%s", boot ? RT_ORIGIN_BOOT_LINE : "", text) < 0) {
+		record = NULL;
+		err = -ENOMEM;
+	}
 	if (err == 0)
 		err = state_dir(dir, sizeof(dir));
 	if (err == 0)
 		err = make_dirs(dir);
 	if (err == 0)
-		err = write_atomic(dir, name, text);
+		err = write_atomic(dir, name, record);
 	if (err < 0)
 		rt_warn(ctx, "cannot record how %s was applied in %s: %s", profile->name,
 			run_dir(), strerror(-err));
 	free(text);
+	free(record);
 }
 
-int rt_applied_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **out)
+/* The record's text, NUL-terminated (free() it); -ENOENT without one. */
+static int record_read(struct rawtune_ctx *ctx, const char *name, char **text)
 {
-	char dir[PATH_MAX], path[PATH_MAX], *text;
+	char dir[PATH_MAX], path[PATH_MAX];
 	int err = state_dir(dir, sizeof(dir));
 
-	*out = NULL;
+	*text = NULL;
 	if (err < 0)
 		return err;
+	if (!rt_profile_name_valid(name))
+		return -ENOENT;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.conf", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
 	if (access(path, F_OK) < 0)
 		return -errno;
-	err = rt_conf_read(ctx, path, "record of an applied profile", &text);
+	return rt_conf_read(ctx, path, "record of an applied profile", text);
+}
+
+RAWTUNE_EXPORT int rawtune_profile_get_origin(struct rawtune_ctx *ctx, const char *name)
+{
+	char *text;
+	int err = record_read(ctx, name, &text);
+
+	if (err < 0)
+		return err;
+	err = strncmp(text, RT_ORIGIN_BOOT_LINE, strlen(RT_ORIGIN_BOOT_LINE)) == 0
+		      ? RAWTUNE_ORIGIN_BOOT
+		      : RAWTUNE_ORIGIN_COMMAND;
+	free(text);
+	return err;
+}
+
+int rt_applied_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **out)
+{
+	char *text;
+	int err = record_read(ctx, name, &text);
+
+	*out = NULL;
 	if (err < 0)
 		return err;
 	err = rawtune_profile_parse(ctx, name, text, "applied", out);

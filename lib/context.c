@@ -19,6 +19,7 @@ struct rawtune_ctx {
 	int log_priority;
 	unsigned int lock_wait;
 	bool nat_guard;
+	enum rawtune_origin origin;
 	char *profile_dir;
 	char *boot_config;
 	char last_error[512];
@@ -209,4 +210,14 @@ const char *rt_printable(const char *s, size_t n, char *buf, size_t len)
 	}
 	buf[used] = '\0';
 	return buf;
+}
+
+RAWTUNE_EXPORT void rawtune_set_origin(struct rawtune_ctx *ctx, enum rawtune_origin origin)
+{
+	ctx->origin = origin;
+}
+
+enum rawtune_origin rt_origin(const struct rawtune_ctx *ctx)
+{
+	return ctx->origin;
 }

@@ -88,3 +88,29 @@ RAWTUNE_EXPORT int rawtune_profile_check(struct rawtune_ctx *ctx, const char *na
 		rt_fail(ctx, 0, "%s", why);
 	return err;
 }
+
+RAWTUNE_EXPORT int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *name,
+					  unsigned int *added, unsigned int *removed)
+{
+	enum rawtune_origin before = rt_origin(ctx);
+	struct rawtune_profile *p = NULL;
+	int err = rawtune_profile_check(ctx, name), origin;
+
+	if (added)
+		*added = 0;
+	if (removed)
+		*removed = 0;
+	if (err <= 0)
+		return err;
+	err = applied_profile(ctx, name, &p);
+	if (err < 0)
+		return err;
+	/* a repair only repairs: it keeps who applied the profile */
+	origin = rawtune_profile_get_origin(ctx, name);
+	if (origin >= 0)
+		rawtune_set_origin(ctx, origin);
+	err = rawtune_profile_apply(ctx, p, added, removed);
+	rawtune_set_origin(ctx, before);
+	rawtune_profile_unref(p);
+	return err < 0 ? err : 1;
+}

@@ -205,6 +205,23 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 	return w.overflow ? 0 : w.used;
 }
 
+/*
+ * The kernel writes a match's name back over its own pointer: the bytes
+ * after the name's NUL are left over. Zero them so that copies compare.
+ */
+void rt_ext_scrub(uint8_t *exts, size_t len)
+{
+	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= len;) {
+		struct xt_entry_match *m = (void *)(exts + off);
+		size_t n = strnlen(m->u.user.name, sizeof(m->u.user.name));
+
+		if (m->u.match_size < sizeof(*m))
+			return;
+		memset(m->u.user.name + n, 0, sizeof(m->u.user.name) - n);
+		off += m->u.match_size;
+	}
+}
+
 bool rt_match_is_untracked(const void *match)
 {
 	const struct xt_entry_match *m = match;

@@ -43,6 +43,7 @@ int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)
 void rt_clear_error(struct rawtune_ctx *ctx);
 
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx);
+enum rawtune_origin rt_origin(const struct rawtune_ctx *ctx);
 
 /*
  * At most @n bytes of @s for an error message: control characters and
@@ -292,6 +293,8 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 			  const char *target_name, struct rt_rule *r);
 
 bool rt_all_zero(const void *p, size_t len);
+/* Zero what the kernel left after the names of matches and a target laid end to end. */
+void rt_ext_scrub(uint8_t *exts, size_t len);
 /* Is the xt_entry_match @match "-m conntrack --ctstate UNTRACKED" as rawtune writes it? */
 bool rt_match_is_untracked(const void *match);
 void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix);

@@ -106,6 +106,8 @@ static int placed_add(struct rt_twins_tx *tx, struct rt_placed_list *l, const ch
 	tx->ops->view(e, &v);
 	tx->ops->assemble(e, 0, v.matches, v.matches_size, v.target, v.target_size, copy, size);
 	tx->ops->rename_target(copy, tx->ops->target(tx->h, e));
+	tx->ops->view(copy, &v);
+	rt_ext_scrub((uint8_t *)v.matches, v.matches_size + v.target_size);
 	if (v.target_size == XT_ALIGN(sizeof(struct xt_entry_target)) + XT_ALIGN(sizeof(int)))
 		memset(copy + size - XT_ALIGN(sizeof(int)), 0, XT_ALIGN(sizeof(int)));
 	p = &l->rule[l->n++];

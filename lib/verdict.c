@@ -60,7 +60,7 @@ struct rt_xrule {
 	const char *target;
 	enum rt_tkind kind;
 	unsigned int pos;
-	bool ours; /* the profile's own twin: judged as if gone */
+	bool ours; /* a twin of rawtune's: judged as if gone */
 };
 
 struct rt_xchain {
@@ -134,9 +134,15 @@ static int m_not(int a)
 
 /* ---- the table, indexed once ------------------------------------------------ */
 
-/* A twin rawtune wrote: tagged @text, and rawtune's UNTRACKED match. */
-static bool is_ours(const struct rt_entry_view *v, const char *text)
+/*
+ * A twin rawtune wrote, for any profile: tagged "rawtune:", and rawtune's
+ * UNTRACKED match. Judged as if gone: another profile's twins on a shared
+ * port take the same packets as this one's would.
+ */
+static bool is_ours(const struct rt_entry_view *v)
 {
+	const char *text = RT_COMMENT_PREFIX;
+
 	bool tagged = false, untracked = false;
 
 	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= v->matches_size;) {
@@ -146,7 +152,7 @@ static bool is_ours(const struct rt_entry_view *v, const char *text)
 			return false;
 		tagged |= strcmp(m->u.user.name, "comment") == 0 &&
 			  strncmp(((const struct xt_comment_info *)m->data)->comment, text,
-				  XT_MAX_COMMENT_LEN) == 0;
+				  strlen(text)) == 0;
 		untracked |= rt_match_is_untracked(m);
 		off += m->u.match_size;
 	}
@@ -177,14 +183,12 @@ static enum rt_tkind target_kind(struct rt_judge *j, const char *t)
 
 static struct rt_xchain *chain_read(struct rt_judge *j, const char *name)
 {
-	char comment[RT_COMMENT_MAX];
 	struct rt_xchain *c = calloc(1, sizeof(*c));
 	size_t cap = 0;
 
 	if (!c)
 		return NULL;
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	snprintf(comment, sizeof(comment), RT_COMMENT_PREFIX "%s", j->p->name);
 	for (const rt_entry *e = j->ops->first_rule(j->h, name); e; e = j->ops->next_rule(j->h, e)) {
 		struct rt_xrule *r;
 
@@ -206,7 +210,7 @@ static struct rt_xchain *chain_read(struct rt_judge *j, const char *name)
 		j->ops->view(e, &r->v);
 		r->target = j->ops->target(j->h, e);
 		r->kind = target_kind(j, r->target);
-		r->ours = is_ours(&r->v, comment);
+		r->ours = is_ours(&r->v);
 	}
 	return c;
 }
@@ -727,6 +731,7 @@ static int twin(struct rt_walker *w, const struct rt_xchain *c, const struct rt_
 	base = copy_matches(&r->v, body, sizeof(body));
 	if (base == SIZE_MAX)
 		return -ENOMEM;
+	rt_ext_scrub(body, base);
 	memcpy(target, r->v.target, tsize);
 	/* a standard target read back carries no name: libiptc needs it to insert */
 	tgt = (struct xt_entry_target *)target;

@@ -243,6 +243,45 @@ static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p, b
 	return dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p);
 }
 
+static bool listed(const struct rawtune_profile_list *list, const char *name)
+{
+	for (unsigned int i = 0; i < rawtune_profile_list_count(list); i++)
+		if (strcmp(rawtune_profile_get_name(rawtune_profile_list_get(list, i)), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What an earlier apply --all applied and rawtune.conf no longer lists goes
+ * (a reload of rawtune.service); what the admin applied by hand stays.
+ */
+static int prune_boot(struct rawtune_ctx *ctx, const struct rawtune_profile_list *list)
+{
+	struct rawtune_rules *rules;
+	int status = RT_EXIT_OK, err = rawtune_rules_read(ctx, &rules);
+
+	if (err < 0)
+		return tool_lib_error(ctx, "apply --all", err);
+	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
+		const char *name = rawtune_rules_get_profile(rules, i);
+		unsigned int removed = 0;
+		bool seen = false;
+
+		for (unsigned int k = 0; k < i && !seen; k++)
+			seen = strcmp(rawtune_rules_get_profile(rules, k), name) == 0;
+		if (seen || listed(list, name) ||
+		    rawtune_profile_get_origin(ctx, name) != RAWTUNE_ORIGIN_BOOT)
+			continue;
+		if (rawtune_profile_remove(ctx, name, &removed) < 0)
+			status = tool_lib_error(ctx, name, -EIO);
+		else
+			printf("%s: %u %s removed: %s no longer lists it\n", name, removed,
+			       tool_rules(removed), rawtune_get_boot_config(ctx));
+	}
+	rawtune_rules_free(rules);
+	return status;
+}
+
 /*
  * Every profile of rawtune.conf, in its order. A profile that fails does not
  * stop the others: at boot, what can be applied should be. The file itself
@@ -263,13 +302,14 @@ static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
 		return RT_EXIT_FAILURE;
 	}
 	n = rawtune_profile_list_count(list);
-	names = calloc(n + 1, RAWTUNE_PROFILE_NAME_MAX + 2);
+	names = calloc(n + 2, RAWTUNE_PROFILE_NAME_MAX + 32);
 	if (!names) {
 		rawtune_profile_list_free(list);
 		return tool_lib_error(ctx, "apply --all", -ENOMEM);
 	}
 	if (n == 0)
 		printf("%s lists no profile, nothing applied\n", rawtune_get_boot_config(ctx));
+	rawtune_set_origin(ctx, RAWTUNE_ORIGIN_BOOT);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct rawtune_profile *p = rawtune_profile_list_get(list, i);
 
@@ -279,6 +319,8 @@ static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
 			continue;
 		strcat(strcat(names, failed++ ? ", " : ""), rawtune_profile_get_name(p));
 	}
+	if (!dry_run && prune_boot(ctx, list) != RT_EXIT_OK)
+		strcat(strcat(names, failed++ ? ", " : ""), "(removing unlisted profiles)");
 	if (!dry_run && failed < n)
 		apply_note_nftables(ctx);
 	if (failed) {

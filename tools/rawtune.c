@@ -15,9 +15,10 @@
 #include "tools/tool.h"
 
 static const struct rt_command commands[] = {
-	{ "apply", cmd_apply, apply_usage, "install a profile's NOTRACK rules and accepts" },
+	{ "apply", cmd_apply, apply_usage, "install a profile's NOTRACK rules and the twins its firewall needs" },
 	{ "remove", cmd_remove, remove_usage, "delete a profile's rules, or all of rawtune's" },
 	{ "status", cmd_status, status_usage, "show the applied profiles, their rules and counters" },
+	{ "repair", cmd_repair, repair_usage, "apply again, as applied, what a firewall reload undid" },
 	{ "profiles", cmd_profiles, profiles_usage, "list the profiles, built in and from files" },
 	{ "show", cmd_show, show_usage, "print a profile in the profile file format" },
 	{ "stats", cmd_stats, stats_usage, "show conntrack occupancy, drops and entries saved" },

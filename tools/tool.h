@@ -36,6 +36,8 @@ int cmd_stats(struct rawtune_ctx *ctx, int argc, char *argv[]);
 int cmd_watch(struct rawtune_ctx *ctx, int argc, char *argv[]);
 int cmd_top(struct rawtune_ctx *ctx, int argc, char *argv[]);
 extern const char stats_usage[], watch_usage[], top_usage[];
+int cmd_repair(struct rawtune_ctx *ctx, int argc, char *argv[]);
+extern const char repair_usage[];
 
 /* ---- options that several commands share (rawtune.c) ---------------------- */
 
