@@ -12,7 +12,7 @@
 
 /* What the command line changes in the profile, and how to apply it. */
 struct apply_args {
-	const char *ports;
+	char *ports; /* every --port joined */
 	unsigned int protos, families;
 	bool dry_run, all;
 };
@@ -30,9 +30,10 @@ const char apply_usage[] =
 	"\n"
 	"  -a, --all             apply the profiles of rawtune.conf, with its ports\n"
 	"  -p, --port LIST       untrack these ports instead of the profile's own:\n"
-	"                        80, 80,443 or 8000-8100 (1-65535)\n"
+	"                        80, 80,443 or 8000-8100 (1-65535); repeated, the\n"
+	"                        lists add up\n"
 	"  -P, --proto LIST      untrack these protocols instead of the profile's own:\n"
-	"                        tcp, udp or tcp,udp\n"
+	"                        tcp, udp or tcp,udp; repeated, they add up\n"
 	"  -4, --ipv4            IPv4 only (the profile's IPv6 rules are removed)\n"
 	"  -6, --ipv6            IPv6 only (the profile's IPv4 rules are removed)\n"
 	"  -n, --dry-run         print the rules as iptables-restore input, a block\n"
@@ -190,19 +191,23 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		TOOL_OPTION_HELP,
 		{ 0 },
 	};
+	unsigned int protos;
 	int opt, status;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:P:46nfaw:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			args->ports = optarg;
+			if (tool_list_append(&args->ports, optarg) < 0)
+				return tool_lib_error(ctx, "apply", -ENOMEM);
 			break;
 		case 'P':
-			if (!tool_parse_protos(optarg, &args->protos))
+			/* repeated, the protocols add up as the ports do */
+			if (!tool_parse_protos(optarg, &protos))
 				return tool_usage_error("apply",
 							"bad --proto '%s': tcp, udp or tcp,udp",
 							tool_shown(optarg));
+			args->protos |= protos;
 			break;
 		case '4':
 		case '6':
@@ -290,31 +295,40 @@ static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
 	return failed ? RT_EXIT_FAILURE : RT_EXIT_OK;
 }
 
-int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
+static int apply_command(struct rawtune_ctx *ctx, int argc, char *argv[],
+			 struct apply_args *args)
 {
-	struct apply_args args = { 0 };
 	struct rawtune_profile *p = NULL;
 	const char *name;
 	int status;
 
-	status = apply_options(ctx, argc, argv, &args);
+	status = apply_options(ctx, argc, argv, args);
 	if (status == RT_EXIT_OK)
 		status = tool_operand("apply", argc, argv,
-				      args.all ? NULL : "which profile? (e.g. rawtune apply web)",
+				      args->all ? NULL : "which profile? (e.g. rawtune apply web)",
 				      &name);
 	if (status)
 		return status;
-	if (args.all && name)
+	if (args->all && name)
 		return tool_usage_error("apply", "a profile and --all exclude each other");
-	if (args.all)
-		return apply_all(ctx, args.dry_run);
+	if (args->all)
+		return apply_all(ctx, args->dry_run);
 	status = tool_profile_load(ctx, name, &p);
 	if (status == RT_EXIT_OK)
-		status = apply_args_set(ctx, p, &args);
+		status = apply_args_set(ctx, p, args);
 	if (status == RT_EXIT_OK)
-		status = apply_one(ctx, p, args.dry_run);
-	if (status == RT_EXIT_OK && !args.dry_run)
+		status = apply_one(ctx, p, args->dry_run);
+	if (status == RT_EXIT_OK && !args->dry_run)
 		apply_note_nftables(ctx);
 	rawtune_profile_unref(p);
+	return status;
+}
+
+int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
+{
+	struct apply_args args = { 0 };
+	int status = apply_command(ctx, argc, argv, &args);
+
+	free(args.ports);
 	return status;
 }

@@ -110,6 +110,20 @@ int tool_bad_option(const char *command, int opt, char *argv[])
 	return tool_usage_error(command, "unknown option '%s'", tool_shown(arg));
 }
 
+int tool_list_append(char **list, const char *item)
+{
+	size_t len = *list ? strlen(*list) + 1 : 0;
+	char *joined = realloc(*list, len + strlen(item) + 1);
+
+	if (!joined)
+		return -ENOMEM;
+	if (len)
+		joined[len - 1] = ',';
+	strcpy(joined + len, item);
+	*list = joined;
+	return 0;
+}
+
 int tool_json_options(const char *command, int argc, char *argv[], bool *json)
 {
 	static const struct option options[] = {

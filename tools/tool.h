@@ -67,6 +67,12 @@ int tool_option_wait(struct rawtune_ctx *ctx, const char *command, const char *a
  */
 int tool_operand(const char *command, int argc, char *argv[], const char *what,
 		 const char **operand);
+/*
+ * A list option given again adds to the list: "--port 80 --port 443" is
+ * "80,443", as a user who repeats an option means. *@list is malloc'ed
+ * (NULL before the first); 0, or -ENOMEM.
+ */
+int tool_list_append(char **list, const char *item);
 /* getopt_long's '?' or ':' (with opterr 0) as a one-line usage error. */
 int tool_bad_option(const char *command, int opt, char *argv[]);
 
