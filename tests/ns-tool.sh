@@ -11,6 +11,23 @@ enter_netns "$@"
 "$RAWTUNE" --version | grep -Eqx 'rawtune [0-9]+\.[0-9]+\.[0-9]+' || fail "--version: $("$RAWTUNE" --version)"
 pass "help and version"
 
+# A short option means one thing in every command: collect "-X, --long" from
+# each command's help and refuse a letter with two meanings.
+for cmd in apply remove status profiles show stats watch top; do
+	"$RAWTUNE" $cmd --help | sed -n 's/^  \(-[[:alnum:]]\), \(--[[:alnum:]-]*\).*/\1 \2/p'
+done | sort -u >"$TEST_TMP/shorts"
+dup=$(cut -d' ' -f1 "$TEST_TMP/shorts" | uniq -d)
+[ -z "$dup" ] || fail "short options with two meanings: $(grep -E "^($(echo $dup | tr ' ' '|')) " "$TEST_TMP/shorts" | tr '\n' ' ')"
+for want in '-j --json' '-q --quiet' '-p --port' '-n --dry-run' '-c --count'; do
+	grep -qxF -- "$want" "$TEST_TMP/shorts" || fail "no '$want' in any command's help"
+done
+for cmd in status profiles stats; do
+	"$RAWTUNE" $cmd -j --help >/dev/null || fail "$cmd takes no -j"
+done
+"$RAWTUNE" top -c 1 -j --help >/dev/null || fail "top takes no -c or -j"
+"$RAWTUNE" watch -c 1 -j --help >/dev/null || fail "watch takes no -c or -j"
+pass "each short option has one meaning: $(tr '\n' ' ' <"$TEST_TMP/shorts")"
+
 "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply failed"
 save_all >"$TEST_TMP/before"
 
@@ -63,6 +80,8 @@ expect_error 2 remove
 expect_error 2 remove web extra
 expect_error 2 status extra
 expect_error 2 status --json-ish
+expect_error 2 top -n 3
+expect_error 2 watch -p /dev/null
 pass "unknown commands, options and missing arguments are usage errors"
 
 # Without CAP_NET_ADMIN: a clear permission error, exit 1.
@@ -85,3 +104,12 @@ grep -q "xtables lock $XTABLES_LOCKFILE" "$TEST_TMP/err1" || fail "lock error: $
 [ $(($(date +%s) - start)) -le 3 ] || fail "--wait 1 waited longer than 3 s"
 wait
 pass "busy lock: $(cat "$TEST_TMP/err1")"
+
+# --quiet: nothing on stdout when all went well, the change made all the same.
+out=$("$RAWTUNE" apply -q web --port 8081 2>&1) || fail "apply -q failed"
+[ -z "$out" ] || fail "apply -q said: $out"
+iptables-legacy-save | grep -q -- '--dport 8081 ' || fail "apply -q applied nothing"
+out=$("$RAWTUNE" remove --quiet web 2>&1) || fail "remove --quiet failed"
+[ -z "$out" ] || fail "remove --quiet said: $out"
+save_all | grep -q 'rawtune:web' && fail "remove --quiet removed nothing"
+pass "apply -q and remove --quiet say nothing and do their work"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--force]
- *		 [--wait SECONDS]
- * rawtune apply --all [--dry-run] [--force] [--wait SECONDS]
+ *		 [--quiet] [--wait SECONDS]
+ * rawtune apply --all [--dry-run] [--force] [--quiet] [--wait SECONDS]
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,13 +14,13 @@
 struct apply_args {
 	char *ports; /* every --port joined */
 	unsigned int protos, families;
-	bool dry_run, all;
+	bool dry_run, all, quiet;
 };
 
 const char apply_usage[] =
 	"Usage: rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
-	"                     [--force] [--wait SECONDS]\n"
-	"       rawtune apply --all [--dry-run] [--force] [--wait SECONDS]\n"
+	"                     [--force] [--quiet] [--wait SECONDS]\n"
+	"       rawtune apply --all [--dry-run] [--force] [--quiet] [--wait SECONDS]\n"
 	"Install the profile's rules: NOTRACK in the raw table and the matching\n"
 	"UNTRACKED accepts in the filter table. Applying again with other ports\n"
 	"replaces the profile's rules; applying the same profile twice changes nothing.\n"
@@ -40,7 +40,8 @@ const char apply_usage[] =
 	"                        per family, and change nothing\n"
 	"  -f, --force           apply even where a nat table rule (DNAT, REDIRECT,\n"
 	"                        SNAT, MASQUERADE) could take this traffic: untracked\n"
-	"                        packets skip NAT, so that rule stops working for it\n" TOOL_HELP_WAIT TOOL_HELP_HELP
+	"                        packets skip NAT, so that rule stops working for it\n"
+	TOOL_HELP_QUIET TOOL_HELP_WAIT TOOL_HELP_HELP
 	"\nThe profiles: 'rawtune profiles'; one in full: 'rawtune show PROFILE'.\n";
 
 /* The command line's changes to the profile; an exit status. */
@@ -113,9 +114,9 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 }
 
 /* rawtune's rules are invisible to the nf_tables variant's "iptables -L". */
-static void apply_note_nftables(struct rawtune_ctx *ctx)
+static void apply_note_nftables(struct rawtune_ctx *ctx, bool quiet)
 {
-	if (rawtune_nftables_in_use(ctx) == 1)
+	if (!quiet && rawtune_nftables_in_use(ctx) == 1)
 		fputs("rawtune: note: this host's iptables is the nf_tables variant; "
 		      "rawtune's rules are in the legacy tables: see them with "
 		      "'iptables-legacy -t raw -L' or 'rawtune status'\n",
@@ -158,7 +159,7 @@ static void apply_say(const struct rawtune_profile *p, unsigned int ruled, unsig
  * until they time out: delete them, so the table reflects the rules now.
  * A failure is only a warning: the rules are in, the entries expire anyway.
  */
-static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
+static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p, bool quiet)
 {
 	unsigned int added = 0, removed = 0, deleted = 0;
 	const char *name = rawtune_profile_get_name(p);
@@ -168,7 +169,8 @@ static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *
 		return tool_lib_error(ctx, name, err);
 	if (added || removed)
 		err = rawtune_ct_flush_profile(ctx, p, &deleted);
-	apply_say(p, rule_families(ctx, p), added, removed, deleted);
+	if (!quiet)
+		apply_say(p, rule_families(ctx, p), added, removed, deleted);
 	/* the warning after the line that says the rules are in */
 	fflush(stdout);
 	if (err < 0)
@@ -187,6 +189,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
+		TOOL_OPTION_QUIET,
 		TOOL_OPTION_WAIT,
 		TOOL_OPTION_HELP,
 		{ 0 },
@@ -195,7 +198,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:P:46nfaw:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:P:46nfaqw:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (tool_list_append(&args->ports, optarg) < 0)
@@ -222,6 +225,9 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		case 'a':
 			args->all = true;
 			break;
+		case 'q':
+			args->quiet = true;
+			break;
 		case 'w':
 			status = tool_option_wait(ctx, "apply", optarg);
 			if (status)
@@ -243,9 +249,10 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 }
 
 /* One profile as the command line or rawtune.conf gives it; an exit status. */
-static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p, bool dry_run)
+static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+		     const struct apply_args *args)
 {
-	return dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p);
+	return args->dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p, args->quiet);
 }
 
 /*
@@ -253,8 +260,9 @@ static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p, b
  * stop the others: at boot, what can be applied should be. The file itself
  * is read whole first, so that a mistake in it changes nothing.
  */
-static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
+static int apply_all(struct rawtune_ctx *ctx, const struct apply_args *args)
 {
+	bool dry_run = args->dry_run;
 	struct rawtune_profile_list *list;
 	unsigned int n, failed = 0;
 	char *names;
@@ -273,19 +281,19 @@ static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
 		rawtune_profile_list_free(list);
 		return tool_lib_error(ctx, "apply --all", -ENOMEM);
 	}
-	if (n == 0)
+	if (n == 0 && !args->quiet)
 		printf("%s lists no profile, nothing applied\n", rawtune_get_boot_config(ctx));
 	for (unsigned int i = 0; i < n; i++) {
 		const struct rawtune_profile *p = rawtune_profile_list_get(list, i);
 
 		if (dry_run)
 			printf("# profile %s\n", rawtune_profile_get_name(p));
-		if (apply_one(ctx, p, dry_run) == RT_EXIT_OK)
+		if (apply_one(ctx, p, args) == RT_EXIT_OK)
 			continue;
 		strcat(strcat(names, failed++ ? ", " : ""), rawtune_profile_get_name(p));
 	}
 	if (!dry_run && failed < n)
-		apply_note_nftables(ctx);
+		apply_note_nftables(ctx, args->quiet);
 	if (failed) {
 		fflush(stdout);
 		tool_error("apply --all: %u of %u profiles failed: %s", failed, n, names);
@@ -312,14 +320,14 @@ static int apply_command(struct rawtune_ctx *ctx, int argc, char *argv[],
 	if (args->all && name)
 		return tool_usage_error("apply", "a profile and --all exclude each other");
 	if (args->all)
-		return apply_all(ctx, args->dry_run);
+		return apply_all(ctx, args);
 	status = tool_profile_load(ctx, name, &p);
 	if (status == RT_EXIT_OK)
 		status = apply_args_set(ctx, p, args);
 	if (status == RT_EXIT_OK)
-		status = apply_one(ctx, p, args->dry_run);
+		status = apply_one(ctx, p, args);
 	if (status == RT_EXIT_OK && !args->dry_run)
-		apply_note_nftables(ctx);
+		apply_note_nftables(ctx, args->quiet);
 	rawtune_profile_unref(p);
 	return status;
 }

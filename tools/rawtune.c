@@ -134,7 +134,7 @@ int tool_json_options(const char *command, int argc, char *argv[], bool *json)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", options, NULL)) != -1) {
 		switch (opt) {
 		case TOOL_OPT_JSON:
 			*json = true;

@@ -1,23 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* rawtune remove PROFILE|--all [--wait SECONDS] */
+/* rawtune remove PROFILE|--all [--quiet] [--wait SECONDS] */
 #include "tools/tool.h"
 
 const char remove_usage[] =
-	"Usage: rawtune remove PROFILE [--wait SECONDS]\n"
-	"       rawtune remove --all [--wait SECONDS]\n"
+	"Usage: rawtune remove PROFILE [--quiet] [--wait SECONDS]\n"
+	"       rawtune remove --all [--quiet] [--wait SECONDS]\n"
 	"Delete the profile's rules from the raw and filter tables of both families,\n"
 	"or with --all every rule rawtune made. rawtune's chains and the jumps to them\n"
 	"go once they are empty; rules that rawtune did not make stay.\n"
 	"\n"
-	"  -a, --all             remove the rules of every profile\n" TOOL_HELP_WAIT TOOL_HELP_HELP;
+	"  -a, --all             remove the rules of every profile\n" TOOL_HELP_QUIET
+	TOOL_HELP_WAIT TOOL_HELP_HELP;
 
-static int remove_all(struct rawtune_ctx *ctx)
+static int remove_all(struct rawtune_ctx *ctx, bool quiet)
 {
 	unsigned int removed = 0;
 	int err = rawtune_remove_all(ctx, &removed);
 
 	if (err < 0)
 		return tool_lib_error(ctx, "remove --all", err);
+	if (quiet)
+		return RT_EXIT_OK;
 	if (removed)
 		printf("all profiles: %u %s removed\n", removed, tool_rules(removed));
 	else
@@ -25,13 +28,15 @@ static int remove_all(struct rawtune_ctx *ctx)
 	return RT_EXIT_OK;
 }
 
-static int remove_profile(struct rawtune_ctx *ctx, const char *name)
+static int remove_profile(struct rawtune_ctx *ctx, const char *name, bool quiet)
 {
 	unsigned int removed = 0;
 	int err = rawtune_profile_remove(ctx, name, &removed);
 
 	if (err < 0)
 		return tool_input_error(ctx, name, err);
+	if (quiet)
+		return RT_EXIT_OK;
 	if (removed)
 		printf("%s: %u %s removed\n", name, removed, tool_rules(removed));
 	else
@@ -43,19 +48,23 @@ int cmd_remove(struct rawtune_ctx *ctx, int argc, char *argv[])
 {
 	static const struct option options[] = {
 		{ "all", no_argument, NULL, 'a' },
+		TOOL_OPTION_QUIET,
 		TOOL_OPTION_WAIT,
 		TOOL_OPTION_HELP,
 		{ 0 },
 	};
 	const char *name;
-	bool all = false;
+	bool all = false, quiet = false;
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":aw:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":aqw:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			all = true;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'w':
 			status = tool_option_wait(ctx, "remove", optarg);
@@ -75,5 +84,5 @@ int cmd_remove(struct rawtune_ctx *ctx, int argc, char *argv[])
 		return status;
 	if (all && name)
 		return tool_usage_error("remove", "a profile and --all exclude each other");
-	return all ? remove_all(ctx) : remove_profile(ctx, name);
+	return all ? remove_all(ctx, quiet) : remove_profile(ctx, name, quiet);
 }

@@ -39,18 +39,24 @@ extern const char stats_usage[], watch_usage[], top_usage[];
 
 /* ---- options that several commands share (rawtune.c) ---------------------- */
 
-/* A long option without a short form: getopt_long returns this. */
-enum { TOOL_OPT_JSON = 0x100 };
+/*
+ * Every short option means one thing in every command (rawtune(8)): -j is
+ * --json wherever there is JSON to write.
+ */
+enum { TOOL_OPT_JSON = 'j' };
 
 #define TOOL_OPTION_WAIT { "wait", required_argument, NULL, 'w' }
 #define TOOL_OPTION_JSON { "json", no_argument, NULL, TOOL_OPT_JSON }
 #define TOOL_OPTION_HELP { "help", no_argument, NULL, 'h' }
+#define TOOL_OPTION_QUIET { "quiet", no_argument, NULL, 'q' }
 
 /* Their lines in "rawtune CMD --help", aligned like each command's own. */
 #define TOOL_HELP_WAIT \
 	"  -w, --wait SECONDS    wait at most this long for the xtables lock (default 30)\n"
-#define TOOL_HELP_JSON "      --json            write JSON for programs (fields in rawtune(8))\n"
+#define TOOL_HELP_JSON "  -j, --json            write JSON for programs (fields in rawtune(8))\n"
 #define TOOL_HELP_HELP "  -h, --help            show this help\n"
+#define TOOL_HELP_QUIET \
+	"  -q, --quiet           say nothing on success (errors and warnings still)\n"
 
 /*
  * The options of a command whose only ones are --json and --help: 0 to go

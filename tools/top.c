@@ -24,7 +24,7 @@ const char top_usage[] =
 	"it), and for each one a profile could untrack, the command that would do\n"
 	"it, with a warning where NAT takes that traffic. Walks the whole table once.\n"
 	"\n"
-	"  -n, --count N         show N ports (default 10)\n" TOOL_HELP_JSON
+	"  -c, --count N         show N ports (default 10)\n" TOOL_HELP_JSON
 		TOOL_HELP_HELP;
 
 struct advice {
@@ -246,7 +246,7 @@ static void print_json(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top
 static int parse_options(int argc, char *argv[], unsigned int *count, bool *json)
 {
 	static const struct option options[] = {
-		{ "count", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'c' },
 		TOOL_OPTION_JSON,
 		TOOL_OPTION_HELP,
 		{ 0 },
@@ -254,9 +254,9 @@ static int parse_options(int argc, char *argv[], unsigned int *count, bool *json
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":n:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:jh", options, NULL)) != -1) {
 		switch (opt) {
-		case 'n':
+		case 'c':
 			if (!tool_parse_number(optarg, 1, 65536, count))
 				return tool_usage_error("top", "bad --count '%s': give 1 to 65536",
 							tool_shown(optarg));
