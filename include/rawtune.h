@@ -56,6 +56,8 @@ enum rawtune_family {
  *
  * The log priority starts at LOG_ERR, or at the value of the environment
  * variable RAWTUNE_LOG (a number or one of err, warning, notice, info, debug).
+ * An unknown RAWTUNE_LOG means LOG_ERR and one warning, through the log
+ * function in use when the context first logs or rawtune_set_log_fn() is called.
  *
  * Returns: 0, or -ENOMEM.
  * Since: 0.1

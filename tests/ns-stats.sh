@@ -90,12 +90,15 @@ assert isinstance(p['seconds'], int) and 0 <= p['seconds'] < 60, p"
 pass "saved after $N connections to the untracked port 80: $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["saved"])' "$TEST_TMP/stats.json")"
 
 
+# Per profile, what was saved and over how long, in words that say it is past.
+in_server "$RAWTUNE" stats | grep -Eq '^  web: [0-9]+ entr(y|ies) saved over the last [0-9]+s$' ||
+	fail "stats: no 'web: N entries saved over the last Ns': $(in_server "$RAWTUNE" stats)"
 in_server "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web again failed"
 [ "$(cat "$state")" = "$applied" ] || fail "re-applying the same rules changed the time"
 rm "$state"
 in_server "$RAWTUNE" stats --json >"$TEST_TMP/unknown.json" || fail "stats --json failed"
 json unknown "assert d['profiles'][0]['seconds'] is None, d"
-in_server "$RAWTUNE" stats | grep -q '^  web .*since an unknown time$' ||
+in_server "$RAWTUNE" stats | grep -Eq '^  web: [0-9]+ entr(y|ies) saved since an unknown time$' ||
 	fail "stats does not say the time of web is unknown"
 pass "without the state file the time is unknown (null)"
 

@@ -113,3 +113,13 @@ out=$("$RAWTUNE" remove --quiet web 2>&1) || fail "remove --quiet failed"
 [ -z "$out" ] || fail "remove --quiet said: $out"
 save_all | grep -q 'rawtune:web' && fail "remove --quiet removed nothing"
 pass "apply -q and remove --quiet say nothing and do their work"
+
+# RAWTUNE_LOG: an unknown value is said once, not silently taken as err;
+# debug output is one line per message, never an empty one.
+RAWTUNE_LOG=verbose "$RAWTUNE" profiles >/dev/null 2>"$TEST_TMP/err" || fail "profiles failed"
+[ "$(cat "$TEST_TMP/err")" = "rawtune: warning: RAWTUNE_LOG=verbose: unknown, use err|warning|notice|info|debug or 0-7" ] ||
+	fail "RAWTUNE_LOG=verbose: $(cat "$TEST_TMP/err")"
+RAWTUNE_LOG=DEBUG "$RAWTUNE" apply web --port 8082 >/dev/null 2>"$TEST_TMP/err" || fail "apply failed"
+grep -q '^rawtune: took the xtables lock' "$TEST_TMP/err" || fail "RAWTUNE_LOG=DEBUG: no debug output"
+grep -n '^$' "$TEST_TMP/err" && fail "debug output has an empty line: $(cat "$TEST_TMP/err")"
+pass "RAWTUNE_LOG: unknown values warned of, debug output without empty lines"
