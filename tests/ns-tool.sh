@@ -60,6 +60,11 @@ done
 expect_error 2 apply nosuchprofile
 grep -q "unknown profile 'nosuchprofile'" <("$RAWTUNE" apply nosuchprofile 2>&1) ||
 	fail "unknown profile not named"
+grep -q "'rawtune profiles' lists them" "$TEST_TMP/err1" || fail "unknown profile: no hint: $(cat "$TEST_TMP/err1")"
+expect_error 2 apply Web
+grep -q "did you mean 'web'?" "$TEST_TMP/err1" || fail "apply Web: no 'did you mean': $(cat "$TEST_TMP/err1")"
+expect_error 2 show memcache
+grep -q "did you mean 'memcached'?" "$TEST_TMP/err1" || fail "show memcache: $(cat "$TEST_TMP/err1")"
 for name in ../web 'web;ls' aaaaaaaaaaaaaaaaaaaaa; do
 	expect_error 2 remove "$name"
 done
@@ -100,7 +105,8 @@ flock "$XTABLES_LOCKFILE" sleep 5 &
 sleep 0.3
 start=$(date +%s)
 expect_error 1 apply web --port 8080 --wait 1
-grep -q "xtables lock $XTABLES_LOCKFILE" "$TEST_TMP/err1" || fail "lock error: $(cat "$TEST_TMP/err1")"
+grep -q "^rawtune: web: flock (pid [0-9]*) holds the xtables lock $XTABLES_LOCKFILE (waited 1 s); to wait longer: --wait SECONDS$" "$TEST_TMP/err1" ||
+	fail "lock error does not name the holder and --wait: $(cat "$TEST_TMP/err1")"
 [ $(($(date +%s) - start)) -le 3 ] || fail "--wait 1 waited longer than 3 s"
 wait
 pass "busy lock: $(cat "$TEST_TMP/err1")"

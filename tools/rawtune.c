@@ -3,7 +3,9 @@
  * rawtune: the command line, dispatching to one file per subcommand, and
  * what the subcommands share: messages, common options, loading a profile.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -94,7 +96,9 @@ const char *tool_lib_message(struct rawtune_ctx *ctx, int err)
 
 int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err)
 {
-	tool_error("%s: %s", what, tool_lib_message(ctx, err));
+	/* only the xtables lock times out: its wait is the user's to choose */
+	tool_error("%s: %s%s", what, tool_lib_message(ctx, err),
+		   err == -ETIMEDOUT ? "; to wait longer: --wait SECONDS" : "");
 	return RT_EXIT_FAILURE;
 }
 
@@ -184,6 +188,85 @@ int tool_input_error(struct rawtune_ctx *ctx, const char *what, int err)
 	return tool_lib_error(ctx, what, err);
 }
 
+/* Edits from @a to @b, letters compared without case; names are short. */
+static unsigned int edit_distance(const char *a, const char *b)
+{
+	unsigned int row[RAWTUNE_PROFILE_NAME_MAX + 2];
+	size_t n = strlen(b);
+
+	if (n > RAWTUNE_PROFILE_NAME_MAX)
+		return UINT_MAX;
+	for (size_t j = 0; j <= n; j++)
+		row[j] = (unsigned int)j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		unsigned int diag = row[0];
+
+		row[0] = (unsigned int)i;
+		for (size_t j = 1; j <= n; j++) {
+			unsigned int up = row[j];
+			bool same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+			unsigned int best = diag + !same;
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}
+
+/* The profile whose name is closest to @name: the same but for case, or a typo or two. */
+static const char *closest_profile(const struct rawtune_profile_list *list, const char *name,
+				   char *buf, size_t len)
+{
+	size_t n = strlen(name);
+	unsigned int best = 3; /* two edits at most, and fewer than the name has letters */
+
+	buf[0] = '\0';
+	if (n > RAWTUNE_PROFILE_NAME_MAX)
+		return NULL;
+	if (n < best)
+		best = (unsigned int)n;
+	for (unsigned int i = 0; i < rawtune_profile_list_count(list); i++) {
+		const char *candidate = rawtune_profile_get_name(rawtune_profile_list_get(list, i));
+		unsigned int d = edit_distance(name, candidate);
+
+		if (d < best) {
+			best = d;
+			snprintf(buf, len, "%s", candidate);
+		}
+	}
+	return buf[0] ? buf : NULL;
+}
+
+/*
+ * The library's "unknown profile" line, and where to look: the names there
+ * are, and the one the user probably meant. A profile file that does not
+ * parse costs only the guess.
+ */
+static int unknown_profile(struct rawtune_ctx *ctx, const char *name)
+{
+	char message[512]; /* the library's, before reading the list replaces it */
+	char guess[RAWTUNE_PROFILE_NAME_MAX + 1];
+	struct rawtune_profile_list *list;
+
+	snprintf(message, sizeof(message), "%s", rawtune_last_error(ctx));
+	if (rawtune_profile_list_read(ctx, &list) == 0) {
+		if (closest_profile(list, name, guess, sizeof(guess))) {
+			tool_error("%s: did you mean '%s'? ('rawtune profiles' lists them)",
+				   message, guess);
+			rawtune_profile_list_free(list);
+			return RT_EXIT_USAGE;
+		}
+		rawtune_profile_list_free(list);
+	}
+	tool_error("%s: 'rawtune profiles' lists them", message);
+	return RT_EXIT_USAGE;
+}
+
 int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p)
 {
 	int err = rawtune_profile_load(ctx, name, p);
@@ -191,7 +274,9 @@ int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_
 	if (err == 0)
 		return RT_EXIT_OK;
 	/* an unknown profile is a mistyped name, not a failure */
-	return tool_input_error(ctx, name, err == -ENOENT ? -EINVAL : err);
+	if (err == -ENOENT)
+		return unknown_profile(ctx, name);
+	return tool_input_error(ctx, name, err);
 }
 
 const char *tool_rules(unsigned int n)
