@@ -555,6 +555,19 @@ uint64_t rawtune_rules_get_packets(const struct rawtune_rules *rules, unsigned i
  */
 int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);
 
+/**
+ * rawtune_rules_get_ports - the ports rule @i matches, as a normalised port
+ * list ("80,443"), or "" for a rule without ports (a jump, ICMP). Over all
+ * of a profile's rules, the ports it is applied with. Since: 0.1
+ */
+const char *rawtune_rules_get_ports(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_get_protocol - RAWTUNE_PROTO_TCP or RAWTUNE_PROTO_UDP for a
+ * rule with ports, else 0. Since: 0.1
+ */
+unsigned int rawtune_rules_get_protocol(const struct rawtune_rules *rules, unsigned int i);
+
 /** rawtune_rules_get_bytes - the rule's byte counter. Since: 0.1 */
 uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int i);
 

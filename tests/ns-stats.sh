@@ -118,15 +118,16 @@ assert p[0]['nat'] is False and p[0]['profile'] == 'tcp-8080', p[0]
 assert p[0]['command'] == 'rawtune apply tcp-8080', p[0]
 assert p[0]['profile_text'] == 'ports = 8080\nprotocols = tcp\n', p[0]
 assert p[0]['profile_file'].endswith('/tcp-8080.conf'), p[0]
-assert p[1]['command'] == 'rawtune apply web --port 443' and p[1]['profile'] == 'web', p[1]
+# web is applied on 80: the advice keeps it, or following it would drop 80
+assert p[1]['command'] == 'rawtune apply web --port 80,443' and p[1]['profile'] == 'web', p[1]
 assert p[1]['profile_file'] is None and p[1]['nat'] is False, p[1]
 assert p[2]['nat'] is True, p[2]"
 in_server "$RAWTUNE" top >"$TEST_TMP/top.txt" || fail "top failed"
 grep -q '^tcp  *8080 in  .*rawtune apply tcp-8080, after writing ' "$TEST_TMP/top.txt" &&
-	grep -q '^tcp  *443 in  .*rawtune apply web --port 443$' "$TEST_TMP/top.txt" &&
+	grep -q '^tcp  *443 in  .*rawtune apply web --port 80,443$' "$TEST_TMP/top.txt" &&
 	grep -A1 '^tcp  *8081 ' "$TEST_TMP/top.txt" | grep -q 'warning: NAT takes this traffic' ||
 	{ cat "$TEST_TMP/top.txt"; fail "top's table is not as expected (above)"; }
-pass "top: tcp 8080 first, then 443 (web), then 8081 (NAT'd), with their commands"
+pass "top: tcp 8080 first, then 443 (web, keeping its applied 80), then 8081 (NAT'd), with their commands"
 
 # The count moves only with traffic and timeouts: read both until they agree.
 for _ in 1 2 3 4 5; do
