@@ -14,9 +14,8 @@ enter_netns "$@"
 names() { cat /proc/net/ip_tables_names /proc/net/ip6_tables_names; }
 names >"$TEST_TMP/names.before"
 save_all >"$TEST_TMP/save.before"
-flock -o "$XTABLES_LOCKFILE" sleep 10 &
-locker=$!
-sleep 0.3
+hold_lock 10
+locker=$LOCK_HOLDER
 "$RAWTUNE" apply web --dry-run --wait 0 >"$TEST_TMP/dry" 2>"$TEST_TMP/err" ||
 	fail "apply --dry-run with the lock held: $(cat "$TEST_TMP/err")"
 kill $locker

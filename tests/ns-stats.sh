@@ -140,15 +140,20 @@ done
 pass "entries ($entries) is nf_conntrack_count"
 
 # ---- watch --json, and events ---------------------------------------------------------
-# Lines come every 2 s: the load runs between the first and the second.
-in_server "$RAWTUNE" watch --interval 2 --count 2 --json >"$TEST_TMP/watch.out" &
+# Lines come every 2 s: the load runs between the first and the second, with
+# the watcher stopped (SIGSTOP) so that a slow load cannot outlast the
+# interval; its events wait in the socket's 16 MiB buffer until SIGCONT.
+# (ip netns exec and libtool's wrapper exec the program: $! is rawtune's pid)
+ip netns exec "$server" "$RAWTUNE" watch --interval 2 --count 2 --json >"$TEST_TMP/watch.out" &
 watch=$!
 for _ in $(seq 50); do
 	[ -s "$TEST_TMP/watch.out" ] && break
 	sleep 0.1
 done
 [ -s "$TEST_TMP/watch.out" ] || fail "watch wrote no first line"
+kill -STOP $watch
 load 8080 $K
+kill -CONT $watch
 wait $watch || fail "watch failed"
 "$PY" -c "import json, sys
 k = $K
@@ -172,7 +177,8 @@ pass "watch --count 2 --json: 2 lines, the $K new connections counted as NEW eve
 # (ip netns exec and libtool's wrapper exec the program: $! is rawtune's pid)
 ip netns exec "$server" "$RAWTUNE" watch --interval 600 --json >"$TEST_TMP/watch-stop.out" &
 watch=$!
-sleep 1
+# subscribed before the load: a fixed "sleep 1" raced a slow start
+wait_ct_listener "$server"
 load 8080 $K
 kill -TERM $watch
 wait $watch || fail "watch stopped by SIGTERM exited $?, want 0"

@@ -101,8 +101,7 @@ grep -q '^rawtune: web: .*Permission denied' "$TEST_TMP/err" ||
 pass "without privileges: $(cat "$TEST_TMP/err")"
 
 # A lock that stays busy: --wait bounds the wait, the message names the lock.
-flock "$XTABLES_LOCKFILE" sleep 5 &
-sleep 0.3
+hold_lock 5
 start=$(date +%s)
 expect_error 1 apply web --port 8080 --wait 1
 grep -q "^rawtune: web: flock (pid [0-9]*) holds the xtables lock $XTABLES_LOCKFILE (waited 1 s); to wait longer: --wait SECONDS$" "$TEST_TMP/err1" ||
