@@ -113,7 +113,12 @@ void json_init(struct json *j, FILE *out)
 
 void json_object_begin(struct json *j, const char *key)
 {
+	bool outermost = j->depth == 0;
+
 	open_value(j, key, '{');
+	/* every text says which version of its fields it holds, first */
+	if (outermost)
+		json_uint(j, "schema", JSON_SCHEMA);
 }
 
 void json_object_end(struct json *j)

@@ -132,11 +132,17 @@ const char *tool_family_name(unsigned int families);
 /* ---- JSON output for --json (json.c) --------------------------------------- */
 
 #define JSON_DEPTH_MAX 8
+/*
+ * The "schema" member that opens every JSON text (rawtune(8), JSON OUTPUT):
+ * raised when a member is removed or changes meaning, not when one is added.
+ */
+#define JSON_SCHEMA 1
 
 /*
  * One JSON text, written as it is built. Every call takes the member's key
  * inside an object and NULL inside an array; the commas come by themselves.
- * Closing the outermost value ends the text with a newline.
+ * An outermost object starts with "schema": JSON_SCHEMA. Closing the
+ * outermost value ends the text with a newline.
  */
 struct json {
 	FILE *out;
