@@ -134,3 +134,21 @@ for cmd in "status" "profiles" "stats" "top -c 1" "watch -i 1 -c 1"; do
 	check_json schema 'assert list(d)[0] == "schema" and d["schema"] == 1, list(d)'
 done
 pass "status, profiles, stats, top and watch: \"schema\": 1 first in every --json text"
+
+# ---- apply and remove --json: what changed -------------------------------------------
+"$RAWTUNE" remove -q --all || fail "remove --all failed"
+"$RAWTUNE" apply web -j >"$TEST_TMP/apply.json" || fail "apply web -j failed"
+check_json apply 'assert d == {"schema": 1, "profile": "web", "changed": True, "added": 18,
+    "removed": 0, "families": ["ipv4", "ipv6"], "conntrack_deleted": 0}, d'
+"$RAWTUNE" apply web --json >"$TEST_TMP/again.json" || fail "apply web --json again failed"
+check_json again 'assert d["changed"] is False and d["added"] == d["removed"] == 0, d'
+"$RAWTUNE" apply web -j -4 --port 80 >"$TEST_TMP/narrow.json" || fail "apply web -4 -j failed"
+check_json narrow 'assert d["changed"] is True and d["removed"] > 0 and d["families"] == ["ipv4"], d'
+"$RAWTUNE" remove web -j >"$TEST_TMP/remove.json" || fail "remove web -j failed"
+check_json remove 'assert d == {"schema": 1, "profile": "web", "changed": True, "removed": 9}, d'
+"$RAWTUNE" remove web -j >"$TEST_TMP/none.json" || fail "remove web -j again failed"
+check_json none 'assert d["changed"] is False and d["removed"] == 0, d'
+"$RAWTUNE" apply dns -q && "$RAWTUNE" remove --all -j >"$TEST_TMP/all.json" || fail "remove --all -j failed"
+check_json all 'assert d["profile"] is None and d["changed"] is True and d["removed"] == 32, d'
+"$RAWTUNE" apply web -j -n >/dev/null 2>&1 && fail "apply --json --dry-run was taken"
+pass "apply and remove --json: changed, rules added and removed"

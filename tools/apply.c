@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--force]
- *		 [--quiet] [--wait SECONDS]
- * rawtune apply --all [--dry-run] [--force] [--quiet] [--wait SECONDS]
+ *		 [--quiet|--json] [--wait SECONDS]
+ * rawtune apply --all [--dry-run] [--force] [--quiet|--json] [--wait SECONDS]
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,13 +14,13 @@
 struct apply_args {
 	char *ports; /* every --port joined */
 	unsigned int protos, families;
-	bool dry_run, all, quiet;
+	bool dry_run, all, quiet, json;
 };
 
 const char apply_usage[] =
 	"Usage: rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
-	"                     [--force] [--quiet] [--wait SECONDS]\n"
-	"       rawtune apply --all [--dry-run] [--force] [--quiet] [--wait SECONDS]\n"
+	"                     [--force] [--quiet|--json] [--wait SECONDS]\n"
+	"       rawtune apply --all [--dry-run] [--force] [--quiet|--json] [--wait SECONDS]\n"
 	"Install the profile's rules: NOTRACK in the raw table and the matching\n"
 	"UNTRACKED accepts in the filter table. Applying again with other ports\n"
 	"replaces the profile's rules; applying the same profile twice changes nothing.\n"
@@ -41,7 +41,9 @@ const char apply_usage[] =
 	"  -f, --force           apply even where a nat table rule (DNAT, REDIRECT,\n"
 	"                        SNAT, MASQUERADE) could take this traffic: untracked\n"
 	"                        packets skip NAT, so that rule stops working for it\n"
-	TOOL_HELP_QUIET TOOL_HELP_WAIT TOOL_HELP_HELP
+	TOOL_HELP_QUIET
+	"  -j, --json            say what changed in JSON, a line per profile\n"
+	"                        (fields in rawtune(8))\n" TOOL_HELP_WAIT TOOL_HELP_HELP
 	"\nThe profiles: 'rawtune profiles'; one in full: 'rawtune show PROFILE'.\n";
 
 /* The command line's changes to the profile; an exit status. */
@@ -159,7 +161,25 @@ static void apply_say(const struct rawtune_profile *p, unsigned int ruled, unsig
  * until they time out: delete them, so the table reflects the rules now.
  * A failure is only a warning: the rules are in, the entries expire anyway.
  */
-static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p, bool quiet)
+/* The line of apply_say() for programs: one JSON text. */
+static void apply_json(const struct rawtune_profile *p, unsigned int ruled, unsigned int added,
+		       unsigned int removed, unsigned int deleted)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "profile", rawtune_profile_get_name(p));
+	json_bool(&j, "changed", added || removed);
+	json_uint(&j, "added", added);
+	json_uint(&j, "removed", removed);
+	json_families(&j, "families", ruled);
+	json_uint(&j, "conntrack_deleted", deleted);
+	json_object_end(&j);
+}
+
+static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+			 const struct apply_args *args)
 {
 	unsigned int added = 0, removed = 0, deleted = 0;
 	const char *name = rawtune_profile_get_name(p);
@@ -169,7 +189,9 @@ static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *
 		return tool_lib_error(ctx, name, err);
 	if (added || removed)
 		err = rawtune_ct_flush_profile(ctx, p, &deleted);
-	if (!quiet)
+	if (args->json)
+		apply_json(p, rule_families(ctx, p), added, removed, deleted);
+	else if (!args->quiet)
 		apply_say(p, rule_families(ctx, p), added, removed, deleted);
 	/* the warning after the line that says the rules are in */
 	fflush(stdout);
@@ -190,6 +212,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		{ "force", no_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
 		TOOL_OPTION_QUIET,
+		TOOL_OPTION_JSON,
 		TOOL_OPTION_WAIT,
 		TOOL_OPTION_HELP,
 		{ 0 },
@@ -198,7 +221,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:P:46nfaqw:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:P:46nfaqjw:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (tool_list_append(&args->ports, optarg) < 0)
@@ -228,6 +251,9 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		case 'q':
 			args->quiet = true;
 			break;
+		case TOOL_OPT_JSON:
+			args->json = true;
+			break;
 		case 'w':
 			status = tool_option_wait(ctx, "apply", optarg);
 			if (status)
@@ -242,6 +268,8 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 	if (args->families == RAWTUNE_FAMILY_BOTH)
 		return tool_usage_error("apply",
 					"-4 and -6 exclude each other (give neither for both)");
+	if (args->json && (args->dry_run || args->quiet))
+		return tool_usage_error("apply", "--json excludes --dry-run and --quiet");
 	if (args->all && (args->ports || args->protos || args->families))
 		return tool_usage_error("apply", "--all applies the profiles as rawtune.conf "
 					"lists them: no --port, --proto, -4 or -6");
@@ -252,7 +280,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 		     const struct apply_args *args)
 {
-	return args->dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p, args->quiet);
+	return args->dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p, args);
 }
 
 /*
@@ -281,7 +309,7 @@ static int apply_all(struct rawtune_ctx *ctx, const struct apply_args *args)
 		rawtune_profile_list_free(list);
 		return tool_lib_error(ctx, "apply --all", -ENOMEM);
 	}
-	if (n == 0 && !args->quiet)
+	if (n == 0 && !args->quiet && !args->json)
 		printf("%s lists no profile, nothing applied\n", rawtune_get_boot_config(ctx));
 	for (unsigned int i = 0; i < n; i++) {
 		const struct rawtune_profile *p = rawtune_profile_list_get(list, i);

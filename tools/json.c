@@ -172,3 +172,13 @@ void json_string_list(struct json *j, const char *key, const char *list)
 	}
 	json_array_end(j);
 }
+
+void json_families(struct json *j, const char *key, unsigned int families)
+{
+	json_array_begin(j, key);
+	if (families & RAWTUNE_FAMILY_IPV4)
+		json_string(j, NULL, "ipv4");
+	if (families & RAWTUNE_FAMILY_IPV6)
+		json_string(j, NULL, "ipv6");
+	json_array_end(j);
+}

@@ -159,6 +159,8 @@ void json_string(struct json *j, const char *key, const char *value);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
+/* RAWTUNE_FAMILY_* bits as an array: ["ipv4","ipv6"] */
+void json_families(struct json *j, const char *key, unsigned int families);
 /* "a,b" as an array of strings, "" as [] */
 void json_string_list(struct json *j, const char *key, const char *list);
 
