@@ -5,12 +5,15 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "rawtune.h"
@@ -336,6 +339,75 @@ static int stdout_close(int status)
 	return status;
 }
 
+/*
+ * --netns NAME: run in the network namespace that "ip netns add NAME" made,
+ * as "ip -n NAME" does, before anything reads or writes a table. Returns 0,
+ * or an exit status after the error.
+ */
+static int netns_enter(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strlen(name) > NAME_MAX)
+		return tool_usage_error(NULL, "bad --netns '%s': the name of a namespace in "
+					"/run/netns, as 'ip netns list' shows", tool_shown(name));
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		tool_error("--netns %s: cannot open %s: %s%s", tool_shown(name), path,
+			   strerror(errno), errno == ENOENT ? " (see 'ip netns list')" : "");
+		return RT_EXIT_FAILURE;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		tool_error("--netns %s: cannot enter it: %s%s", tool_shown(name), strerror(errno),
+			   errno == EPERM ? " (you must be root)" : "");
+		close(fd);
+		return RT_EXIT_FAILURE;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Take "--netns NAME" (or "--netns=NAME") out of the arguments, wherever it
+ * is up to a "--", so that every command has it without parsing it: the
+ * namespace is entered before the command runs. *@name is NULL without it.
+ * Returns 0 or an exit status.
+ */
+static int netns_option(int *argc, char *argv[], const char **name)
+{
+	int out = 1;
+
+	*name = NULL;
+	for (int i = 1; i < *argc; i++) {
+		const char *value = NULL;
+
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strncmp(argv[i], "--netns=", 8) == 0)
+			value = argv[i] + 8;
+		else if (strcmp(argv[i], "--netns") == 0 && i + 1 < *argc)
+			value = argv[++i];
+		else if (strcmp(argv[i], "--netns") == 0)
+			return tool_usage_error(NULL, "option '--netns' needs a value");
+		if (!value) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (*name)
+			return tool_usage_error(NULL, "--netns given twice");
+		*name = value;
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
 static const struct rt_command *command_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -362,6 +434,8 @@ static int help(int argc, char *argv[])
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-8s  %s\n", commands[i].name, commands[i].help);
 	printf("\nOptions:\n"
+	       "  --netns NAME   run in the network namespace NAME of 'ip netns' (any\n"
+	       "                 command, before or after it)\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n'rawtune COMMAND --help' explains a command. See rawtune(8).\n");
@@ -393,7 +467,17 @@ static int run(const struct rt_command *cmd, int argc, char *argv[])
 int main(int argc, char *argv[])
 {
 	const struct rt_command *cmd;
+	const char *netns;
+	int status;
 
+	status = netns_option(&argc, argv, &netns);
+	if (status)
+		return status;
+	if (netns) {
+		status = netns_enter(netns);
+		if (status)
+			return status;
+	}
 	if (argc < 2)
 		return tool_usage_error(NULL, "no command given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
