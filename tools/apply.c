@@ -341,7 +341,8 @@ static int apply_command(struct rawtune_ctx *ctx, int argc, char *argv[],
 	status = apply_options(ctx, argc, argv, args);
 	if (status == RT_EXIT_OK)
 		status = tool_operand("apply", argc, argv,
-				      args->all ? NULL : "which profile? (e.g. rawtune apply web)",
+				      args->all ? NULL
+						: "which profile? (e.g. rawtune apply web)",
 				      &name);
 	if (status)
 		return status;

@@ -206,9 +206,10 @@ static unsigned int edit_distance(const char *a, const char *b)
 
 		row[0] = (unsigned int)i;
 		for (size_t j = 1; j <= n; j++) {
-			unsigned int up = row[j];
-			bool same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
-			unsigned int best = diag + !same;
+			unsigned int up = row[j], best = diag;
+
+			if (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]))
+				best++;
 
 			if (up + 1 < best)
 				best = up + 1;
@@ -234,7 +235,8 @@ static const char *closest_profile(const struct rawtune_profile_list *list, cons
 	if (n < best)
 		best = (unsigned int)n;
 	for (unsigned int i = 0; i < rawtune_profile_list_count(list); i++) {
-		const char *candidate = rawtune_profile_get_name(rawtune_profile_list_get(list, i));
+		const struct rawtune_profile *p = rawtune_profile_list_get(list, i);
+		const char *candidate = rawtune_profile_get_name(p);
 		unsigned int d = edit_distance(name, candidate);
 
 		if (d < best) {
@@ -349,10 +351,11 @@ static int netns_enter(const char *name)
 	char path[PATH_MAX];
 	int fd;
 
-	if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    strlen(name) > NAME_MAX)
+	if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strlen(name) > NAME_MAX)
 		return tool_usage_error(NULL, "bad --netns '%s': the name of a namespace in "
-					"/run/netns, as 'ip netns list' shows", tool_shown(name));
+					"/run/netns, as 'ip netns list' shows",
+					tool_shown(name));
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -361,8 +364,8 @@ static int netns_enter(const char *name)
 		return RT_EXIT_FAILURE;
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
-		tool_error("--netns %s: cannot enter it: %s%s", tool_shown(name), strerror(errno),
-			   errno == EPERM ? " (you must be root)" : "");
+		tool_error("--netns %s: cannot enter it: %s%s", tool_shown(name),
+			   strerror(errno), errno == EPERM ? " (you must be root)" : "");
 		close(fd);
 		return RT_EXIT_FAILURE;
 	}

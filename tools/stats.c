@@ -62,7 +62,8 @@ static void print_people(const struct tool_sample *s)
 			strcpy(age, "over the last ");
 			tool_duration(seconds, age + strlen(age), sizeof(age) - strlen(age));
 		}
-		printf("  %s: %" PRIu64 " %s saved %s\n", rawtune_saved_get_profile(s->saved, i), n,
+		printf("  %s: %" PRIu64 " %s saved %s\n",
+		       rawtune_saved_get_profile(s->saved, i), n,
 		       n == 1 ? "entry" : "entries", age);
 	}
 }

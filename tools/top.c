@@ -158,8 +158,8 @@ static int applied_with(struct rawtune_ctx *ctx, const struct rawtune_rules *rul
  * take away. False when that cannot be worked out.
  */
 static bool profile_command(struct rawtune_ctx *ctx, const struct top_state *st,
-			    const struct rawtune_profile *p, unsigned int proto, unsigned int port,
-			    struct advice *a)
+			    const struct rawtune_profile *p, unsigned int proto,
+			    unsigned int port, struct advice *a)
 {
 	unsigned int bit = proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
 	char ports[sizeof(a->command) - 64], protos[24] = "";
