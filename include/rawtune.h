@@ -56,6 +56,8 @@ enum rawtune_family {
  *
  * The log priority starts at LOG_ERR, or at the value of the environment
  * variable RAWTUNE_LOG (a number or one of err, warning, notice, info, debug).
+ * An unknown RAWTUNE_LOG means LOG_ERR and one warning, through the log
+ * function in use when the context first logs or rawtune_set_log_fn() is called.
  *
  * Returns: 0, or -ENOMEM.
  * Since: 0.1
@@ -668,6 +670,19 @@ uint64_t rawtune_rules_get_packets(const struct rawtune_rules *rules, unsigned i
  * Since: 0.1
  */
 int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_get_ports - the ports rule @i matches, as a normalised port
+ * list ("80,443"), or "" for a rule without ports (a jump, ICMP). Over all
+ * of a profile's rules, the ports it is applied with. Since: 0.1
+ */
+const char *rawtune_rules_get_ports(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_get_protocol - RAWTUNE_PROTO_TCP or RAWTUNE_PROTO_UDP for a
+ * rule with ports, else 0. Since: 0.1
+ */
+unsigned int rawtune_rules_get_protocol(const struct rawtune_rules *rules, unsigned int i);
 
 /** rawtune_rules_get_bytes - the rule's byte counter. Since: 0.1 */
 uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int i);

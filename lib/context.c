@@ -23,6 +23,8 @@ struct rawtune_ctx {
 	char *profile_dir;
 	char *boot_config;
 	char last_error[512];
+	/* an unknown RAWTUNE_LOG, said once through the log function in use */
+	char log_env_unknown[64];
 };
 
 static void log_stderr(void *data, int priority, const char *file, int line, const char *fn,
@@ -33,6 +35,7 @@ static void log_stderr(void *data, int priority, const char *file, int line, con
 	fputc('\n', stderr);
 }
 
+/* A syslog priority from a name or a number; -1 when it is neither. */
 static int log_priority_parse(const char *s)
 {
 	static const struct {
@@ -50,7 +53,54 @@ static int log_priority_parse(const char *s)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcasecmp(s, names[i].name) == 0)
 			return names[i].priority;
-	return LOG_ERR;
+	return -1;
+}
+
+static void log_env_read(struct rawtune_ctx *ctx)
+{
+	const char *env = secure_getenv("RAWTUNE_LOG");
+	int priority;
+
+	if (!env)
+		return;
+	priority = log_priority_parse(env);
+	if (priority >= 0) {
+		ctx->log_priority = priority;
+		return;
+	}
+	/*
+	 * Not said here: the program has had no chance yet to install its
+	 * log function, and the warning should reach its user in its voice.
+	 */
+	rt_printable(env, strlen(env), ctx->log_env_unknown, sizeof(ctx->log_env_unknown));
+}
+
+static void log_call(struct rawtune_ctx *ctx, int priority, const char *file, int line,
+		     const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void log_call(struct rawtune_ctx *ctx, int priority, const char *file, int line,
+		     const char *fn, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	va_end(args);
+}
+
+/*
+ * Whatever the priority: a mistyped RAWTUNE_LOG=verbose would otherwise
+ * silently show less than its user asked for.
+ */
+static void log_env_warn(struct rawtune_ctx *ctx)
+{
+	if (!ctx->log_env_unknown[0])
+		return;
+	log_call(ctx, LOG_WARNING, __FILE__, __LINE__, __func__,
+		 "RAWTUNE_LOG=%s: unknown, use err|warning|notice|info|debug or 0-7",
+		 ctx->log_env_unknown);
+	ctx->log_env_unknown[0] = '\0';
 }
 
 RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
@@ -65,9 +115,7 @@ RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
 	ctx->log_priority = LOG_ERR;
 	ctx->lock_wait = RT_LOCK_WAIT_DEFAULT;
 	ctx->nat_guard = true;
-	env = secure_getenv("RAWTUNE_LOG");
-	if (env)
-		ctx->log_priority = log_priority_parse(env);
+	log_env_read(ctx);
 	env = secure_getenv("RAWTUNE_PROFILE_DIR");
 	ctx->profile_dir = strdup(env && *env ? env : SYSCONFDIR "/rawtune/profiles.d");
 	env = secure_getenv("RAWTUNE_CONFIG");
@@ -102,6 +150,7 @@ RAWTUNE_EXPORT void rawtune_set_log_fn(struct rawtune_ctx *ctx, rawtune_log_fn l
 {
 	ctx->log_fn = log_fn ? log_fn : log_stderr;
 	ctx->log_data = log_fn ? data : NULL;
+	log_env_warn(ctx);
 }
 
 RAWTUNE_EXPORT int rawtune_get_log_priority(const struct rawtune_ctx *ctx)
@@ -173,11 +222,19 @@ RAWTUNE_EXPORT const char *rawtune_last_error(const struct rawtune_ctx *ctx)
 void rt_log(struct rawtune_ctx *ctx, int priority, const char *file, int line, const char *fn,
 	    const char *format, ...)
 {
+	char text[1024];
+	size_t len;
 	va_list args;
 
+	log_env_warn(ctx);
 	va_start(args, format);
-	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	vsnprintf(text, sizeof(text), format, args);
 	va_end(args);
+	/* a message is one line: the log function ends it, not the caller */
+	len = strlen(text);
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	log_call(ctx, priority, file, line, fn, "%s", text);
 }
 
 void rt_clear_error(struct rawtune_ctx *ctx)

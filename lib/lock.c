@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +35,50 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Who holds the lock on the file of @fd, from /proc/locks: "comm (pid N)"
+ * in @buf, or false when it cannot tell (no /proc, a holder in another PID
+ * namespace).
+ */
+static bool lock_holder(int fd, char *buf, size_t len)
+{
+	unsigned int major, minor, pid = 0;
+	unsigned long long ino;
+	char line[256], comm[64] = "", path[64];
+	struct stat st;
+	FILE *f;
+
+	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+		return false;
+	while (!pid && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s FLOCK %*s WRITE %u %x:%x:%llu", &pid, &major, &minor,
+			   &ino) != 4 || ino != st.st_ino || major != major(st.st_dev) ||
+		    minor != minor(st.st_dev))
+			pid = 0;
+	fclose(f);
+	if (!pid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(buf, len, "%s (pid %u)", comm[0] ? comm : "a process", pid);
+	return true;
+}
+
+static int lock_busy(struct rawtune_ctx *ctx, int fd, const char *path)
+{
+	char holder[96];
+	bool known = lock_holder(fd, holder, sizeof(holder));
+
+	close(fd);
+	return rt_fail(ctx, -ETIMEDOUT, "%s holds the xtables lock %s (waited %u s)",
+		       known ? holder : "another program", path, rt_lock_wait(ctx));
+}
+
 int rt_lock_take(struct rawtune_ctx *ctx)
 {
 	const struct timespec pause = { .tv_nsec = RT_LOCK_POLL_NS };
@@ -50,13 +97,12 @@ int rt_lock_take(struct rawtune_ctx *ctx)
 		if (err == EINTR)
 			continue;
 		if (err != EWOULDBLOCK || now() >= deadline) {
-			close(fd);
-			if (err != EWOULDBLOCK)
-				return rt_fail(ctx, -err, "cannot take the xtables lock %s: %s", path,
-					       strerror(err));
-			return rt_fail(ctx, -ETIMEDOUT,
-				       "another program holds the xtables lock %s (waited %u s)",
-				       path, rt_lock_wait(ctx));
+			if (err != EWOULDBLOCK) {
+				close(fd);
+				return rt_fail(ctx, -err, "cannot take the xtables lock %s: %s",
+					       path, strerror(err));
+			}
+			return lock_busy(ctx, fd, path);
 		}
 		nanosleep(&pause, NULL);
 	}

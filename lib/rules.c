@@ -16,6 +16,8 @@ struct rt_status_rule {
 	char *text;
 	uint64_t packets, bytes;
 	bool saved;
+	unsigned int protocol; /* RAWTUNE_PROTO_*, 0 for a rule without ports */
+	char ports[RT_RULE_PORT_SLOTS * sizeof("65535-65535,")];
 };
 
 struct rawtune_rules {
@@ -50,6 +52,17 @@ static void profile_name(char out[RT_COMMENT_MAX], const char *name)
 		rt_printable(name, strlen(name), out, RT_COMMENT_MAX);
 }
 
+/* The rule's protocol and ports, as a profile's are given: what is applied. */
+static void rule_ports(const struct rt_rule *r, struct rt_status_rule *s)
+{
+	struct rt_ports ports = { .n = r->nports, .range = (struct rt_port_range *)r->ports };
+
+	if (!r->nports || (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP))
+		return;
+	s->protocol = r->proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
+	rt_ports_format(&ports, s->ports, sizeof(s->ports));
+}
+
 static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
 		     const struct rt_chain_rule *cr)
 {
@@ -73,6 +86,7 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 	s->table = cr->rule.table;
 	ops->counters(cr->entry, &s->packets, &s->bytes);
 	s->saved = counts_saved(&cr->rule);
+	rule_ports(&cr->rule, s);
 	len = rt_rule_render(&cr->rule, NULL, 0);
 	s->text = malloc((size_t)len + 1);
 	if (!s->text)
@@ -225,6 +239,18 @@ RAWTUNE_EXPORT uint64_t rawtune_rules_get_packets(const struct rawtune_rules *ru
 RAWTUNE_EXPORT int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i)
 {
 	return i < rules->n && rules->rule[i].saved;
+}
+
+RAWTUNE_EXPORT const char *rawtune_rules_get_ports(const struct rawtune_rules *rules,
+						   unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].ports : NULL;
+}
+
+RAWTUNE_EXPORT unsigned int rawtune_rules_get_protocol(const struct rawtune_rules *rules,
+						       unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].protocol : 0;
 }
 
 RAWTUNE_EXPORT uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules,

@@ -36,6 +36,30 @@ need_shim() {
 	[ -f "$SHIM" ] || skip "needs tests/.libs/$1.so (make tests/$1.la)"
 }
 
+# hold_lock SECONDS: another process holds the xtables lock for SECONDS
+# (LOCK_HOLDER is its pid); returns once it does. A fixed sleep after
+# starting it raced a slow start on a loaded machine.
+hold_lock() {
+	flock -o "$XTABLES_LOCKFILE" sleep "$1" &
+	LOCK_HOLDER=$!
+	for _ in $(seq 100); do
+		flock -n "$XTABLES_LOCKFILE" true || return 0
+		sleep 0.05
+	done
+	fail "the xtables lock was not taken within 5 s"
+}
+
+# wait_ct_listener NS: wait until a program in NS (rawtune watch) listens to
+# conntrack events: a NETLINK_NETFILTER (12) socket with groups joined.
+wait_ct_listener() {
+	for _ in $(seq 100); do
+		ip netns exec "$1" awk '$2 == 12 && $4 != "00000000" { found = 1 } END { exit !found }' \
+			/proc/net/netlink && return 0
+		sleep 0.05
+	done
+	fail "nothing listens to conntrack events in $1 after 5 s"
+}
+
 enter_netns() {
 	if [ -z "${RAWTUNE_IN_NETNS:-}" ]; then
 		RAWTUNE_IN_NETNS=1 exec unshare -n -- bash "$0" "$@"

@@ -14,9 +14,8 @@ enter_netns "$@"
 names() { cat /proc/net/ip_tables_names /proc/net/ip6_tables_names; }
 names >"$TEST_TMP/names.before"
 save_all >"$TEST_TMP/save.before"
-flock -o "$XTABLES_LOCKFILE" sleep 10 &
-locker=$!
-sleep 0.3
+hold_lock 10
+locker=$LOCK_HOLDER
 "$RAWTUNE" apply web --dry-run --wait 0 >"$TEST_TMP/dry" 2>"$TEST_TMP/err" ||
 	fail "apply --dry-run with the lock held: $(cat "$TEST_TMP/err")"
 kill $locker
@@ -46,6 +45,13 @@ pass "--dry-run: iptables-legacy-restore --test --noflush accepts both blocks"
 [ "$("$RAWTUNE" apply web --dry-run -4 | grep '^# ')" = "# ipv4" ] || fail "--dry-run -4 is not IPv4 only"
 [ "$("$RAWTUNE" apply web --dry-run -6 | grep '^# ')" = "# ipv6" ] || fail "--dry-run -6 is not IPv6 only"
 pass "--dry-run -4 and -6: one family"
+
+# Repeated list options add up: the last one alone would drop the others.
+"$RAWTUNE" apply web --dry-run --port 8080,8443 --proto tcp,udp >"$TEST_TMP/joined" ||
+	fail "apply --dry-run --port 8080,8443 failed"
+"$RAWTUNE" apply web --dry-run -p 8080 --port 8443 -P tcp --proto udp >"$TEST_TMP/repeated" ||
+	fail "apply --dry-run with repeated --port and --proto failed"
+assert_same "$TEST_TMP/joined" "$TEST_TMP/repeated" "--port and --proto given twice add up"
 
 # What --dry-run printed is what apply commits (save lists tables and chains
 # in its own order).

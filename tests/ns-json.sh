@@ -30,7 +30,7 @@ $script" "$@" <"$TEST_TMP/$name.json" || fail "$name: the JSON is not as documen
 
 # ---- status --json ------------------------------------------------------------------
 "$RAWTUNE" status --json >"$TEST_TMP/empty.json" || fail "status --json failed"
-[ "$(cat "$TEST_TMP/empty.json")" = '{"profiles":[]}' ] || fail "status --json, nothing applied: $(cat "$TEST_TMP/empty.json")"
+[ "$(cat "$TEST_TMP/empty.json")" = '{"schema":1,"profiles":[]}' ] || fail "status --json, nothing applied: $(cat "$TEST_TMP/empty.json")"
 
 "$RAWTUNE" apply web >/dev/null || fail "apply web failed"
 "$RAWTUNE" apply dns -4 >/dev/null || fail "apply dns -4 failed"
@@ -51,7 +51,7 @@ for line in open(sys.argv[1]):
     name = re.search(r"\"rawtune:([^\"]+)\"", rule).group(1)
     saved.setdefault(name, []).append(dict(family=family, table=table, rule=rule,
                                            packets=packets, bytes=bytes_))
-assert list(d) == ["profiles"], list(d)
+assert list(d) == ["schema", "profiles"] and d["schema"] == 1, list(d)
 assert sorted(p["name"] for p in d["profiles"]) == ["dns", "web"], d["profiles"]
 for p in d["profiles"]:
     assert list(p) == ["name", "families", "rules"], list(p)
@@ -82,7 +82,7 @@ pass "status --json: every rule and counter that iptables-legacy-save shows"
 check_json profiles '
 keys = ["name", "description", "source", "ports", "protocols", "direction", "family",
         "addresses", "interfaces", "forward", "applied", "applied_as"]
-assert list(d) == ["profiles"], list(d)
+assert list(d) == ["schema", "profiles"] and d["schema"] == 1, list(d)
 profiles = {p["name"]: p for p in d["profiles"]}
 assert [p["name"] for p in d["profiles"]] == sorted(profiles), "not sorted by name"
 assert sorted(profiles) == ["dns", "memcached", "ntp", "odd", "syslog", "web"], sorted(profiles)
@@ -129,3 +129,29 @@ grep -qxE "odd +no +7000-7010,7100 +udp +client +ipv6 +$PD/odd.conf" "$TEST_TMP/
 [ "$(awk '{ match($0, /^[^ ]+ +/); print RLENGTH }' "$TEST_TMP/table" | sort -u | wc -l)" -eq 1 ] ||
 	fail "profiles: the APPLIED column is not aligned: $(cat "$TEST_TMP/table")"
 pass "profiles: an aligned table with a header"
+
+# ---- the schema of every --json ------------------------------------------------------
+for cmd in "status" "profiles" "stats" "top -c 1" "watch -i 1 -c 1"; do
+	# shellcheck disable=SC2086 # the command's words
+	"$RAWTUNE" $cmd -j >"$TEST_TMP/schema.json" || fail "$cmd -j failed"
+	check_json schema 'assert list(d)[0] == "schema" and d["schema"] == 1, list(d)'
+done
+pass "status, profiles, stats, top and watch: \"schema\": 1 first in every --json text"
+
+# ---- apply and remove --json: what changed -------------------------------------------
+"$RAWTUNE" remove -q --all || fail "remove --all failed"
+"$RAWTUNE" apply web -j >"$TEST_TMP/apply.json" || fail "apply web -j failed"
+check_json apply 'assert d == {"schema": 1, "profile": "web", "changed": True, "added": 18,
+    "removed": 0, "families": ["ipv4", "ipv6"], "conntrack_deleted": 0}, d'
+"$RAWTUNE" apply web --json >"$TEST_TMP/again.json" || fail "apply web --json again failed"
+check_json again 'assert d["changed"] is False and d["added"] == d["removed"] == 0, d'
+"$RAWTUNE" apply web -j -4 --port 80 >"$TEST_TMP/narrow.json" || fail "apply web -4 -j failed"
+check_json narrow 'assert d["changed"] is True and d["removed"] > 0 and d["families"] == ["ipv4"], d'
+"$RAWTUNE" remove web -j >"$TEST_TMP/remove.json" || fail "remove web -j failed"
+check_json remove 'assert d == {"schema": 1, "profile": "web", "changed": True, "removed": 9}, d'
+"$RAWTUNE" remove web -j >"$TEST_TMP/none.json" || fail "remove web -j again failed"
+check_json none 'assert d["changed"] is False and d["removed"] == 0, d'
+"$RAWTUNE" apply dns -q && "$RAWTUNE" remove --all -j >"$TEST_TMP/all.json" || fail "remove --all -j failed"
+check_json all 'assert d["profile"] is None and d["changed"] is True and d["removed"] == 32, d'
+"$RAWTUNE" apply web -j -n >/dev/null 2>&1 && fail "apply --json --dry-run was taken"
+pass "apply and remove --json: changed, rules added and removed"

@@ -246,7 +246,8 @@ assert_same "$TEST_TMP/rich" "$TEST_TMP/rich2" "rich2, written by show rich, has
 rm "$PD/rich.conf" "$PD/rich2.conf" "$PD/web2.conf"
 
 # ---- bash completion ------------------------------------------------------------
-COMPLETION="$TESTS_SRCDIR/../completion/rawtune"
+# the completion as make builds it, with this build's profile directory
+COMPLETION="$(dirname "$RAWTUNE")/../completion/rawtune"
 bash -n "$COMPLETION" || fail "completion/rawtune: syntax error"
 # complete WORD...: what <Tab> offers after these words (the last one is at the cursor)
 complete_words() {
@@ -270,7 +271,19 @@ expect_completion "tcp udp tcp,udp" rawtune apply web --proto ''
 expect_completion "" rawtune apply web ''
 expect_completion "" rawtune remove --all ''
 expect_completion "status show stats" rawtune help s
+# remove offers what is applied, as "$RAWTUNE status" says, and only that
+expect_completion "" "$RAWTUNE" remove ''
+"$RAWTUNE" apply -q mine || fail "apply mine failed"
+"$RAWTUNE" apply -q dns || fail "apply dns failed"
+expect_completion "dns mine" "$RAWTUNE" remove ''
+expect_completion "mine" "$RAWTUNE" remove m
+"$RAWTUNE" remove -q --all || fail "remove --all failed"
 rm "$PD/mine.conf"
+# Without RAWTUNE_PROFILE_DIR, the directory of this build's sysconfdir.
+sysconfdir=$(sed -n 's/^sysconfdir = //p' "$(dirname "$RAWTUNE")/../Makefile")
+sysconfdir=${sysconfdir//\$\{prefix\}/$(sed -n 's/^prefix = //p' "$(dirname "$RAWTUNE")/../Makefile")}
+grep -qF "\${RAWTUNE_PROFILE_DIR:-$sysconfdir/rawtune/profiles.d}" "$COMPLETION" ||
+	fail "the completion does not read $sysconfdir/rawtune/profiles.d: $(grep -F profiles.d "$COMPLETION")"
 # The completion's own list of built-ins is the library's.
 # shellcheck disable=SC2016 # expanded by the inner bash
 builtins=$(bash -c '. "$1"; echo "$_rawtune_builtin_profiles"' complete "$COMPLETION")

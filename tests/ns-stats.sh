@@ -92,12 +92,15 @@ assert isinstance(p['seconds'], int) and 0 <= p['seconds'] < 60, p"
 pass "saved after $N connections to the untracked port 80: $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["saved"])' "$TEST_TMP/stats.json")"
 
 
+# Per profile, what was saved and over how long, in words that say it is past.
+in_server "$RAWTUNE" stats | grep -Eq '^  web: [0-9]+ entr(y|ies) saved over the last [0-9]+s$' ||
+	fail "stats: no 'web: N entries saved over the last Ns': $(in_server "$RAWTUNE" stats)"
 in_server "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web again failed"
 [ "$(cat "$state")" = "$applied" ] || fail "re-applying the same rules changed the time"
 rm "$state"
 in_server "$RAWTUNE" stats --json >"$TEST_TMP/unknown.json" || fail "stats --json failed"
 json unknown "assert d['profiles'][0]['seconds'] is None, d"
-in_server "$RAWTUNE" stats | grep -q '^  web .*since an unknown time$' ||
+in_server "$RAWTUNE" stats | grep -Eq '^  web: [0-9]+ entr(y|ies) saved since an unknown time$' ||
 	fail "stats does not say the time of web is unknown"
 pass "without the state file the time is unknown (null)"
 
@@ -117,15 +120,16 @@ assert p[0]['nat'] is False and p[0]['profile'] == 'tcp-8080', p[0]
 assert p[0]['command'] == 'rawtune apply tcp-8080', p[0]
 assert p[0]['profile_text'] == 'ports = 8080\nprotocols = tcp\n', p[0]
 assert p[0]['profile_file'].endswith('/tcp-8080.conf'), p[0]
-assert p[1]['command'] == 'rawtune apply web --port 443' and p[1]['profile'] == 'web', p[1]
+# web is applied on 80: the advice keeps it, or following it would drop 80
+assert p[1]['command'] == 'rawtune apply web --port 80,443' and p[1]['profile'] == 'web', p[1]
 assert p[1]['profile_file'] is None and p[1]['nat'] is False, p[1]
 assert p[2]['nat'] is True, p[2]"
 in_server "$RAWTUNE" top >"$TEST_TMP/top.txt" || fail "top failed"
 grep -q '^tcp  *8080 in  .*rawtune apply tcp-8080, after writing ' "$TEST_TMP/top.txt" &&
-	grep -q '^tcp  *443 in  .*rawtune apply web --port 443$' "$TEST_TMP/top.txt" &&
+	grep -q '^tcp  *443 in  .*rawtune apply web --port 80,443$' "$TEST_TMP/top.txt" &&
 	grep -A1 '^tcp  *8081 ' "$TEST_TMP/top.txt" | grep -q 'warning: NAT takes this traffic' ||
 	{ cat "$TEST_TMP/top.txt"; fail "top's table is not as expected (above)"; }
-pass "top: tcp 8080 first, then 443 (web), then 8081 (NAT'd), with their commands"
+pass "top: tcp 8080 first, then 443 (web, keeping its applied 80), then 8081 (NAT'd), with their commands"
 
 # The count moves only with traffic and timeouts: read both until they agree.
 for _ in 1 2 3 4 5; do
@@ -138,15 +142,20 @@ done
 pass "entries ($entries) is nf_conntrack_count"
 
 # ---- watch --json, and events ---------------------------------------------------------
-# Lines come every 2 s: the load runs between the first and the second.
-in_server "$RAWTUNE" watch --interval 2 --count 2 --json >"$TEST_TMP/watch.out" &
+# Lines come every 2 s: the load runs between the first and the second, with
+# the watcher stopped (SIGSTOP) so that a slow load cannot outlast the
+# interval; its events wait in the socket's 16 MiB buffer until SIGCONT.
+# (ip netns exec and libtool's wrapper exec the program: $! is rawtune's pid)
+ip netns exec "$server" "$RAWTUNE" watch --interval 2 --count 2 --json >"$TEST_TMP/watch.out" &
 watch=$!
 for _ in $(seq 50); do
 	[ -s "$TEST_TMP/watch.out" ] && break
 	sleep 0.1
 done
 [ -s "$TEST_TMP/watch.out" ] || fail "watch wrote no first line"
+kill -STOP $watch
 load 8080 $K
+kill -CONT $watch
 wait $watch || fail "watch failed"
 "$PY" -c "import json, sys
 k = $K
@@ -170,7 +179,8 @@ pass "watch --count 2 --json: 2 lines, the $K new connections counted as NEW eve
 # (ip netns exec and libtool's wrapper exec the program: $! is rawtune's pid)
 ip netns exec "$server" "$RAWTUNE" watch --interval 600 --json >"$TEST_TMP/watch-stop.out" &
 watch=$!
-sleep 1
+# subscribed before the load: a fixed "sleep 1" raced a slow start
+wait_ct_listener "$server"
 load 8080 $K
 kill -TERM $watch
 wait $watch || fail "watch stopped by SIGTERM exited $?, want 0"

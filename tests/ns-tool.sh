@@ -11,6 +11,23 @@ enter_netns "$@"
 "$RAWTUNE" --version | grep -Eqx 'rawtune [0-9]+\.[0-9]+\.[0-9]+' || fail "--version: $("$RAWTUNE" --version)"
 pass "help and version"
 
+# A short option means one thing in every command: collect "-X, --long" from
+# each command's help and refuse a letter with two meanings.
+for cmd in apply remove status profiles show stats watch top; do
+	"$RAWTUNE" $cmd --help | sed -n 's/^  \(-[[:alnum:]]\), \(--[[:alnum:]-]*\).*/\1 \2/p'
+done | sort -u >"$TEST_TMP/shorts"
+dup=$(cut -d' ' -f1 "$TEST_TMP/shorts" | uniq -d)
+[ -z "$dup" ] || fail "short options with two meanings: $(grep -E "^($(echo $dup | tr ' ' '|')) " "$TEST_TMP/shorts" | tr '\n' ' ')"
+for want in '-j --json' '-q --quiet' '-p --port' '-n --dry-run' '-c --count'; do
+	grep -qxF -- "$want" "$TEST_TMP/shorts" || fail "no '$want' in any command's help"
+done
+for cmd in status profiles stats; do
+	"$RAWTUNE" $cmd -j --help >/dev/null || fail "$cmd takes no -j"
+done
+"$RAWTUNE" top -c 1 -j --help >/dev/null || fail "top takes no -c or -j"
+"$RAWTUNE" watch -c 1 -j --help >/dev/null || fail "watch takes no -c or -j"
+pass "each short option has one meaning: $(tr '\n' ' ' <"$TEST_TMP/shorts")"
+
 "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply failed"
 save_all >"$TEST_TMP/before"
 
@@ -43,6 +60,11 @@ done
 expect_error 2 apply nosuchprofile
 grep -q "unknown profile 'nosuchprofile'" <("$RAWTUNE" apply nosuchprofile 2>&1) ||
 	fail "unknown profile not named"
+grep -q "'rawtune profiles' lists them" "$TEST_TMP/err1" || fail "unknown profile: no hint: $(cat "$TEST_TMP/err1")"
+expect_error 2 apply Web
+grep -q "did you mean 'web'?" "$TEST_TMP/err1" || fail "apply Web: no 'did you mean': $(cat "$TEST_TMP/err1")"
+expect_error 2 show memcache
+grep -q "did you mean 'memcached'?" "$TEST_TMP/err1" || fail "show memcache: $(cat "$TEST_TMP/err1")"
 for name in ../web 'web;ls' aaaaaaaaaaaaaaaaaaaaa; do
 	expect_error 2 remove "$name"
 done
@@ -63,6 +85,8 @@ expect_error 2 remove
 expect_error 2 remove web extra
 expect_error 2 status extra
 expect_error 2 status --json-ish
+expect_error 2 top -n 3
+expect_error 2 watch -p /dev/null
 pass "unknown commands, options and missing arguments are usage errors"
 
 # Without CAP_NET_ADMIN: a clear permission error, exit 1.
@@ -77,11 +101,30 @@ grep -q '^rawtune: web: .*Permission denied' "$TEST_TMP/err" ||
 pass "without privileges: $(cat "$TEST_TMP/err")"
 
 # A lock that stays busy: --wait bounds the wait, the message names the lock.
-flock "$XTABLES_LOCKFILE" sleep 5 &
-sleep 0.3
+hold_lock 5
 start=$(date +%s)
 expect_error 1 apply web --port 8080 --wait 1
-grep -q "xtables lock $XTABLES_LOCKFILE" "$TEST_TMP/err1" || fail "lock error: $(cat "$TEST_TMP/err1")"
+grep -q "^rawtune: web: flock (pid [0-9]*) holds the xtables lock $XTABLES_LOCKFILE (waited 1 s); to wait longer: --wait SECONDS$" "$TEST_TMP/err1" ||
+	fail "lock error does not name the holder and --wait: $(cat "$TEST_TMP/err1")"
 [ $(($(date +%s) - start)) -le 3 ] || fail "--wait 1 waited longer than 3 s"
 wait
 pass "busy lock: $(cat "$TEST_TMP/err1")"
+
+# --quiet: nothing on stdout when all went well, the change made all the same.
+out=$("$RAWTUNE" apply -q web --port 8081 2>&1) || fail "apply -q failed"
+[ -z "$out" ] || fail "apply -q said: $out"
+iptables-legacy-save | grep -q -- '--dport 8081 ' || fail "apply -q applied nothing"
+out=$("$RAWTUNE" remove --quiet web 2>&1) || fail "remove --quiet failed"
+[ -z "$out" ] || fail "remove --quiet said: $out"
+save_all | grep -q 'rawtune:web' && fail "remove --quiet removed nothing"
+pass "apply -q and remove --quiet say nothing and do their work"
+
+# RAWTUNE_LOG: an unknown value is said once, not silently taken as err;
+# debug output is one line per message, never an empty one.
+RAWTUNE_LOG=verbose "$RAWTUNE" profiles >/dev/null 2>"$TEST_TMP/err" || fail "profiles failed"
+[ "$(cat "$TEST_TMP/err")" = "rawtune: warning: RAWTUNE_LOG=verbose: unknown, use err|warning|notice|info|debug or 0-7" ] ||
+	fail "RAWTUNE_LOG=verbose: $(cat "$TEST_TMP/err")"
+RAWTUNE_LOG=DEBUG "$RAWTUNE" apply web --port 8082 >/dev/null 2>"$TEST_TMP/err" || fail "apply failed"
+grep -q '^rawtune: took the xtables lock' "$TEST_TMP/err" || fail "RAWTUNE_LOG=DEBUG: no debug output"
+grep -n '^$' "$TEST_TMP/err" && fail "debug output has an empty line: $(cat "$TEST_TMP/err")"
+pass "RAWTUNE_LOG: unknown values warned of, debug output without empty lines"

@@ -2,6 +2,7 @@
 /* Port lists: parsing, normalising, formatting and the errors for bad input. */
 #include <check.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,40 @@ START_TEST(test_error_replaced)
 }
 END_TEST
 
+/* What a person meant by a bad entry, said back in the message. */
+static const struct {
+	const char *list;
+	const char *why;
+} explained[] = {
+	{ "80-70", "bad port '80-70' in '80-70': a reversed range: write 70-80" },
+	{ "443, 80:90", "bad port ' 80:90' in '443, 80:90': ranges are written LOW-HIGH: 80-90" },
+	{ "80/tcp", "bad port '80/tcp' in '80/tcp': a port list holds no protocol: give it "
+		    "with --proto or 'protocols ='" },
+	{ "htpp", "bad port 'htpp' in 'htpp': ports are 1-65535, ranges LOW-HIGH" },
+};
+
+START_TEST(test_parse_explained)
+{
+	struct rt_ports ports;
+
+	ck_assert_int_eq(rt_ports_parse(ctx, explained[_i].list, &ports), -EINVAL);
+	ck_assert_str_eq(rawtune_last_error(ctx), explained[_i].why);
+}
+END_TEST
+
+/* A service name is refused, its number suggested where the host knows it. */
+START_TEST(test_parse_service)
+{
+	struct rt_ports ports;
+
+	if (!getservbyname("http", NULL))
+		return; /* a build root without /etc/services */
+	ck_assert_int_eq(rt_ports_parse(ctx, "443,http", &ports), -EINVAL);
+	ck_assert_str_eq(rawtune_last_error(ctx), "bad port 'http' in '443,http': ports are "
+						  "numbers (http is 80 in /etc/services)");
+}
+END_TEST
+
 static Suite *ports_suite(void)
 {
 	Suite *s = suite_create("ports");
@@ -327,6 +362,8 @@ static Suite *ports_suite(void)
 	tcase_add_test(tc, test_parse_bad_newline);
 	tcase_add_test(tc, test_parse_bad_long);
 	tcase_add_test(tc, test_error_replaced);
+	tcase_add_loop_test(tc, test_parse_explained, 0, ARRAY_SIZE(explained));
+	tcase_add_test(tc, test_parse_service);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("format");

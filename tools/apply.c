@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--force]
- *		 [--wait SECONDS]
- * rawtune apply --all [--dry-run] [--force] [--wait SECONDS]
+ *		 [--quiet|--json] [--wait SECONDS]
+ * rawtune apply --all [--dry-run] [--force] [--quiet|--json] [--wait SECONDS]
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,15 +12,15 @@
 
 /* What the command line changes in the profile, and how to apply it. */
 struct apply_args {
-	const char *ports;
+	char *ports; /* every --port joined */
 	unsigned int protos, families;
-	bool dry_run, all;
+	bool dry_run, all, quiet, json;
 };
 
 const char apply_usage[] =
 	"Usage: rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
-	"                     [--force] [--wait SECONDS]\n"
-	"       rawtune apply --all [--dry-run] [--force] [--wait SECONDS]\n"
+	"                     [--force] [--quiet|--json] [--wait SECONDS]\n"
+	"       rawtune apply --all [--dry-run] [--force] [--quiet|--json] [--wait SECONDS]\n"
 	"Install the profile's rules: NOTRACK in the raw table and the matching\n"
 	"UNTRACKED accepts in the filter table. Applying again with other ports\n"
 	"replaces the profile's rules; applying the same profile twice changes nothing.\n"
@@ -30,16 +30,20 @@ const char apply_usage[] =
 	"\n"
 	"  -a, --all             apply the profiles of rawtune.conf, with its ports\n"
 	"  -p, --port LIST       untrack these ports instead of the profile's own:\n"
-	"                        80, 80,443 or 8000-8100 (1-65535)\n"
+	"                        80, 80,443 or 8000-8100 (1-65535); repeated, the\n"
+	"                        lists add up\n"
 	"  -P, --proto LIST      untrack these protocols instead of the profile's own:\n"
-	"                        tcp, udp or tcp,udp\n"
+	"                        tcp, udp or tcp,udp; repeated, they add up\n"
 	"  -4, --ipv4            IPv4 only (the profile's IPv6 rules are removed)\n"
 	"  -6, --ipv6            IPv6 only (the profile's IPv4 rules are removed)\n"
 	"  -n, --dry-run         print the rules as iptables-restore input, a block\n"
 	"                        per family, and change nothing\n"
 	"  -f, --force           apply even where a nat table rule (DNAT, REDIRECT,\n"
 	"                        SNAT, MASQUERADE) could take this traffic: untracked\n"
-	"                        packets skip NAT, so that rule stops working for it\n" TOOL_HELP_WAIT TOOL_HELP_HELP
+	"                        packets skip NAT, so that rule stops working for it\n"
+	TOOL_HELP_QUIET
+	"  -j, --json            say what changed in JSON, a line per profile\n"
+	"                        (fields in rawtune(8))\n" TOOL_HELP_WAIT TOOL_HELP_HELP
 	"\nThe profiles: 'rawtune profiles'; one in full: 'rawtune show PROFILE'.\n";
 
 /* The command line's changes to the profile; an exit status. */
@@ -112,9 +116,9 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 }
 
 /* rawtune's rules are invisible to the nf_tables variant's "iptables -L". */
-static void apply_note_nftables(struct rawtune_ctx *ctx)
+static void apply_note_nftables(struct rawtune_ctx *ctx, bool quiet)
 {
-	if (rawtune_nftables_in_use(ctx) == 1)
+	if (!quiet && rawtune_nftables_in_use(ctx) == 1)
 		fputs("rawtune: note: this host's iptables is the nf_tables variant; "
 		      "rawtune's rules are in the legacy tables: see them with "
 		      "'iptables-legacy -t raw -L' or 'rawtune status'\n",
@@ -157,7 +161,25 @@ static void apply_say(const struct rawtune_profile *p, unsigned int ruled, unsig
  * until they time out: delete them, so the table reflects the rules now.
  * A failure is only a warning: the rules are in, the entries expire anyway.
  */
-static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
+/* The line of apply_say() for programs: one JSON text. */
+static void apply_json(const struct rawtune_profile *p, unsigned int ruled, unsigned int added,
+		       unsigned int removed, unsigned int deleted)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "profile", rawtune_profile_get_name(p));
+	json_bool(&j, "changed", added || removed);
+	json_uint(&j, "added", added);
+	json_uint(&j, "removed", removed);
+	json_families(&j, "families", ruled);
+	json_uint(&j, "conntrack_deleted", deleted);
+	json_object_end(&j);
+}
+
+static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+			 const struct apply_args *args)
 {
 	unsigned int added = 0, removed = 0, deleted = 0;
 	const char *name = rawtune_profile_get_name(p);
@@ -167,7 +189,10 @@ static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *
 		return tool_lib_error(ctx, name, err);
 	if (added || removed)
 		err = rawtune_ct_flush_profile(ctx, p, &deleted);
-	apply_say(p, rule_families(ctx, p), added, removed, deleted);
+	if (args->json)
+		apply_json(p, rule_families(ctx, p), added, removed, deleted);
+	else if (!args->quiet)
+		apply_say(p, rule_families(ctx, p), added, removed, deleted);
 	/* the warning after the line that says the rules are in */
 	fflush(stdout);
 	if (err < 0)
@@ -186,23 +211,29 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
+		TOOL_OPTION_QUIET,
+		TOOL_OPTION_JSON,
 		TOOL_OPTION_WAIT,
 		TOOL_OPTION_HELP,
 		{ 0 },
 	};
+	unsigned int protos;
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:P:46nfaw:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:P:46nfaqjw:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			args->ports = optarg;
+			if (tool_list_append(&args->ports, optarg) < 0)
+				return tool_lib_error(ctx, "apply", -ENOMEM);
 			break;
 		case 'P':
-			if (!tool_parse_protos(optarg, &args->protos))
+			/* repeated, the protocols add up as the ports do */
+			if (!tool_parse_protos(optarg, &protos))
 				return tool_usage_error("apply",
 							"bad --proto '%s': tcp, udp or tcp,udp",
 							tool_shown(optarg));
+			args->protos |= protos;
 			break;
 		case '4':
 		case '6':
@@ -216,6 +247,12 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 			break;
 		case 'a':
 			args->all = true;
+			break;
+		case 'q':
+			args->quiet = true;
+			break;
+		case TOOL_OPT_JSON:
+			args->json = true;
 			break;
 		case 'w':
 			status = tool_option_wait(ctx, "apply", optarg);
@@ -231,6 +268,8 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 	if (args->families == RAWTUNE_FAMILY_BOTH)
 		return tool_usage_error("apply",
 					"-4 and -6 exclude each other (give neither for both)");
+	if (args->json && (args->dry_run || args->quiet))
+		return tool_usage_error("apply", "--json excludes --dry-run and --quiet");
 	if (args->all && (args->ports || args->protos || args->families))
 		return tool_usage_error("apply", "--all applies the profiles as rawtune.conf "
 					"lists them: no --port, --proto, -4 or -6");
@@ -238,9 +277,10 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 }
 
 /* One profile as the command line or rawtune.conf gives it; an exit status. */
-static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p, bool dry_run)
+static int apply_one(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+		     const struct apply_args *args)
 {
-	return dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p);
+	return args->dry_run ? apply_dry_run(ctx, p) : apply_profile(ctx, p, args);
 }
 
 static bool listed(const struct rawtune_profile_list *list, const char *name)
@@ -287,8 +327,9 @@ static int prune_boot(struct rawtune_ctx *ctx, const struct rawtune_profile_list
  * stop the others: at boot, what can be applied should be. The file itself
  * is read whole first, so that a mistake in it changes nothing.
  */
-static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
+static int apply_all(struct rawtune_ctx *ctx, const struct apply_args *args)
 {
+	bool dry_run = args->dry_run;
 	struct rawtune_profile_list *list;
 	unsigned int n, failed = 0;
 	char *names;
@@ -307,7 +348,7 @@ static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
 		rawtune_profile_list_free(list);
 		return tool_lib_error(ctx, "apply --all", -ENOMEM);
 	}
-	if (n == 0)
+	if (n == 0 && !args->quiet && !args->json)
 		printf("%s lists no profile, nothing applied\n", rawtune_get_boot_config(ctx));
 	rawtune_set_origin(ctx, RAWTUNE_ORIGIN_BOOT);
 	for (unsigned int i = 0; i < n; i++) {
@@ -315,14 +356,14 @@ static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
 
 		if (dry_run)
 			printf("# profile %s\n", rawtune_profile_get_name(p));
-		if (apply_one(ctx, p, dry_run) == RT_EXIT_OK)
+		if (apply_one(ctx, p, args) == RT_EXIT_OK)
 			continue;
 		strcat(strcat(names, failed++ ? ", " : ""), rawtune_profile_get_name(p));
 	}
 	if (!dry_run && prune_boot(ctx, list) != RT_EXIT_OK)
 		strcat(strcat(names, failed++ ? ", " : ""), "(removing unlisted profiles)");
 	if (!dry_run && failed < n)
-		apply_note_nftables(ctx);
+		apply_note_nftables(ctx, args->quiet);
 	if (failed) {
 		fflush(stdout);
 		tool_error("apply --all: %u of %u profiles failed: %s", failed, n, names);
@@ -332,31 +373,41 @@ static int apply_all(struct rawtune_ctx *ctx, bool dry_run)
 	return failed ? RT_EXIT_FAILURE : RT_EXIT_OK;
 }
 
-int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
+static int apply_command(struct rawtune_ctx *ctx, int argc, char *argv[],
+			 struct apply_args *args)
 {
-	struct apply_args args = { 0 };
 	struct rawtune_profile *p = NULL;
 	const char *name;
 	int status;
 
-	status = apply_options(ctx, argc, argv, &args);
+	status = apply_options(ctx, argc, argv, args);
 	if (status == RT_EXIT_OK)
 		status = tool_operand("apply", argc, argv,
-				      args.all ? NULL : "which profile? (e.g. rawtune apply web)",
+				      args->all ? NULL
+						: "which profile? (e.g. rawtune apply web)",
 				      &name);
 	if (status)
 		return status;
-	if (args.all && name)
+	if (args->all && name)
 		return tool_usage_error("apply", "a profile and --all exclude each other");
-	if (args.all)
-		return apply_all(ctx, args.dry_run);
+	if (args->all)
+		return apply_all(ctx, args);
 	status = tool_profile_load(ctx, name, &p);
 	if (status == RT_EXIT_OK)
-		status = apply_args_set(ctx, p, &args);
+		status = apply_args_set(ctx, p, args);
 	if (status == RT_EXIT_OK)
-		status = apply_one(ctx, p, args.dry_run);
-	if (status == RT_EXIT_OK && !args.dry_run)
-		apply_note_nftables(ctx);
+		status = apply_one(ctx, p, args);
+	if (status == RT_EXIT_OK && !args->dry_run)
+		apply_note_nftables(ctx, args->quiet);
 	rawtune_profile_unref(p);
+	return status;
+}
+
+int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
+{
+	struct apply_args args = { 0 };
+	int status = apply_command(ctx, argc, argv, &args);
+
+	free(args.ports);
 	return status;
 }

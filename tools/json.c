@@ -113,7 +113,12 @@ void json_init(struct json *j, FILE *out)
 
 void json_object_begin(struct json *j, const char *key)
 {
+	bool outermost = j->depth == 0;
+
 	open_value(j, key, '{');
+	/* every text says which version of its fields it holds, first */
+	if (outermost)
+		json_uint(j, "schema", JSON_SCHEMA);
 }
 
 void json_object_end(struct json *j)
@@ -165,5 +170,15 @@ void json_string_list(struct json *j, const char *key, const char *list)
 		put_string(j->out, list, n);
 		list += list[n] ? n + 1 : n;
 	}
+	json_array_end(j);
+}
+
+void json_families(struct json *j, const char *key, unsigned int families)
+{
+	json_array_begin(j, key);
+	if (families & RAWTUNE_FAMILY_IPV4)
+		json_string(j, NULL, "ipv4");
+	if (families & RAWTUNE_FAMILY_IPV6)
+		json_string(j, NULL, "ipv6");
 	json_array_end(j);
 }

@@ -3,12 +3,17 @@
  * rawtune: the command line, dispatching to one file per subcommand, and
  * what the subcommands share: messages, common options, loading a profile.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "rawtune.h"
@@ -95,7 +100,9 @@ const char *tool_lib_message(struct rawtune_ctx *ctx, int err)
 
 int tool_lib_error(struct rawtune_ctx *ctx, const char *what, int err)
 {
-	tool_error("%s: %s", what, tool_lib_message(ctx, err));
+	/* only the xtables lock times out: its wait is the user's to choose */
+	tool_error("%s: %s%s", what, tool_lib_message(ctx, err),
+		   err == -ETIMEDOUT ? "; to wait longer: --wait SECONDS" : "");
 	return RT_EXIT_FAILURE;
 }
 
@@ -111,6 +118,20 @@ int tool_bad_option(const char *command, int opt, char *argv[])
 	return tool_usage_error(command, "unknown option '%s'", tool_shown(arg));
 }
 
+int tool_list_append(char **list, const char *item)
+{
+	size_t len = *list ? strlen(*list) + 1 : 0;
+	char *joined = realloc(*list, len + strlen(item) + 1);
+
+	if (!joined)
+		return -ENOMEM;
+	if (len)
+		joined[len - 1] = ',';
+	strcpy(joined + len, item);
+	*list = joined;
+	return 0;
+}
+
 int tool_json_options(const char *command, int argc, char *argv[], bool *json)
 {
 	static const struct option options[] = {
@@ -121,7 +142,7 @@ int tool_json_options(const char *command, int argc, char *argv[], bool *json)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", options, NULL)) != -1) {
 		switch (opt) {
 		case TOOL_OPT_JSON:
 			*json = true;
@@ -171,6 +192,87 @@ int tool_input_error(struct rawtune_ctx *ctx, const char *what, int err)
 	return tool_lib_error(ctx, what, err);
 }
 
+/* Edits from @a to @b, letters compared without case; names are short. */
+static unsigned int edit_distance(const char *a, const char *b)
+{
+	unsigned int row[RAWTUNE_PROFILE_NAME_MAX + 2];
+	size_t n = strlen(b);
+
+	if (n > RAWTUNE_PROFILE_NAME_MAX)
+		return UINT_MAX;
+	for (size_t j = 0; j <= n; j++)
+		row[j] = (unsigned int)j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		unsigned int diag = row[0];
+
+		row[0] = (unsigned int)i;
+		for (size_t j = 1; j <= n; j++) {
+			unsigned int up = row[j], best = diag;
+
+			if (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]))
+				best++;
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}
+
+/* The profile whose name is closest to @name: the same but for case, or a typo or two. */
+static const char *closest_profile(const struct rawtune_profile_list *list, const char *name,
+				   char *buf, size_t len)
+{
+	size_t n = strlen(name);
+	unsigned int best = 3; /* two edits at most, and fewer than the name has letters */
+
+	buf[0] = '\0';
+	if (n > RAWTUNE_PROFILE_NAME_MAX)
+		return NULL;
+	if (n < best)
+		best = (unsigned int)n;
+	for (unsigned int i = 0; i < rawtune_profile_list_count(list); i++) {
+		const struct rawtune_profile *p = rawtune_profile_list_get(list, i);
+		const char *candidate = rawtune_profile_get_name(p);
+		unsigned int d = edit_distance(name, candidate);
+
+		if (d < best) {
+			best = d;
+			snprintf(buf, len, "%s", candidate);
+		}
+	}
+	return buf[0] ? buf : NULL;
+}
+
+/*
+ * The library's "unknown profile" line, and where to look: the names there
+ * are, and the one the user probably meant. A profile file that does not
+ * parse costs only the guess.
+ */
+static int unknown_profile(struct rawtune_ctx *ctx, const char *name)
+{
+	char message[512]; /* the library's, before reading the list replaces it */
+	char guess[RAWTUNE_PROFILE_NAME_MAX + 1];
+	struct rawtune_profile_list *list;
+
+	snprintf(message, sizeof(message), "%s", rawtune_last_error(ctx));
+	if (rawtune_profile_list_read(ctx, &list) == 0) {
+		if (closest_profile(list, name, guess, sizeof(guess))) {
+			tool_error("%s: did you mean '%s'? ('rawtune profiles' lists them)",
+				   message, guess);
+			rawtune_profile_list_free(list);
+			return RT_EXIT_USAGE;
+		}
+		rawtune_profile_list_free(list);
+	}
+	tool_error("%s: 'rawtune profiles' lists them", message);
+	return RT_EXIT_USAGE;
+}
+
 int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p)
 {
 	int err = rawtune_profile_load(ctx, name, p);
@@ -178,7 +280,9 @@ int tool_profile_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_
 	if (err == 0)
 		return RT_EXIT_OK;
 	/* an unknown profile is a mistyped name, not a failure */
-	return tool_input_error(ctx, name, err == -ENOENT ? -EINVAL : err);
+	if (err == -ENOENT)
+		return unknown_profile(ctx, name);
+	return tool_input_error(ctx, name, err);
 }
 
 const char *tool_rules(unsigned int n)
@@ -238,6 +342,76 @@ static int stdout_close(int status)
 	return status;
 }
 
+/*
+ * --netns NAME: run in the network namespace that "ip netns add NAME" made,
+ * as "ip -n NAME" does, before anything reads or writes a table. Returns 0,
+ * or an exit status after the error.
+ */
+static int netns_enter(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strlen(name) > NAME_MAX)
+		return tool_usage_error(NULL, "bad --netns '%s': the name of a namespace in "
+					"/run/netns, as 'ip netns list' shows",
+					tool_shown(name));
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		tool_error("--netns %s: cannot open %s: %s%s", tool_shown(name), path,
+			   strerror(errno), errno == ENOENT ? " (see 'ip netns list')" : "");
+		return RT_EXIT_FAILURE;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		tool_error("--netns %s: cannot enter it: %s%s", tool_shown(name),
+			   strerror(errno), errno == EPERM ? " (you must be root)" : "");
+		close(fd);
+		return RT_EXIT_FAILURE;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Take "--netns NAME" (or "--netns=NAME") out of the arguments, wherever it
+ * is up to a "--", so that every command has it without parsing it: the
+ * namespace is entered before the command runs. *@name is NULL without it.
+ * Returns 0 or an exit status.
+ */
+static int netns_option(int *argc, char *argv[], const char **name)
+{
+	int out = 1;
+
+	*name = NULL;
+	for (int i = 1; i < *argc; i++) {
+		const char *value = NULL;
+
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strncmp(argv[i], "--netns=", 8) == 0)
+			value = argv[i] + 8;
+		else if (strcmp(argv[i], "--netns") == 0 && i + 1 < *argc)
+			value = argv[++i];
+		else if (strcmp(argv[i], "--netns") == 0)
+			return tool_usage_error(NULL, "option '--netns' needs a value");
+		if (!value) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (*name)
+			return tool_usage_error(NULL, "--netns given twice");
+		*name = value;
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
 static const struct rt_command *command_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -264,6 +438,8 @@ static int help(int argc, char *argv[])
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-8s  %s\n", commands[i].name, commands[i].help);
 	printf("\nOptions:\n"
+	       "  --netns NAME   run in the network namespace NAME of 'ip netns' (any\n"
+	       "                 command, before or after it)\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n'rawtune COMMAND --help' explains a command. See rawtune(8).\n");
@@ -295,7 +471,17 @@ static int run(const struct rt_command *cmd, int argc, char *argv[])
 int main(int argc, char *argv[])
 {
 	const struct rt_command *cmd;
+	const char *netns;
+	int status;
 
+	status = netns_option(&argc, argv, &netns);
+	if (status)
+		return status;
+	if (netns) {
+		status = netns_enter(netns);
+		if (status)
+			return status;
+	}
 	if (argc < 2)
 		return tool_usage_error(NULL, "no command given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

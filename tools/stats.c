@@ -2,6 +2,7 @@
 /* rawtune stats [--json]: occupancy, drop counters and entries saved, one sample. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tools/sample.h"
 #include "tools/tool.h"
@@ -52,14 +53,18 @@ static void print_people(const struct tool_sample *s)
 	for (unsigned int i = 0; i < rawtune_saved_count(s->saved); i++) {
 		int64_t seconds = tool_sample_age(s, i);
 
-		if (seconds < 0)
+		uint64_t n = rawtune_saved_get_entries(s->saved, i);
+
+		/* "web 31 in 17s" read like a time to come: say it was the past */
+		if (seconds < 0) {
 			snprintf(age, sizeof(age), "since an unknown time");
-		else
-			tool_duration(seconds, age, sizeof(age));
-		printf("  %-14s %-12" PRIu64 "  %s%s\n",
-		       rawtune_saved_get_profile(s->saved, i),
-		       rawtune_saved_get_entries(s->saved, i), seconds < 0 ? "" : "in ",
-		       age);
+		} else {
+			strcpy(age, "over the last ");
+			tool_duration(seconds, age + strlen(age), sizeof(age) - strlen(age));
+		}
+		printf("  %s: %" PRIu64 " %s saved %s\n",
+		       rawtune_saved_get_profile(s->saved, i), n,
+		       n == 1 ? "entry" : "entries", age);
 	}
 }
 

@@ -41,18 +41,24 @@ extern const char repair_usage[];
 
 /* ---- options that several commands share (rawtune.c) ---------------------- */
 
-/* A long option without a short form: getopt_long returns this. */
-enum { TOOL_OPT_JSON = 0x100 };
+/*
+ * Every short option means one thing in every command (rawtune(8)): -j is
+ * --json wherever there is JSON to write.
+ */
+enum { TOOL_OPT_JSON = 'j' };
 
 #define TOOL_OPTION_WAIT { "wait", required_argument, NULL, 'w' }
 #define TOOL_OPTION_JSON { "json", no_argument, NULL, TOOL_OPT_JSON }
 #define TOOL_OPTION_HELP { "help", no_argument, NULL, 'h' }
+#define TOOL_OPTION_QUIET { "quiet", no_argument, NULL, 'q' }
 
 /* Their lines in "rawtune CMD --help", aligned like each command's own. */
 #define TOOL_HELP_WAIT \
 	"  -w, --wait SECONDS    wait at most this long for the xtables lock (default 30)\n"
-#define TOOL_HELP_JSON "      --json            write JSON for programs (fields in rawtune(8))\n"
+#define TOOL_HELP_JSON "  -j, --json            write JSON for programs (fields in rawtune(8))\n"
 #define TOOL_HELP_HELP "  -h, --help            show this help\n"
+#define TOOL_HELP_QUIET \
+	"  -q, --quiet           say nothing on success (errors and warnings still)\n"
 
 /*
  * The options of a command whose only ones are --json and --help: 0 to go
@@ -69,6 +75,12 @@ int tool_option_wait(struct rawtune_ctx *ctx, const char *command, const char *a
  */
 int tool_operand(const char *command, int argc, char *argv[], const char *what,
 		 const char **operand);
+/*
+ * A list option given again adds to the list: "--port 80 --port 443" is
+ * "80,443", as a user who repeats an option means. *@list is malloc'ed
+ * (NULL before the first); 0, or -ENOMEM.
+ */
+int tool_list_append(char **list, const char *item);
 /* getopt_long's '?' or ':' (with opterr 0) as a one-line usage error. */
 int tool_bad_option(const char *command, int opt, char *argv[]);
 
@@ -122,11 +134,17 @@ const char *tool_family_name(unsigned int families);
 /* ---- JSON output for --json (json.c) --------------------------------------- */
 
 #define JSON_DEPTH_MAX 8
+/*
+ * The "schema" member that opens every JSON text (rawtune(8), JSON OUTPUT):
+ * raised when a member is removed or changes meaning, not when one is added.
+ */
+#define JSON_SCHEMA 1
 
 /*
  * One JSON text, written as it is built. Every call takes the member's key
  * inside an object and NULL inside an array; the commas come by themselves.
- * Closing the outermost value ends the text with a newline.
+ * An outermost object starts with "schema": JSON_SCHEMA. Closing the
+ * outermost value ends the text with a newline.
  */
 struct json {
 	FILE *out;
@@ -143,6 +161,8 @@ void json_string(struct json *j, const char *key, const char *value);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
+/* RAWTUNE_FAMILY_* bits as an array: ["ipv4","ipv6"] */
+void json_families(struct json *j, const char *key, unsigned int families);
 /* "a,b" as an array of strings, "" as [] */
 void json_string_list(struct json *j, const char *key, const char *list);
 

@@ -4,6 +4,7 @@
  * one a profile could untrack, the command that would: a profile whose
  * ports hold it (built-in ones first), else a profile file to write.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -24,7 +25,7 @@ const char top_usage[] =
 	"it), and for each one a profile could untrack, the command that would do\n"
 	"it, with a warning where NAT takes that traffic. Walks the whole table once.\n"
 	"\n"
-	"  -n, --count N         show N ports (default 10)\n" TOOL_HELP_JSON
+	"  -c, --count N         show N ports (default 10)\n" TOOL_HELP_JSON
 		TOOL_HELP_HELP;
 
 struct advice {
@@ -32,7 +33,13 @@ struct advice {
 	char name[RAWTUNE_PROFILE_NAME_MAX + 1]; /* else a profile file to write */
 	char file[PATH_MAX];
 	char text[96];
-	char command[128];
+	char command[1024]; /* an applied profile's ports are in it too */
+};
+
+/* What advice is drawn from, and what it must keep: the profiles applied. */
+struct top_state {
+	const struct rawtune_profile_list *list;
+	const struct rawtune_rules *rules; /* NULL: could not be read */
 };
 
 static const char *proto_name(unsigned int proto, char *buf, size_t len)
@@ -85,9 +92,9 @@ static bool covers(const struct rawtune_profile *p, unsigned int proto, unsigned
 	return rawtune_profile_has_port(p, port);
 }
 
-static const char *find_profile(const struct rawtune_profile_list *list,
-				unsigned int proto, unsigned int port,
-				enum rawtune_ct_path path)
+static const struct rawtune_profile *find_profile(const struct rawtune_profile_list *list,
+						  unsigned int proto, unsigned int port,
+						  enum rawtune_ct_path path)
 {
 	/* built-in profiles first, then files */
 	for (int builtin = 1; list && builtin >= 0; builtin--)
@@ -98,16 +105,87 @@ static const char *find_profile(const struct rawtune_profile_list *list,
 				strcmp(rawtune_profile_get_source(p), "built-in") == 0;
 
 			if (is_builtin == (builtin == 1) && covers(p, proto, port, path))
-				return rawtune_profile_get_name(p);
+				return p;
 		}
 	return NULL;
 }
 
-/* false when no profile can untrack this protocol. */
-static bool advise(struct rawtune_ctx *ctx, const struct rawtune_profile_list *list,
-		   unsigned int proto, unsigned int port, enum rawtune_ct_path path,
-		   struct advice *a)
+/*
+ * The ports of the applied profile @name joined with @port, normalised, in
+ * @ports, and its protocols with @bit (RAWTUNE_PROTO_*) in *@protos: what
+ * "apply NAME --port" must name to add the port and drop nothing.
+ * 0 when @name is not applied, 1 when it is, or a negative errno.
+ */
+static int applied_with(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
+			const char *name, unsigned int bit, unsigned int port, char *ports,
+			size_t len, unsigned int *protos)
 {
+	struct rawtune_profile *joined;
+	char *list = NULL, number[8];
+	int err = 0;
+
+	*protos = bit;
+	for (unsigned int i = 0; rules && i < rawtune_rules_count(rules) && err == 0; i++) {
+		if (strcmp(rawtune_rules_get_profile(rules, i), name) != 0 ||
+		    !rawtune_rules_get_protocol(rules, i))
+			continue;
+		*protos |= rawtune_rules_get_protocol(rules, i);
+		err = tool_list_append(&list, rawtune_rules_get_ports(rules, i));
+	}
+	if (err < 0 || !list) {
+		free(list);
+		return err;
+	}
+	snprintf(number, sizeof(number), "%u", port);
+	err = tool_list_append(&list, number);
+	/* the library sorts and merges the list, as apply would */
+	if (err == 0)
+		err = rawtune_profile_new(ctx, name, &joined);
+	if (err == 0) {
+		err = rawtune_profile_set_ports(joined, list);
+		if (err == 0 && (size_t)snprintf(ports, len, "%s",
+						 rawtune_profile_get_ports(joined)) >= len)
+			err = -ENOSPC;
+		rawtune_profile_unref(joined);
+	}
+	free(list);
+	return err < 0 ? err : 1;
+}
+
+/*
+ * "rawtune apply web --port 80,443": the port seen, and the ports and
+ * protocols the profile is applied with, which a bare "--port 443" would
+ * take away. False when that cannot be worked out.
+ */
+static bool profile_command(struct rawtune_ctx *ctx, const struct top_state *st,
+			    const struct rawtune_profile *p, unsigned int proto,
+			    unsigned int port, struct advice *a)
+{
+	unsigned int bit = proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
+	char ports[sizeof(a->command) - 64], protos[24] = "";
+	unsigned int applied_protos;
+	int applied = applied_with(ctx, st->rules, a->profile, bit, port, ports, sizeof(ports),
+				   &applied_protos);
+
+	if (applied < 0)
+		return false;
+	if (!applied)
+		snprintf(ports, sizeof(ports), "%u", port);
+	if (applied && applied_protos != rawtune_profile_get_protocols(p)) {
+		strcpy(protos, " --proto ");
+		tool_protos_text(applied_protos, ",", protos + strlen(protos),
+				 sizeof(protos) - strlen(protos));
+	}
+	snprintf(a->command, sizeof(a->command), "rawtune apply %s --port %s%s", a->profile,
+		 ports, protos);
+	return true;
+}
+
+/* false when no profile can untrack this protocol. */
+static bool advise(struct rawtune_ctx *ctx, const struct top_state *st, unsigned int proto,
+		   unsigned int port, enum rawtune_ct_path path, struct advice *a)
+{
+	const struct rawtune_profile *p;
 	static const char *const suffix[] = { "", "-out", "-fwd" };
 	static const char *const key[] = { "", "direction = client\n",
 					   "forward = yes\n" };
@@ -115,11 +193,10 @@ static bool advise(struct rawtune_ctx *ctx, const struct rawtune_profile_list *l
 	memset(a, 0, sizeof(*a));
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return false;
-	a->profile = find_profile(list, proto, port, path);
-	if (a->profile) {
-		snprintf(a->command, sizeof(a->command), "rawtune apply %s --port %u",
-			 a->profile, port);
-		return true;
+	p = find_profile(st->list, proto, port, path);
+	if (p) {
+		a->profile = rawtune_profile_get_name(p);
+		return profile_command(ctx, st, p, proto, port, a);
 	}
 	snprintf(a->name, sizeof(a->name), "%s-%u%s",
 		 proto == IPPROTO_TCP ? "tcp" : "udp", port, suffix[path]);
@@ -153,7 +230,7 @@ static unsigned int share(uint64_t part, uint64_t total)
 }
 
 static void print_people(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top,
-			 const struct rawtune_profile_list *list)
+			 const struct top_state *st)
 {
 	uint64_t total = rawtune_ct_top_get_total(top);
 	unsigned int n = rawtune_ct_top_count(top);
@@ -174,7 +251,7 @@ static void print_people(struct rawtune_ctx *ctx, const struct rawtune_ct_top *t
 		snprintf(pcts, sizeof(pcts), "%u.%u%%", pct / 10, pct % 10);
 		printf("%-7s %5u %-4s %9" PRIu64 " %6s  ", proto_name(proto, pbuf, sizeof(pbuf)),
 		       port, path_name(path), rawtune_ct_top_get_entries(top, i), pcts);
-		if (!advise(ctx, list, proto, port, path, &a)) {
+		if (!advise(ctx, st, proto, port, path, &a)) {
 			printf("-\n");
 			continue;
 		}
@@ -194,7 +271,7 @@ static void print_people(struct rawtune_ctx *ctx, const struct rawtune_ct_top *t
 }
 
 static void print_json(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top,
-		       const struct rawtune_profile_list *list)
+		       const struct top_state *st)
 {
 	struct json j;
 
@@ -220,7 +297,7 @@ static void print_json(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top
 			json_null(&j, "nat");
 		else
 			json_bool(&j, "nat", nat);
-		can = advise(ctx, list, proto, port, path, &a);
+		can = advise(ctx, st, proto, port, path, &a);
 		if (!can) {
 			json_null(&j, "profile");
 			json_null(&j, "profile_file");
@@ -246,7 +323,7 @@ static void print_json(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top
 static int parse_options(int argc, char *argv[], unsigned int *count, bool *json)
 {
 	static const struct option options[] = {
-		{ "count", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'c' },
 		TOOL_OPTION_JSON,
 		TOOL_OPTION_HELP,
 		{ 0 },
@@ -254,9 +331,9 @@ static int parse_options(int argc, char *argv[], unsigned int *count, bool *json
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":n:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:jh", options, NULL)) != -1) {
 		switch (opt) {
-		case 'n':
+		case 'c':
 			if (!tool_parse_number(optarg, 1, 65536, count))
 				return tool_usage_error("top", "bad --count '%s': give 1 to 65536",
 							tool_shown(optarg));
@@ -276,7 +353,9 @@ static int parse_options(int argc, char *argv[], unsigned int *count, bool *json
 int cmd_top(struct rawtune_ctx *ctx, int argc, char *argv[])
 {
 	struct rawtune_profile_list *list = NULL;
+	struct rawtune_rules *rules = NULL;
 	struct rawtune_ct_top *top;
+	struct top_state st;
 	unsigned int count = TOP_DEFAULT;
 	bool json = false;
 	int err, status;
@@ -294,10 +373,18 @@ int cmd_top(struct rawtune_ctx *ctx, int argc, char *argv[])
 			     tool_lib_message(ctx, err));
 		list = NULL;
 	}
+	err = rawtune_rules_read(ctx, &rules);
+	if (err < 0) {
+		tool_warning("advice without the applied rules, check 'rawtune status' first: %s",
+			     tool_lib_message(ctx, err));
+		rules = NULL;
+	}
+	st = (struct top_state){ .list = list, .rules = rules };
 	if (json)
-		print_json(ctx, top, list);
+		print_json(ctx, top, &st);
 	else
-		print_people(ctx, top, list);
+		print_people(ctx, top, &st);
+	rawtune_rules_free(rules);
 	rawtune_profile_list_free(list);
 	rawtune_ct_top_free(top);
 	return RT_EXIT_OK;

@@ -32,9 +32,9 @@ const char watch_usage[] =
 	"\n"
 	"  -i, --interval SECONDS  seconds between lines (default 1)\n"
 	"  -c, --count N           stop after N lines (default: never)\n"
-	"  -p, --prometheus FILE   also write the numbers to FILE for node_exporter's\n"
+	"      --prometheus FILE   also write the numbers to FILE for node_exporter's\n"
 	"                          textfile collector, replacing it atomically\n"
-	"      --json              write one JSON object per line (fields in rawtune(8))\n"
+	"  -j, --json              write one JSON object per line (fields in rawtune(8))\n"
 	"  -h, --help              show this help\n";
 
 struct watch {
@@ -67,12 +67,15 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Long only: -p is --port, and -P --proto, in every command. */
+enum { WATCH_OPT_PROMETHEUS = 0x100 };
+
 static int parse_options(struct watch *w, int argc, char *argv[])
 {
 	static const struct option options[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
-		{ "prometheus", required_argument, NULL, 'p' },
+		{ "prometheus", required_argument, NULL, WATCH_OPT_PROMETHEUS },
 		TOOL_OPTION_JSON,
 		TOOL_OPTION_HELP,
 		{ 0 },
@@ -80,7 +83,7 @@ static int parse_options(struct watch *w, int argc, char *argv[])
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:c:p:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:c:jh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			if (!tool_parse_number(optarg, 1, 86400, &w->interval))
@@ -95,7 +98,7 @@ static int parse_options(struct watch *w, int argc, char *argv[])
 							"of lines, at least 1",
 							tool_shown(optarg));
 			break;
-		case 'p':
+		case WATCH_OPT_PROMETHEUS:
 			if (!optarg[0])
 				return tool_usage_error("watch",
 							"--prometheus needs a file name");
