@@ -115,6 +115,16 @@ static int write_atomic(const char *dir, const char *name, const char *text)
 	return err;
 }
 
+static void rt_dbg_applied(struct rawtune_ctx *ctx, const char *name)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+	rt_dbg(ctx, "%s: applied at %s", name, when);
+}
+
 void rt_applied_record(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
 		       bool fresh)
 {
@@ -137,7 +147,7 @@ void rt_applied_record(struct rawtune_ctx *ctx, const struct rawtune_profile *pr
 		rt_warn(ctx, "cannot record when %s was applied in %s: %s", profile->name,
 			run_dir(), strerror(-err));
 	else
-		rt_dbg(ctx, "%s: applied at %s", profile->name, text);
+		rt_dbg_applied(ctx, profile->name);
 }
 
 static void forget_one(struct rawtune_ctx *ctx, const char *dir, const char *name)
