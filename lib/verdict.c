@@ -104,13 +104,15 @@ struct rt_walker {
 	bool reply;
 	enum rt_flags flags, ref_flags; /* this class's, and its flow's first packet's */
 	bool tail;    /* tracked accepted at the ESTABLISHED accept; untracked goes on */
+	bool strip_rate; /* the twin being made leaves limit and hashlimit out */
 	bool accepted; /* some path accepts the class */
 	int depth;
 };
 
 struct rt_rinfo {
 	int n, n_ref; /* for the class's flags, and for the first packet's */
-	bool perpacket; /* a rate or content match: every packet it sees counts */
+	bool perpacket; /* a content or counting match: every packet it sees counts */
+	bool rate;	/* limit or hashlimit: a twin for later segments may leave it out */
 	bool ct_unknown;
 	int nct;
 	uint16_t ct_mask[4];
@@ -449,7 +451,8 @@ static bool name_in(const char *name, const char *const *list, size_t n)
 static const char *const ct_readers[] = { "connmark", "connlimit", "helper", "connbytes",
 					  "connlabel", "cluster", "ipvs", "socket", "conntrack",
 					  "state" };
-static const char *const per_packet[] = { "limit", "hashlimit", "recent", "quota", "statistic",
+static const char *const rate_limits[] = { "limit", "hashlimit" };
+static const char *const per_packet[] = { "recent", "quota", "statistic",
 					  "length", "string", "u32", "bpf", "tcpmss", "ecn",
 					  "nfacct", "rateest", "connrate" };
 /* Matches on what every packet of a flow's direction shares. */
@@ -530,8 +533,10 @@ static int match_one(const struct rt_judge *j, const struct rt_leg *leg,
 		ri->ct_unknown = true;
 		return M_SOME;
 	}
-	if (name_in(name, per_packet, ARRAY_SIZE(per_packet)) ||
-	    !name_in(name, steady, ARRAY_SIZE(steady)))
+	if (name_in(name, rate_limits, ARRAY_SIZE(rate_limits)))
+		ri->rate = true;
+	else if (name_in(name, per_packet, ARRAY_SIZE(per_packet)) ||
+		 !name_in(name, steady, ARRAY_SIZE(steady)))
 		ri->perpacket = true;
 	return M_SOME;
 }
@@ -678,8 +683,9 @@ static int twin_put(struct rt_judge *j, const struct rt_xchain *c, const struct 
 	return 0;
 }
 
-/* The original's matches without its state matches. */
-static size_t copy_matches(const struct rt_entry_view *v, uint8_t *buf, size_t len)
+/* The original's matches without its state matches (nor its rate limits, with @strip_rate). */
+static size_t copy_matches(const struct rt_entry_view *v, bool strip_rate, uint8_t *buf,
+			   size_t len)
 {
 	size_t used = 0;
 
@@ -690,6 +696,8 @@ static size_t copy_matches(const struct rt_entry_view *v, uint8_t *buf, size_t l
 			break;
 		off += m->u.match_size;
 		if (strcmp(m->u.user.name, "state") == 0 || strcmp(m->u.user.name, "conntrack") == 0)
+			continue;
+		if (strip_rate && name_in(m->u.user.name, rate_limits, ARRAY_SIZE(rate_limits)))
 			continue;
 		if (used + m->u.match_size > len)
 			return SIZE_MAX;
@@ -728,7 +736,7 @@ static int twin(struct rt_walker *w, const struct rt_xchain *c, const struct rt_
 	}
 	if (tsize > sizeof(target))
 		return -ENOMEM;
-	base = copy_matches(&r->v, body, sizeof(body));
+	base = copy_matches(&r->v, w->strip_rate, body, sizeof(body));
 	if (base == SIZE_MAX)
 		return -ENOMEM;
 	rt_ext_scrub(body, base);
@@ -852,6 +860,29 @@ static int step_together(struct rt_walker *w, const struct rt_xchain *c,
 	return err;
 }
 
+/*
+ * A NEW-state rule with a rate limit, met by a flow's later segments: the
+ * limit counted first packets only. An accept gets a "! --syn" twin without
+ * the limit (its "--syn" twin keeps it); a limited drop never met the later
+ * segments, so they pass it.
+ */
+static int rate_twin(struct rt_walker *w, const struct rt_xchain *c, const struct rt_xrule *r,
+		     bool *taken)
+{
+	int err;
+
+	*taken = r->kind == T_ACCEPT;
+	if (r->kind == T_DROP)
+		return 0;
+	if (r->kind != T_ACCEPT)
+		return refuse(w, c, r, "a rate limit ahead of its target %s cannot be judged",
+			      r->target);
+	w->strip_rate = true;
+	err = twin(w, c, r);
+	w->strip_rate = false;
+	return err;
+}
+
 /* After the ESTABLISHED accept: the untracked packet must go where its flow's first did. */
 static int step_tail(struct rt_walker *w, const struct rt_xchain *c, const struct rt_xrule *r,
 		     const struct rt_rinfo *ri, bool *taken)
@@ -864,7 +895,9 @@ static int step_tail(struct rt_walker *w, const struct rt_xchain *c, const struc
 			      "would not meet");
 	if (r->kind == T_CONTINUE)
 		return 0; /* logged or counted for the first packet only: later ones need not be */
-	if (ri->perpacket && (mfirst || mu))
+	if (ri->rate && !ri->perpacket && mfirst && !mu && w->leg->proto == IPPROTO_TCP)
+		return rate_twin(w, c, r, taken);
+	if ((ri->perpacket || ri->rate) && (mfirst || mu))
 		return refuse(w, c, r, "a rate or content match that the flows' later packets "
 			      "never reached when tracked would now count them");
 	if (flags_part(w, r, ri) && (mfirst || mu))
