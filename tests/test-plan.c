@@ -2029,6 +2029,63 @@ START_TEST(test_render_fields)
 }
 END_TEST
 
+/*
+ * The whole profile as iptables-restore input (apply's dry run): the raw
+ * table only, chains, jumps at position 1, then the rules in plan order.
+ */
+START_TEST(test_profile_render)
+{
+	static const char want[] =
+		"*raw\n"
+		":RAWTUNE-PREROUTING - [0:0]\n"
+		":RAWTUNE-OUTPUT - [0:0]\n"
+		"-I PREROUTING 1 -m comment --comment rawtune -j RAWTUNE-PREROUTING\n"
+		"-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT\n"
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " SYN
+		" " WEB_COMMENT "\n"
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 "
+		WEB_COMMENT NOTRACK "\n"
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK "\n"
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT NOTRACK "\n"
+		"COMMIT\n";
+	static const char want_client[] =
+		"*raw\n"
+		":RAWTUNE-PREROUTING - [0:0]\n"
+		":RAWTUNE-OUTPUT - [0:0]\n"
+		"-I PREROUTING 1 -m comment --comment rawtune -j RAWTUNE-PREROUTING\n"
+		"-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT\n"
+		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " SYN " " CLI_COMMENT "\n"
+		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " CLI_COMMENT NOTRACK "\n"
+		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--sport 80 --dport 32768:60999 " NOTSYN " " CLI_COMMENT NOTRACK "\n"
+		"COMMIT\n";
+	struct rawtune_profile *p = web("80");
+	struct rawtune_profile *c = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+	char *text = NULL;
+
+	for (int f = RAWTUNE_FAMILY_IPV4; f <= RAWTUNE_FAMILY_IPV6; f <<= 1) {
+		ck_assert_int_eq(rawtune_profile_render(ctx, p, f, &text), 0);
+		ck_assert_str_eq(text, want);
+		free(text);
+	}
+	ck_assert_int_eq(rawtune_profile_render(ctx, c, RAWTUNE_FAMILY_IPV4, &text), 0);
+	ck_assert_str_eq(text, want_client);
+	free(text);
+	/* an IPv4 peer: nothing at all for IPv6 */
+	ck_assert_int_eq(rawtune_profile_render(ctx, c, RAWTUNE_FAMILY_IPV6, &text), 0);
+	ck_assert_str_eq(text, "");
+	free(text);
+	/* one family at a time */
+	text = NULL;
+	ck_assert_int_eq(rawtune_profile_render(ctx, p,
+						RAWTUNE_FAMILY_IPV4 | RAWTUNE_FAMILY_IPV6, &text),
+			 -EINVAL);
+	ck_assert_ptr_null(text);
+	rawtune_profile_unref(p);
+	rawtune_profile_unref(c);
+}
+END_TEST
+
 /* Comments as iptables-save quotes them. */
 START_TEST(test_render_comment_quoting)
 {
@@ -2360,6 +2417,7 @@ static Suite *plan_suite(void)
 	tcase_add_loop_test(tc, test_render_short_buffer, 0, 3);
 	tcase_add_loop_test(tc, test_render_fields, 0, ARRAY_SIZE(render_cases));
 	tcase_add_test(tc, test_render_comment_quoting);
+	tcase_add_test(tc, test_profile_render);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("equal");
