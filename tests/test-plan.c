@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Profiles as abstract rules, and those rules as iptables-save prints them. */
+/*
+ * Profiles as abstract rules, and those rules as iptables-save prints them.
+ * The plan is the raw table only: rawtune untracks, it never opens ports (the
+ * filter side is the firewall's own rules' twins, verdict.c, not the plan).
+ */
 #include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,14 +15,12 @@
 
 #define LINE_MAX_LEN 1024
 #define WEB_COMMENT "-m comment --comment \"rawtune:web\""
-
-/* Untracked flows get no RELATED ICMP: path MTU discovery needs these accepts. */
-#define PMTU4(chain, comment)                                                          \
-	"-A " chain " -p icmp -m icmp --icmp-type 3/4 -m comment --comment \"" comment   \
-	"\" -j ACCEPT"
-#define PMTU6(chain, comment)                                                          \
-	"-A " chain " -p ipv6-icmp -m icmp6 --icmpv6-type 2 -m comment --comment \""     \
-	comment "\" -j ACCEPT"
+#define DNS_COMMENT "-m comment --comment \"rawtune:dns\""
+#define CLI_COMMENT "-m comment --comment \"rawtune:cli\""
+/* the SYN flags, as iptables-save prints --syn and ! --syn */
+#define SYN "--tcp-flags FIN,SYN,RST,ACK SYN"
+#define NOTSYN "! --tcp-flags FIN,SYN,RST,ACK SYN"
+#define NOTRACK " -j CT --notrack"
 
 static struct rawtune_ctx *ctx;
 
@@ -53,9 +55,31 @@ static struct rawtune_profile *web(const char *ports)
 	return profile("web", ports, RAWTUNE_PROTO_TCP, RAWTUNE_DIRECTION_SERVER);
 }
 
+/* A client of the servers @peers. */
+static struct rawtune_profile *client(const char *ports, unsigned int protocols,
+				      const char *peers)
+{
+	struct rawtune_profile *p = profile("cli", ports, protocols, RAWTUNE_DIRECTION_CLIENT);
+
+	ck_assert_msg(rawtune_profile_set_peers(p, peers) == 0, "peers '%s': %s", peers,
+		      rawtune_last_error(ctx));
+	return p;
+}
+
 static void plan(const struct rawtune_profile *p, enum rt_table table, struct rt_plan *out)
 {
 	ck_assert_int_eq(rt_plan_table(p, table, out), 0);
+}
+
+static const struct rt_plan_env no_loopback = {
+	.loopback = false,
+	.ephemeral = { 32768, 60999 },
+};
+
+static void plan_env(const struct rawtune_profile *p, const struct rt_plan_env *env,
+		     struct rt_plan *out)
+{
+	ck_assert_int_eq(rt_plan_table_env(p, RT_TABLE_RAW, env, out), 0);
 }
 
 static void render(const struct rt_rule *r, char buf[LINE_MAX_LEN])
@@ -67,48 +91,71 @@ static void render(const struct rt_rule *r, char buf[LINE_MAX_LEN])
 	ck_assert_uint_eq(strlen(buf), (size_t)len);
 }
 
-/*
- * The plan of @table renders as exactly @want, in order: for both families,
- * or with @family only what rt_plan_keep_family() leaves for it.
- */
-static void assert_family_text(const struct rawtune_profile *p, enum rt_table table,
-			       enum rawtune_family family, const char *const *want, size_t n)
+/* @pl renders as exactly @want, in order; every rule is a raw rule of rawtune's. */
+static void assert_rules_text(struct rt_plan *pl, const char *const *want, size_t n)
 {
-	struct rt_plan pl;
 	char buf[LINE_MAX_LEN];
 
-	plan(p, table, &pl);
-	if (family)
-		rt_plan_keep_family(&pl, family);
-	for (size_t i = 0; i < pl.n && i < n; i++) {
-		render(&pl.rule[i], buf);
+	for (size_t i = 0; i < pl->n && i < n; i++) {
+		render(&pl->rule[i], buf);
 		ck_assert_msg(strcmp(buf, want[i]) == 0, "rule %zu:\n  got  %s\n  want %s", i, buf,
 			      want[i]);
 	}
-	ck_assert_uint_eq(pl.n, n);
+	if (pl->n > n)
+		render(&pl->rule[n], buf);
+	ck_assert_msg(pl->n == n, "%zu rules, want %zu%s%s", pl->n, n,
+		      pl->n > n ? "; the first one more: " : "", pl->n > n ? buf : "");
 	for (size_t i = 0; i < n; i++) {
-		ck_assert_int_eq(pl.rule[i].table, table);
-		ck_assert(!pl.rule[i].foreign);
+		ck_assert_int_eq(pl->rule[i].table, RT_TABLE_RAW);
+		ck_assert(!pl->rule[i].foreign);
 	}
+	rt_plan_clear(pl);
+}
+
+/*
+ * The raw plan renders as exactly @want, in order: for both families, or with
+ * @family only what rt_plan_keep_family() leaves for it.
+ */
+static void assert_family_text(const struct rawtune_profile *p, enum rawtune_family family,
+			       const char *const *want, size_t n)
+{
+	struct rt_plan pl;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	if (family)
+		rt_plan_keep_family(&pl, family);
+	assert_rules_text(&pl, want, n);
+}
+
+static void assert_plan_text(const struct rawtune_profile *p, const char *const *want, size_t n)
+{
+	assert_family_text(p, 0, want, n);
+}
+
+/* The same with @env. */
+static void assert_env_text(const struct rawtune_profile *p, const struct rt_plan_env *env,
+			    const char *const *want, size_t n)
+{
+	struct rt_plan pl;
+
+	plan_env(p, env, &pl);
+	assert_rules_text(&pl, want, n);
+}
+
+/* The filter table's plan is empty, with either entry point. */
+static void assert_no_filter(const struct rawtune_profile *p)
+{
+	struct rt_plan pl;
+
+	memset(&pl, 0x5a, sizeof(pl));
+	plan(p, RT_TABLE_FILTER, &pl);
+	ck_assert_uint_eq(pl.n, 0);
+	ck_assert_ptr_null(pl.rule);
+	memset(&pl, 0x5a, sizeof(pl));
+	ck_assert_int_eq(rt_plan_table_env(p, RT_TABLE_FILTER, &no_loopback, &pl), 0);
+	ck_assert_uint_eq(pl.n, 0);
+	ck_assert_ptr_null(pl.rule);
 	rt_plan_clear(&pl);
-}
-
-static void assert_plan_text(const struct rawtune_profile *p, enum rt_table table,
-			     const char *const *want, size_t n)
-{
-	assert_family_text(p, table, 0, want, n);
-}
-
-/* Drop the PMTU accepts from @pl; returns how many there were. */
-static size_t without_pmtu(struct rt_plan *pl)
-{
-	size_t out = 0, n = pl->n;
-
-	for (size_t i = 0; i < pl->n; i++)
-		if (!pl->rule[i].pmtu)
-			pl->rule[out++] = pl->rule[i];
-	pl->n = out;
-	return n - out;
 }
 
 /* Move the count rules of @pl to @counts (when not NULL); returns how many there were. */
@@ -141,61 +188,69 @@ static struct rt_rule notrack_twin(const struct rt_rule *count)
 	return r;
 }
 
-/* ---- the rules of one port ----------------------------------------------- */
+/* ---- a server: the rules of one port --------------------------------------- */
 
 static const char *const web80_raw[] = {
 	/* the count rule: no target, SYN only, right before the inbound notrack rule */
-	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 "
-	"--tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:web\"",
+	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " SYN " "
+	WEB_COMMENT,
 	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " WEB_COMMENT
-	" -j CT --notrack",
-	"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " WEB_COMMENT " -j CT --notrack",
-	"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT " -j CT --notrack",
-};
-
-static const char *const web80_filter[] = {
-	"-A RAWTUNE-INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED " WEB_COMMENT
-	" -j ACCEPT",
-	"-A RAWTUNE-INPUT -i lo -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED "
-	WEB_COMMENT " -j ACCEPT",
-	PMTU4("RAWTUNE-INPUT", "rawtune:web"),
-	PMTU6("RAWTUNE-INPUT", "rawtune:web"),
-	"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED " WEB_COMMENT
-	" -j ACCEPT",
-	"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
-	WEB_COMMENT " -j ACCEPT",
+	NOTRACK,
+	/* the replies: never a SYN, so a socket on port 80 that connects out stays tracked */
+	"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK,
+	/* a local client's requests */
+	"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT NOTRACK,
 };
 
 START_TEST(test_web80)
 {
 	struct rawtune_profile *p = web("80");
 
-	assert_plan_text(p, RT_TABLE_RAW, web80_raw, ARRAY_SIZE(web80_raw));
-	assert_plan_text(p, RT_TABLE_FILTER, web80_filter, ARRAY_SIZE(web80_filter));
+	assert_plan_text(p, web80_raw, ARRAY_SIZE(web80_raw));
+	assert_no_filter(p);
 	rawtune_profile_unref(p);
 }
 END_TEST
 
-/* ICMP differs by family: each family keeps its own PMTU accept, and every other rule. */
+/* No rule belongs to one family: each family keeps them all. */
 START_TEST(test_web80_keep_family)
 {
-	static const char *const filter4[] = {
-		web80_filter[0], web80_filter[1], web80_filter[2], web80_filter[4], web80_filter[5],
-	};
-	static const char *const filter6[] = {
-		web80_filter[0], web80_filter[1], web80_filter[3], web80_filter[4], web80_filter[5],
-	};
 	struct rawtune_profile *p = web("80");
 
-	assert_family_text(p, RT_TABLE_RAW, RAWTUNE_FAMILY_IPV4, web80_raw, ARRAY_SIZE(web80_raw));
-	assert_family_text(p, RT_TABLE_RAW, RAWTUNE_FAMILY_IPV6, web80_raw, ARRAY_SIZE(web80_raw));
-	assert_family_text(p, RT_TABLE_FILTER, RAWTUNE_FAMILY_IPV4, filter4, ARRAY_SIZE(filter4));
-	assert_family_text(p, RT_TABLE_FILTER, RAWTUNE_FAMILY_IPV6, filter6, ARRAY_SIZE(filter6));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV4, web80_raw, ARRAY_SIZE(web80_raw));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV6, web80_raw, ARRAY_SIZE(web80_raw));
 	rawtune_profile_unref(p);
 }
 END_TEST
 
-/* The fields behind the text, for the first raw rules: the count rule and its notrack rule. */
+/*
+ * Whatever the profile, the filter table gets nothing from the plan. Loop:
+ * server, client with peers, forward, each with udp, an owner, addresses and
+ * interfaces or not.
+ */
+START_TEST(test_filter_empty)
+{
+	struct rawtune_profile *p = profile("x", "53,80,8000-8100", RAWTUNE_PROTO_TCP |
+					    RAWTUNE_PROTO_UDP, _i & 1 ? RAWTUNE_DIRECTION_CLIENT
+								      : RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan pl;
+
+	rawtune_profile_set_forward(p, _i & 2);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10, 2001:db8::10"), 0);
+	if (_i & 4) {
+		ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1"), 0);
+		ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0, lo"), 0);
+		ck_assert_int_eq(rawtune_profile_set_owner(p, "100"), 0);
+	}
+	assert_no_filter(p);
+	/* and the raw table has rules */
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_gt(pl.n, 0);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
 /* web's inbound rule in raw PREROUTING for tcp port 80 to a local address. */
 static void assert_inbound_80(const struct rt_rule *r, bool syn, enum rt_verdict verdict)
 {
@@ -203,12 +258,15 @@ static void assert_inbound_80(const struct rt_rule *r, bool syn, enum rt_verdict
 	ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
 	ck_assert_uint_eq(r->proto, IPPROTO_TCP);
 	ck_assert(r->syn == syn);
+	ck_assert(!r->notsyn);
 	ck_assert(r->dport);
 	ck_assert(r->dst_local);
 	ck_assert(!r->untracked);
 	ck_assert(!r->foreign);
 	ck_assert_str_eq(r->iniface, "");
 	ck_assert_str_eq(r->outiface, "");
+	ck_assert(!r->outiface_inv);
+	ck_assert(!r->has_other && !r->has_owner);
 	ck_assert_uint_eq(r->nports, 1);
 	ck_assert_uint_eq(r->ports[0].lo, 80);
 	ck_assert_uint_eq(r->ports[0].hi, 80);
@@ -235,35 +293,57 @@ START_TEST(test_web80_fields)
 	/* they differ in the SYN flags and the target only */
 	twin = notrack_twin(&pl.rule[0]);
 	ck_assert(rt_rule_equal(&twin, &pl.rule[1]));
-	ck_assert_int_eq(pl.rule[2].hook, RT_HOOK_OUTPUT);
-	ck_assert_int_eq(pl.rule[3].hook, RT_HOOK_OUTPUT);
+	/* the reply: source port 80, every segment but a SYN, out any interface */
+	r = &pl.rule[2];
+	ck_assert_int_eq(r->hook, RT_HOOK_OUTPUT);
+	ck_assert(!r->dport && r->notsyn && !r->syn);
+	ck_assert(!r->dst_local && !r->dst_not_local);
+	ck_assert_str_eq(r->outiface, "");
+	ck_assert(!r->outiface_inv && !r->has_other && !r->has_owner);
+	ck_assert_uint_eq(r->ports[0].lo, 80);
+	/* the loopback rule: a local client's requests, any flags */
+	r = &pl.rule[3];
+	ck_assert_int_eq(r->hook, RT_HOOK_OUTPUT);
+	ck_assert(r->dport && !r->notsyn && !r->syn);
+	ck_assert_str_eq(r->outiface, "lo");
+	ck_assert(!r->outiface_inv && !r->dst_local);
 	for (size_t i = 1; i < pl.n; i++) {
 		ck_assert(!pl.rule[i].syn);
+		ck_assert(!pl.rule[i].pmtu && !pl.rule[i].untracked);
 		ck_assert_int_eq(pl.rule[i].verdict, RT_VERDICT_NOTRACK);
 	}
 	rt_plan_clear(&pl);
 	ck_assert_uint_eq(pl.n, 0);
 	ck_assert_ptr_null(pl.rule);
-
-	/* the PMTU accepts: one per family, no protocol, no ports */
-	plan(p, RT_TABLE_FILTER, &pl);
-	for (size_t i = 2; i < 4; i++) {
-		r = &pl.rule[i];
-		ck_assert(r->pmtu);
-		ck_assert_int_eq(r->family, i == 2 ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6);
-		ck_assert_int_eq(r->hook, RT_HOOK_INPUT);
-		ck_assert_uint_eq(r->proto, 0);
-		ck_assert_uint_eq(r->nports, 0);
-		ck_assert(!r->untracked);
-		ck_assert_int_eq(r->verdict, RT_VERDICT_ACCEPT);
-	}
-	/* the filter table counts nothing */
-	for (size_t i = 0; i < pl.n; i++) {
-		ck_assert(!pl.rule[i].syn);
-		ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
-	}
-	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* rt_plan_table() is rt_plan_table_env() with the default: loopback, 32768-60999. */
+START_TEST(test_default_env)
+{
+	struct rawtune_profile *s = web("80,443");
+	struct rawtune_profile *c = client("80,443", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
+					   "192.0.2.10");
+	struct rawtune_profile *both[] = { s, c };
+
+	ck_assert(rt_plan_env_default.loopback);
+	ck_assert_uint_eq(rt_plan_env_default.ephemeral.lo, 32768);
+	ck_assert_uint_eq(rt_plan_env_default.ephemeral.hi, 60999);
+	for (size_t k = 0; k < ARRAY_SIZE(both); k++) {
+		struct rt_plan a, b;
+
+		plan(both[k], RT_TABLE_RAW, &a);
+		plan_env(both[k], &rt_plan_env_default, &b);
+		ck_assert_uint_gt(a.n, 0);
+		ck_assert_uint_eq(a.n, b.n);
+		for (size_t i = 0; i < a.n; i++)
+			ck_assert(rt_rule_equal(&a.rule[i], &b.rule[i]));
+		rt_plan_clear(&a);
+		rt_plan_clear(&b);
+	}
+	rawtune_profile_unref(s);
+	rawtune_profile_unref(c);
 }
 END_TEST
 
@@ -282,25 +362,24 @@ static FILE *golden_open(const char *name)
 
 /*
  * iptables-legacy-save lists chains by name, so compare as sets: every
- * "-A RAWTUNE-" line of @table in the golden file is one rule of the plan.
+ * "-A RAWTUNE-" line of the raw table in the golden file is one rule of the
+ * plan, and the filter table has no such line.
  */
 static void assert_golden(const char *name, const struct rawtune_profile *p,
 			  enum rawtune_family family)
 {
 	static const char *const tables[RT_TABLE_COUNT] = { "*raw", "*filter" };
-	struct rt_plan pl[RT_TABLE_COUNT];
-	bool *seen[RT_TABLE_COUNT];
+	struct rt_plan pl;
+	bool *seen;
 	char line[LINE_MAX_LEN], buf[LINE_MAX_LEN];
 	FILE *f = golden_open(name);
 	int table = -1;
 	size_t lines = 0;
 
-	for (int t = 0; t < RT_TABLE_COUNT; t++) {
-		plan(p, t, &pl[t]);
-		rt_plan_keep_family(&pl[t], family);
-		seen[t] = calloc(pl[t].n ? pl[t].n : 1, sizeof(bool));
-		ck_assert_ptr_nonnull(seen[t]);
-	}
+	plan(p, RT_TABLE_RAW, &pl);
+	rt_plan_keep_family(&pl, family);
+	seen = calloc(pl.n ? pl.n : 1, sizeof(bool));
+	ck_assert_ptr_nonnull(seen);
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		for (int t = 0; t < RT_TABLE_COUNT; t++)
@@ -308,23 +387,23 @@ static void assert_golden(const char *name, const struct rawtune_profile *p,
 				table = t;
 		if (strncmp(line, "-A RAWTUNE-", 11) != 0)
 			continue;
-		ck_assert_int_ge(table, 0);
+		ck_assert_msg(table == RT_TABLE_RAW, "%s: a rule outside the raw table: %s", name,
+			      line);
 		bool found = false;
 
-		for (size_t i = 0; i < pl[table].n && !found; i++) {
-			render(&pl[table].rule[i], buf);
-			if (strcmp(buf, line) == 0 && !seen[table][i])
-				found = seen[table][i] = true;
+		for (size_t i = 0; i < pl.n && !found; i++) {
+			render(&pl.rule[i], buf);
+			if (strcmp(buf, line) == 0 && !seen[i])
+				found = seen[i] = true;
 		}
 		ck_assert_msg(found, "%s: no rule of the plan renders as: %s", name, line);
 		lines++;
 	}
 	fclose(f);
-	ck_assert_uint_eq(lines, pl[RT_TABLE_RAW].n + pl[RT_TABLE_FILTER].n);
-	for (int t = 0; t < RT_TABLE_COUNT; t++) {
-		free(seen[t]);
-		rt_plan_clear(&pl[t]);
-	}
+	ck_assert_uint_gt(lines, 0);
+	ck_assert_uint_eq(lines, pl.n);
+	free(seen);
+	rt_plan_clear(&pl);
 }
 
 START_TEST(test_golden_web80)
@@ -349,147 +428,46 @@ END_TEST
 
 /*
  * The built-in web profile: two ports, one multiport rule per template. The
- * count rule's flags go in a tcp match of their own, before the multiport match.
+ * flags, --syn and ! --syn, go in a tcp match of their own, before the
+ * multiport match.
  */
 START_TEST(test_web_multiport)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --tcp-flags "
-		"FIN,SYN,RST,ACK SYN -m multiport --dports 80,443 -m comment --comment "
-		"\"rawtune:web\"",
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp " SYN
+		" -m multiport --dports 80,443 " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
-		"80,443 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,443 " WEB_COMMENT
-		" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 " WEB_COMMENT
-		" -j CT --notrack",
-	};
-	static const char *const filter[] = {
-		"-A RAWTUNE-INPUT -p tcp -m multiport --dports 80,443 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		"-A RAWTUNE-INPUT -i lo -p tcp -m multiport --sports 80,443 -m conntrack "
-		"--ctstate UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		PMTU4("RAWTUNE-INPUT", "rawtune:web"),
-		PMTU6("RAWTUNE-INPUT", "rawtune:web"),
-		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,443 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 -m conntrack "
-		"--ctstate UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"80,443 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp " NOTSYN " -m multiport --sports 80,443 "
+		WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 " WEB_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p;
 
 	ck_assert_int_eq(rawtune_profile_load(ctx, "web", &p), 0);
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
-	assert_plan_text(p, RT_TABLE_FILTER, filter, ARRAY_SIZE(filter));
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
+	assert_no_filter(p);
 	rawtune_profile_unref(p);
 }
 END_TEST
 
 /*
- * A client: the remote side has the port, so every rule swaps dport and sport.
- * Its new flows start here: the count rule sits in OUTPUT, before the requests'
- * notrack rule.
+ * tcp and udp: each template's rule twice, tcp first; the count rule for tcp
+ * only, and ! --syn on the tcp reply only: udp has no flags.
  */
-START_TEST(test_client)
-{
-	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 80 "
-		"-m comment --comment \"rawtune:cli\" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN "
-		"-m comment --comment \"rawtune:cli\"",
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m comment --comment \"rawtune:cli\" "
-		"-j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 -m comment --comment "
-		"\"rawtune:cli\" -j CT --notrack",
-	};
-	static const char *const filter[] = {
-		"-A RAWTUNE-INPUT -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED "
-		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
-		"-A RAWTUNE-INPUT -i lo -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
-		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
-		PMTU4("RAWTUNE-INPUT", "rawtune:cli"),
-		PMTU6("RAWTUNE-INPUT", "rawtune:cli"),
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
-		"-m comment --comment \"rawtune:cli\" -j ACCEPT",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 -m conntrack --ctstate "
-		"UNTRACKED -m comment --comment \"rawtune:cli\" -j ACCEPT",
-	};
-	struct rawtune_profile *p =
-		profile("cli", "80", RAWTUNE_PROTO_TCP, RAWTUNE_DIRECTION_CLIENT);
-
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
-	assert_plan_text(p, RT_TABLE_FILTER, filter, ARRAY_SIZE(filter));
-	rawtune_profile_unref(p);
-}
-END_TEST
-
-/*
- * Server and client plans differ in the port direction only; ICMP has no ports.
- * The count rules differ in where they sit: before the server's inbound
- * requests in PREROUTING, before the client's outbound ones in OUTPUT.
- */
-START_TEST(test_client_swaps_every_rule)
-{
-	struct rawtune_profile *s = profile("x", "80,443,8000-8100", RAWTUNE_PROTO_TCP |
-						RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_SERVER);
-	struct rawtune_profile *c = profile("x", "80,443,8000-8100", RAWTUNE_PROTO_TCP |
-						RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_CLIENT);
-
-	for (int t = 0; t < RT_TABLE_COUNT; t++) {
-		struct rt_plan ps, pc, cs, cc;
-
-		plan(s, t, &ps);
-		plan(c, t, &pc);
-		ck_assert_uint_eq(ps.n, pc.n);
-		ck_assert_uint_gt(ps.n, 0);
-		ck_assert_uint_eq(without_count(&ps, &cs), t == RT_TABLE_RAW ? 1 : 0);
-		ck_assert_uint_eq(without_count(&pc, &cc), t == RT_TABLE_RAW ? 1 : 0);
-		ck_assert_uint_eq(ps.n, pc.n);
-		for (size_t i = 0; i < ps.n; i++) {
-			ck_assert(ps.rule[i].pmtu == pc.rule[i].pmtu);
-			ck_assert(ps.rule[i].pmtu || ps.rule[i].dport != pc.rule[i].dport);
-			pc.rule[i].dport = ps.rule[i].dport;
-			ck_assert(rt_rule_equal(&ps.rule[i], &pc.rule[i]));
-		}
-		/* both count the requests, towards the port */
-		for (size_t i = 0; i < cs.n; i++) {
-			ck_assert(cs.rule[i].dport && cc.rule[i].dport);
-			ck_assert_int_eq(cs.rule[i].hook, RT_HOOK_PREROUTING);
-			ck_assert(cs.rule[i].dst_local);
-			ck_assert_int_eq(cc.rule[i].hook, RT_HOOK_OUTPUT);
-			ck_assert(!cc.rule[i].dst_local);
-			cc.rule[i].hook = RT_HOOK_PREROUTING;
-			cc.rule[i].dst_local = true;
-			ck_assert(rt_rule_equal(&cs.rule[i], &cc.rule[i]));
-		}
-		rt_plan_clear(&ps);
-		rt_plan_clear(&pc);
-		rt_plan_clear(&cs);
-		rt_plan_clear(&cc);
-	}
-	rawtune_profile_unref(s);
-	rawtune_profile_unref(c);
-}
-END_TEST
-
-/* tcp and udp: each template's rule twice, tcp first; the count rule for tcp only. */
 START_TEST(test_tcp_udp)
 {
 	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 " SYN
+		" " DNS_COMMENT,
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
-		"--tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:dns\"",
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
-		"-m comment --comment \"rawtune:dns\" -j CT --notrack",
+		DNS_COMMENT NOTRACK,
 		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m udp --dport 53 "
-		"-m comment --comment \"rawtune:dns\" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 53 -m comment --comment \"rawtune:dns\" "
-		"-j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 -m comment --comment \"rawtune:dns\" "
-		"-j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 53 -m comment --comment "
-		"\"rawtune:dns\" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p udp -m udp --dport 53 -m comment --comment "
-		"\"rawtune:dns\" -j CT --notrack",
+		DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 53 " NOTSYN " " DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 " DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 53 " DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p udp -m udp --dport 53 " DNS_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = profile("dns", "53", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
 					    RAWTUNE_DIRECTION_SERVER);
@@ -497,8 +475,8 @@ START_TEST(test_tcp_udp)
 					      RAWTUNE_DIRECTION_SERVER);
 	struct rt_plan both, one, count_both, count_one;
 
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
-	/* without the count rule, the raw table pairs up as the filter table does */
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
+	/* without the count rule, each tcp rule has its udp rule after it */
 	plan(p, RT_TABLE_RAW, &both);
 	plan(tcp, RT_TABLE_RAW, &one);
 	ck_assert_uint_eq(without_count(&both, &count_both), 1);
@@ -509,7 +487,11 @@ START_TEST(test_tcp_udp)
 		struct rt_rule udp = one.rule[i];
 
 		ck_assert(rt_rule_equal(&both.rule[2 * i], &one.rule[i]));
+		/* the reply (i == 1) loses ! --syn with the protocol */
+		ck_assert(udp.notsyn == (i == 1));
 		udp.proto = IPPROTO_UDP;
+		ck_assert(!rt_rule_equal(&both.rule[2 * i + 1], &udp) || !udp.notsyn);
+		udp.notsyn = false;
 		ck_assert(rt_rule_equal(&both.rule[2 * i + 1], &udp));
 	}
 	/* udp adds no count rule */
@@ -519,23 +501,6 @@ START_TEST(test_tcp_udp)
 	rt_plan_clear(&one);
 	rt_plan_clear(&count_both);
 	rt_plan_clear(&count_one);
-
-	plan(p, RT_TABLE_FILTER, &both);
-	plan(tcp, RT_TABLE_FILTER, &one);
-	/* the PMTU accepts do not depend on the protocols */
-	ck_assert_uint_eq(without_pmtu(&both), 2);
-	ck_assert_uint_eq(without_pmtu(&one), 2);
-	ck_assert_uint_eq(both.n, 8);
-	ck_assert_uint_eq(one.n, 4);
-	for (size_t i = 0; i < one.n; i++) {
-		struct rt_rule udp = one.rule[i];
-
-		ck_assert(rt_rule_equal(&both.rule[2 * i], &one.rule[i]));
-		udp.proto = IPPROTO_UDP;
-		ck_assert(rt_rule_equal(&both.rule[2 * i + 1], &udp));
-	}
-	rt_plan_clear(&both);
-	rt_plan_clear(&one);
 	rawtune_profile_unref(p);
 	rawtune_profile_unref(tcp);
 }
@@ -545,47 +510,46 @@ START_TEST(test_udp_only)
 {
 	static const char *const raw[] = {
 		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m multiport --dports "
-		"53,123 -m comment --comment \"rawtune:udp\" -j CT --notrack",
+		"53,123 -m comment --comment \"rawtune:udp\"" NOTRACK,
 		"-A RAWTUNE-OUTPUT -p udp -m multiport --sports 53,123 -m comment --comment "
-		"\"rawtune:udp\" -j CT --notrack",
+		"\"rawtune:udp\"" NOTRACK,
 		"-A RAWTUNE-OUTPUT -o lo -p udp -m multiport --dports 53,123 -m comment --comment "
-		"\"rawtune:udp\" -j CT --notrack",
+		"\"rawtune:udp\"" NOTRACK,
 	};
 	struct rawtune_profile *p =
 		profile("udp", "123,53", RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_SERVER);
 
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
 	rawtune_profile_unref(p);
 }
 END_TEST
 
 /*
- * UDP has no count rule, whatever the profile: the notrack rule's own counter
- * counts the datagrams. Loop over server and client, each without and with
- * forward, addresses and interfaces.
+ * UDP has no count rule and no flags, whatever the profile: the notrack
+ * rule's own counter counts the datagrams. Loop over server and client, each
+ * without and with forward, addresses and interfaces.
  */
 START_TEST(test_udp_no_count)
 {
 	struct rawtune_profile *p = profile("udp", "53,123,8000-8100", RAWTUNE_PROTO_UDP,
 					    _i & 1 ? RAWTUNE_DIRECTION_CLIENT
 						   : RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan pl;
 
 	rawtune_profile_set_forward(p, _i & 2);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10, 2001:db8::10"), 0);
 	if (_i & 4) {
 		ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1"), 0);
 		ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0, lo"), 0);
 	}
-	for (int t = 0; t < RT_TABLE_COUNT; t++) {
-		struct rt_plan pl;
-
-		plan(p, t, &pl);
-		ck_assert_uint_gt(pl.n, 0);
-		for (size_t i = 0; i < pl.n; i++) {
-			ck_assert(!pl.rule[i].syn);
-			ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
-		}
-		rt_plan_clear(&pl);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_gt(pl.n, 0);
+	for (size_t i = 0; i < pl.n; i++) {
+		ck_assert(!pl.rule[i].syn && !pl.rule[i].notsyn);
+		ck_assert_uint_eq(pl.rule[i].proto, IPPROTO_UDP);
+		ck_assert_int_eq(pl.rule[i].verdict, RT_VERDICT_NOTRACK);
 	}
+	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 }
 END_TEST
@@ -601,6 +565,8 @@ START_TEST(test_count_tcp_only)
 
 	rawtune_profile_set_forward(both, _i & 2);
 	rawtune_profile_set_forward(tcp, _i & 2);
+	ck_assert_int_eq(rawtune_profile_set_peers(both, "192.0.2.10"), 0);
+	ck_assert_int_eq(rawtune_profile_set_peers(tcp, "192.0.2.10"), 0);
 	plan(both, RT_TABLE_RAW, &pb);
 	plan(tcp, RT_TABLE_RAW, &pt);
 	ck_assert_uint_eq(without_count(&pb, &cb), 1);
@@ -625,34 +591,32 @@ START_TEST(test_ranges)
 {
 	static const char *const one[] = {
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
-		"8000:8100 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"8000:8100 " SYN " " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
-		"8000:8100 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 8000:8100 " WEB_COMMENT
-		" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 8000:8100 " WEB_COMMENT
-		" -j CT --notrack",
+		"8000:8100 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 8000:8100 " NOTSYN " " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 8000:8100 " WEB_COMMENT NOTRACK,
 	};
 	static const char *const mixed[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --tcp-flags "
-		"FIN,SYN,RST,ACK SYN -m multiport --dports 80,8000:8100,9000 " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp " SYN
+		" -m multiport --dports 80,8000:8100,9000 " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
-		"80,8000:8100,9000 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 80,8000:8100,9000 " WEB_COMMENT
-		" -j CT --notrack",
+		"80,8000:8100,9000 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp " NOTSYN " -m multiport --sports 80,8000:8100,9000 "
+		WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,8000:8100,9000 "
-		WEB_COMMENT " -j CT --notrack",
+		WEB_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = web("8000-8100");
 
-	assert_plan_text(p, RT_TABLE_RAW, one, ARRAY_SIZE(one));
+	assert_plan_text(p, one, ARRAY_SIZE(one));
 	ck_assert_int_eq(rawtune_profile_set_ports(p, "9000,8000-8100,80"), 0);
-	assert_plan_text(p, RT_TABLE_RAW, mixed, ARRAY_SIZE(mixed));
+	assert_plan_text(p, mixed, ARRAY_SIZE(mixed));
 	rawtune_profile_unref(p);
 }
 END_TEST
 
-/* No ports, no port rules (apply refuses such a profile before it gets here). */
+/* No ports, no rules (apply refuses such a profile before it gets here). */
 START_TEST(test_no_ports)
 {
 	struct rawtune_profile *p;
@@ -661,7 +625,6 @@ START_TEST(test_no_ports)
 	ck_assert_int_eq(rawtune_profile_new(ctx, "empty", &p), 0);
 	for (int t = 0; t < RT_TABLE_COUNT; t++) {
 		plan(p, t, &pl);
-		without_pmtu(&pl);
 		ck_assert_uint_eq(pl.n, 0);
 		rt_plan_clear(&pl);
 	}
@@ -669,66 +632,460 @@ START_TEST(test_no_ports)
 }
 END_TEST
 
-/* ---- narrowing: addresses, interfaces, forward ------------------------------ */
+/* ---- the owner: a UDP server's replies from its own user only --------------- */
 
-#define V4 "192.0.2.1/32"
-#define V6 "2001:db8::/64"
-
-/* Inbound rules match the address as destination, outbound as source. */
-/* A client's local address is the source of its requests and the destination of replies. */
-START_TEST(test_client_addresses)
+START_TEST(test_owner_udp_reply)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--sport 8080 -m comment --comment \"rawtune:proxy\" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --dport 8080 --tcp-flags "
-		"FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:proxy\"",
-		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --dport 8080 -m comment --comment "
-		"\"rawtune:proxy\" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -d " V4 " -o lo -p tcp -m tcp --sport 8080 -m comment --comment "
-		"\"rawtune:proxy\" -j CT --notrack",
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 " SYN
+		" " DNS_COMMENT,
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
+		DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m udp --dport 53 "
+		DNS_COMMENT NOTRACK,
+		/* tcp replies need no owner: ! --syn keeps a connecting socket tracked */
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 53 " NOTSYN " " DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 -m owner --uid-owner 100 " DNS_COMMENT
+		NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 53 " DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p udp -m udp --dport 53 " DNS_COMMENT NOTRACK,
 	};
-	struct rawtune_profile *p = profile("proxy", "8080", RAWTUNE_PROTO_TCP,
-					    RAWTUNE_DIRECTION_CLIENT);
+	struct rawtune_profile *p = profile("dns", "53", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan pl;
+	size_t owned = 0;
 
-	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1"), 0);
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "100"), 0);
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
+	plan(p, RT_TABLE_RAW, &pl);
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rt_rule *r = &pl.rule[i];
+		bool want = r->proto == IPPROTO_UDP && r->hook == RT_HOOK_OUTPUT && !r->dport;
+
+		ck_assert(r->has_owner == want);
+		ck_assert_uint_eq(r->owner, want ? 100 : 0);
+		owned += want;
+	}
+	ck_assert_uint_eq(owned, 1);
+	rt_plan_clear(&pl);
+	/* the owner given again as nothing: no owner match */
+	ck_assert_int_eq(rawtune_profile_set_owner(p, ""), 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	for (size_t i = 0; i < pl.n; i++)
+		ck_assert(!pl.rule[i].has_owner);
+	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 }
 END_TEST
 
+/* uid 0 is an owner like any other: "root" resolves to it, and the match is there. */
+START_TEST(test_owner_root)
+{
+	struct rawtune_profile *p = profile("dns", "53,5353", RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+	char buf[LINE_MAX_LEN];
+	struct rt_plan pl;
+
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "root"), 0);
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0"), 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 2);
+	ck_assert(pl.rule[1].has_owner);
+	ck_assert_uint_eq(pl.rule[1].owner, 0);
+	render(&pl.rule[1], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -o eth0 -p udp -m multiport --sports 53,5353 "
+			      "-m owner --uid-owner 0 -m comment --comment \"rawtune:dns\""
+			      NOTRACK);
+	rt_plan_clear(&pl);
+	/* the largest uid */
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "4294967294"), 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.rule[1].owner, 4294967294u);
+	render(&pl.rule[1], buf);
+	ck_assert_ptr_nonnull(strstr(buf, " -m owner --uid-owner 4294967294 "));
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/*
+ * Only a server's own UDP replies carry the owner: a client's requests and
+ * replies, and forwarded flows, are no local service's. Loop: tcp or udp x
+ * server, client, forward.
+ */
+START_TEST(test_owner_only_server_udp)
+{
+	unsigned int proto = _i & 1 ? RAWTUNE_PROTO_UDP : RAWTUNE_PROTO_TCP;
+	int kind = _i / 2; /* 0 server, 1 client, 2 forward */
+	struct rawtune_profile *p = profile("x", "53,123", proto, kind == 1
+						  ? RAWTUNE_DIRECTION_CLIENT
+						  : RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan pl;
+	size_t owned = 0;
+
+	rawtune_profile_set_forward(p, kind == 2);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10"), 0);
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "1000"), 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_gt(pl.n, 0);
+	for (size_t i = 0; i < pl.n; i++)
+		owned += pl.rule[i].has_owner;
+	ck_assert_uint_eq(owned, kind == 0 && proto == RAWTUNE_PROTO_UDP ? 1 : 0);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* ---- the loopback: when the firewall's path for a local client needs more ---- */
+
+/*
+ * Without loopback (rt_plan_env.loopback false) a local client stays tracked:
+ * no rule for its requests on lo, and the replies to it stay tracked too,
+ * "! -o lo".
+ */
+START_TEST(test_loopback_off)
+{
+	static const char *const raw[] = {
+		web80_raw[0],
+		web80_raw[1],
+		"-A RAWTUNE-OUTPUT ! -o lo -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK,
+	};
+	struct rawtune_profile *p = web("80");
+	struct rt_plan pl;
+
+	assert_env_text(p, &no_loopback, raw, ARRAY_SIZE(raw));
+	plan_env(p, &no_loopback, &pl);
+	ck_assert_str_eq(pl.rule[2].outiface, "lo");
+	ck_assert(pl.rule[2].outiface_inv);
+	ck_assert(pl.rule[2].notsyn);
+	/* the only rule with the inversion */
+	ck_assert(!pl.rule[0].outiface_inv && !pl.rule[1].outiface_inv);
+	rt_plan_clear(&pl);
+	/* the default keeps the loopback rule, and the reply goes out anywhere */
+	plan_env(p, &rt_plan_env_default, &pl);
+	ck_assert_uint_eq(pl.n, 4);
+	for (size_t i = 0; i < pl.n; i++)
+		ck_assert(!pl.rule[i].outiface_inv);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* With addresses, and with udp and an owner: the reply keeps them all and "! -o lo". */
+START_TEST(test_loopback_off_addresses)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -d 192.0.2.1/32 -p udp -m addrtype --dst-type LOCAL -m udp "
+		"--dport 53 " DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -s 192.0.2.1/32 ! -o lo -p udp -m udp --sport 53 -m owner "
+		"--uid-owner 53 " DNS_COMMENT NOTRACK,
+	};
+	struct rawtune_profile *p = profile("dns", "53", RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1"), 0);
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "53"), 0);
+	assert_env_text(p, &no_loopback, raw, ARRAY_SIZE(raw));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Interfaces that leave out lo: the same plan with or without loopback, no "! -o". */
+START_TEST(test_loopback_off_interfaces)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 80 " SYN " " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
+		NOTRACK,
+	};
+	struct rawtune_profile *p = web("80");
+
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0"), 0);
+	assert_env_text(p, &no_loopback, raw, ARRAY_SIZE(raw));
+	assert_env_text(p, &rt_plan_env_default, raw, ARRAY_SIZE(raw));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* ---- a client: requests to its peers, replies from them to an ephemeral port ---- */
+
+#define PEER4 "192.0.2.10/32"
+#define PEER6 "2001:db8::10/128"
+
+static const char *const cli80_raw[] = {
+	/* its new flows start here: counted in OUTPUT, right before their notrack rule */
+	"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " SYN " " CLI_COMMENT,
+	"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " CLI_COMMENT NOTRACK,
+	/* the replies: from the peer's port 80 to this host's ephemeral ports, no SYN */
+	"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+	"--sport 80 --dport 32768:60999 " NOTSYN " " CLI_COMMENT NOTRACK,
+};
+
+START_TEST(test_client)
+{
+	struct rawtune_profile *p = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+
+	assert_plan_text(p, cli80_raw, ARRAY_SIZE(cli80_raw));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV4, cli80_raw, ARRAY_SIZE(cli80_raw));
+	/* an IPv4 peer: nothing for IPv6 */
+	assert_family_text(p, RAWTUNE_FAMILY_IPV6, NULL, 0);
+	assert_no_filter(p);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+START_TEST(test_client_fields)
+{
+	struct rawtune_profile *p = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+	struct rt_plan pl;
+	struct rt_rule twin;
+	const struct rt_rule *r;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 3);
+	for (size_t i = 0; i < pl.n; i++) {
+		r = &pl.rule[i];
+		ck_assert_int_eq(r->family, RAWTUNE_FAMILY_IPV4);
+		ck_assert_uint_eq(r->proto, IPPROTO_TCP);
+		ck_assert(!r->has_owner && !r->outiface_inv && !r->dst_not_local);
+		ck_assert_str_eq(r->iniface, "");
+		ck_assert_str_eq(r->outiface, "");
+		ck_assert_str_eq(r->comment, "rawtune:cli");
+	}
+	/* the requests: to the peer, towards port 80, any local port */
+	for (size_t i = 0; i < 2; i++) {
+		r = &pl.rule[i];
+		ck_assert_int_eq(r->hook, RT_HOOK_OUTPUT);
+		ck_assert(r->dport && !r->notsyn && !r->has_other && !r->dst_local);
+		ck_assert_int_eq(r->dst.family, RAWTUNE_FAMILY_IPV4);
+		ck_assert_uint_eq(r->dst.prefix, 32);
+		ck_assert_uint_eq(ntohl(r->dst.addr.v4.s_addr), 0xc000020a);
+		ck_assert_int_eq(r->src.family, 0);
+	}
+	ck_assert_int_eq(pl.rule[0].verdict, RT_VERDICT_COUNT);
+	twin = notrack_twin(&pl.rule[0]);
+	ck_assert(rt_rule_equal(&twin, &pl.rule[1]));
+	/* the replies: from the peer, its port 80, to the ephemeral range */
+	r = &pl.rule[2];
+	ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
+	ck_assert(!r->dport && r->notsyn && !r->syn && r->dst_local);
+	ck_assert(r->has_other);
+	ck_assert_uint_eq(r->other.lo, 32768);
+	ck_assert_uint_eq(r->other.hi, 60999);
+	ck_assert_uint_eq(r->nports, 1);
+	ck_assert_uint_eq(r->ports[0].lo, 80);
+	ck_assert_int_eq(r->src.family, RAWTUNE_FAMILY_IPV4);
+	ck_assert_uint_eq(ntohl(r->src.addr.v4.s_addr), 0xc000020a);
+	ck_assert_int_eq(r->dst.family, 0);
+	ck_assert_int_eq(r->verdict, RT_VERDICT_NOTRACK);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* The ephemeral range is the host's, as the environment gives it. */
+START_TEST(test_client_ephemeral)
+{
+	static const struct rt_plan_env env = { .loopback = true, .ephemeral = { 1024, 65535 } };
+	static const char *const raw[] = {
+		cli80_raw[0],
+		cli80_raw[1],
+		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--sport 80 --dport 1024:65535 " NOTSYN " " CLI_COMMENT NOTRACK,
+	};
+	struct rawtune_profile *p = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+	struct rt_plan pl;
+
+	assert_env_text(p, &env, raw, ARRAY_SIZE(raw));
+	/* and loopback has nothing to do with a client: the same plan without it */
+	assert_env_text(p, &no_loopback, cli80_raw, ARRAY_SIZE(cli80_raw));
+	plan_env(p, &env, &pl);
+	ck_assert_uint_eq(pl.rule[2].other.lo, 1024);
+	ck_assert_uint_eq(pl.rule[2].other.hi, 65535);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* udp: no count rule, no flags; the replies to the ephemeral range all the same. */
+START_TEST(test_client_udp)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-OUTPUT -d " PEER6 " -p udp -m udp --dport 53 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype --dst-type LOCAL -m udp "
+		"--sport 53 --dport 32768:60999 " CLI_COMMENT NOTRACK,
+	};
+	static const char *const multi[] = {
+		"-A RAWTUNE-OUTPUT -d " PEER6 " -p udp -m multiport --dports 53,123 " CLI_COMMENT
+		NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype --dst-type LOCAL -m udp "
+		"--dport 32768:60999 -m multiport --sports 53,123 " CLI_COMMENT NOTRACK,
+	};
+	struct rawtune_profile *p = client("53", RAWTUNE_PROTO_UDP, "2001:db8::10");
+	struct rt_plan pl;
+
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV6, raw, ARRAY_SIZE(raw));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV4, NULL, 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert(pl.rule[1].has_other && !pl.rule[1].notsyn);
+	ck_assert_int_eq(pl.rule[1].family, RAWTUNE_FAMILY_IPV6);
+	rt_plan_clear(&pl);
+	ck_assert_int_eq(rawtune_profile_set_ports(p, "123,53"), 0);
+	assert_plan_text(p, multi, ARRAY_SIZE(multi));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Several ports: the far side's range in the tcp match, the ports in multiport. */
+START_TEST(test_client_multiport)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp " SYN " -m multiport --dports "
+		"80,443 " CLI_COMMENT,
+		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m multiport --dports 80,443 " CLI_COMMENT
+		NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--dport 32768:60999 " NOTSYN " -m multiport --sports 80,443 " CLI_COMMENT NOTRACK,
+	};
+	struct rawtune_profile *p = client("443,80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/*
+ * A rule per peer, each in its family: the count rules first, as per
+ * template. tcp and udp: udp's rules after tcp's in each template.
+ */
+START_TEST(test_client_peers_both_families)
+{
+	static const char *const raw6[] = {
+		"-A RAWTUNE-OUTPUT -d " PEER6 " -p tcp -m tcp --dport 80 " SYN " " CLI_COMMENT,
+		"-A RAWTUNE-OUTPUT -d " PEER6 " -p tcp -m tcp --dport 80 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -d " PEER6 " -p udp -m udp --dport 80 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--sport 80 --dport 32768:60999 " NOTSYN " " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype --dst-type LOCAL -m udp "
+		"--sport 80 --dport 32768:60999 " CLI_COMMENT NOTRACK,
+	};
+	struct rawtune_profile *p = client("80", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
+					   "192.0.2.10, 2001:db8::10");
+	struct rt_plan pl;
+
+	assert_family_text(p, RAWTUNE_FAMILY_IPV6, raw6, ARRAY_SIZE(raw6));
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 10);
+	for (size_t i = 0; i < pl.n; i++)
+		ck_assert_int_eq(pl.rule[i].family,
+				 i % 2 ? RAWTUNE_FAMILY_IPV6 : RAWTUNE_FAMILY_IPV4);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/*
+ * Local addresses and interfaces: the requests leave from the address through
+ * the interface, the replies arrive there. A local address and a peer of
+ * different families make no rule.
+ */
+START_TEST(test_client_addresses_interfaces)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-OUTPUT -s 192.0.2.1/32 -d " PEER4 " -o eth1 -p tcp -m tcp --dport 443 "
+		SYN " " CLI_COMMENT,
+		"-A RAWTUNE-OUTPUT -s 2001:db8::1/128 -d " PEER6 " -o eth1 -p tcp -m tcp --dport "
+		"443 " SYN " " CLI_COMMENT,
+		"-A RAWTUNE-OUTPUT -s 192.0.2.1/32 -d " PEER4 " -o eth1 -p tcp -m tcp --dport 443 "
+		CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -s 2001:db8::1/128 -d " PEER6 " -o eth1 -p tcp -m tcp --dport "
+		"443 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER4 " -d 192.0.2.1/32 -i eth1 -p tcp -m addrtype "
+		"--dst-type LOCAL -m tcp --sport 443 --dport 32768:60999 " NOTSYN " " CLI_COMMENT
+		NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6 " -d 2001:db8::1/128 -i eth1 -p tcp -m addrtype "
+		"--dst-type LOCAL -m tcp --sport 443 --dport 32768:60999 " NOTSYN " " CLI_COMMENT
+		NOTRACK,
+	};
+	struct rawtune_profile *p = client("443", RAWTUNE_PROTO_TCP, "192.0.2.10, 2001:db8::10");
+
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1"), 0);
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth1"), 0);
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
+	/* no loopback rule, no "! -o lo" for a client, whatever the environment */
+	assert_env_text(p, &no_loopback, raw, ARRAY_SIZE(raw));
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/*
+ * Server and client plans are different layouts, not one another's mirror:
+ * the client counts in OUTPUT and has no loopback rule; only its replies
+ * carry the far side's range.
+ */
+START_TEST(test_client_server_differ)
+{
+	struct rawtune_profile *s = web("80");
+	struct rawtune_profile *c = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+	struct rt_plan ps, pc;
+
+	plan(s, RT_TABLE_RAW, &ps);
+	plan(c, RT_TABLE_RAW, &pc);
+	ck_assert_uint_eq(ps.n, 4);
+	ck_assert_uint_eq(pc.n, 3);
+	ck_assert_int_eq(ps.rule[0].hook, RT_HOOK_PREROUTING);
+	ck_assert_int_eq(pc.rule[0].hook, RT_HOOK_OUTPUT);
+	for (size_t i = 0; i < ps.n; i++)
+		ck_assert(!ps.rule[i].has_other);
+	for (size_t i = 0; i < pc.n; i++) {
+		ck_assert(pc.rule[i].has_other == !pc.rule[i].dport);
+		ck_assert_str_ne(pc.rule[i].outiface, "lo");
+	}
+	rt_plan_clear(&ps);
+	rt_plan_clear(&pc);
+	rawtune_profile_unref(s);
+	rawtune_profile_unref(c);
+}
+END_TEST
+
+/* ---- a server narrowed: addresses, interfaces ------------------------------ */
+
+#define V4 "192.0.2.1/32"
+#define V6 "2001:db8::/64"
+
+/* Requests match the address as destination, replies as source. */
 START_TEST(test_addresses)
 {
 	static const char *const raw[] = {
 		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"--dport 80 " SYN " " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --sport 80 " WEB_COMMENT
-		" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -d " V4 " -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT
-		" -j CT --notrack",
-	};
-	static const char *const filter[] = {
-		"-A RAWTUNE-INPUT -d " V4 " -p tcp -m tcp --dport 80 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		"-A RAWTUNE-INPUT -s " V4 " -i lo -p tcp -m tcp --sport 80 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		PMTU4("RAWTUNE-INPUT -d " V4, "rawtune:web"),
-		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --sport 80 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		"-A RAWTUNE-OUTPUT -d " V4 " -o lo -p tcp -m tcp --dport 80 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
+		NOTRACK,
 	};
 	struct rawtune_profile *p = web("80");
+	char buf[LINE_MAX_LEN];
+	struct rt_plan pl;
+	const struct rt_rule *lo;
 
 	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1"), 0);
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
-	assert_plan_text(p, RT_TABLE_FILTER, filter, ARRAY_SIZE(filter));
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 4);
+	/* the loopback rule: a local client's requests to the address, on lo */
+	lo = &pl.rule[3];
+	render(lo, buf);
+	ck_assert_msg(lo->hook == RT_HOOK_OUTPUT && lo->dport && !lo->notsyn, "%s", buf);
+	ck_assert_str_eq(lo->outiface, "lo");
+	ck_assert_int_eq(lo->family, RAWTUNE_FAMILY_IPV4);
+	pl.n = 3;
+	assert_rules_text(&pl, raw, ARRAY_SIZE(raw));
 	/* IPv4 addresses only: nothing for IPv6 */
-	assert_family_text(p, RT_TABLE_RAW, RAWTUNE_FAMILY_IPV6, NULL, 0);
-	assert_family_text(p, RT_TABLE_FILTER, RAWTUNE_FAMILY_IPV6, NULL, 0);
-	assert_family_text(p, RT_TABLE_FILTER, RAWTUNE_FAMILY_IPV4, filter, ARRAY_SIZE(filter));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV6, NULL, 0);
 	rawtune_profile_unref(p);
 }
 END_TEST
@@ -738,19 +1095,21 @@ START_TEST(test_addresses_both_families)
 {
 	static const char *const raw6[] = {
 		"-A RAWTUNE-PREROUTING -d " V6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"--dport 80 " SYN " " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -d " V6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -s " V6 " -p tcp -m tcp --sport 80 " WEB_COMMENT
-		" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -d " V6 " -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT
-		" -j CT --notrack",
+		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -s " V6 " -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
+		NOTRACK,
 	};
 	struct rawtune_profile *p = web("80");
 	struct rt_plan pl;
 
 	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1/64"), 0);
-	assert_family_text(p, RT_TABLE_RAW, RAWTUNE_FAMILY_IPV6, raw6, ARRAY_SIZE(raw6));
+	plan(p, RT_TABLE_RAW, &pl);
+	rt_plan_keep_family(&pl, RAWTUNE_FAMILY_IPV6);
+	ck_assert_uint_eq(pl.n, 4);
+	pl.n = 3; /* the loopback rule: test_addresses */
+	assert_rules_text(&pl, raw6, ARRAY_SIZE(raw6));
 	plan(p, RT_TABLE_RAW, &pl);
 	ck_assert_uint_eq(pl.n, 8);
 	for (size_t i = 0; i < pl.n; i++)
@@ -765,161 +1124,252 @@ START_TEST(test_addresses_both_families)
 		ck_assert(rt_rule_equal(&twin, &pl.rule[i + 2]));
 	}
 	rt_plan_clear(&pl);
-	plan(p, RT_TABLE_FILTER, &pl);
-	/* 4 templates and one PMTU accept, for each address */
-	ck_assert_uint_eq(pl.n, 10);
-	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 }
 END_TEST
 
-/* An interface list leaves out the loopback rules unless it names "lo". */
+/* An interface list leaves out the loopback rule unless it names "lo". */
 START_TEST(test_interfaces)
 {
 	static const char *const raw[] = {
 		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"--dport 80 " SYN " " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " WEB_COMMENT
-		" -j CT --notrack",
-	};
-	static const char *const filter[] = {
-		"-A RAWTUNE-INPUT -i eth0 -p tcp -m tcp --dport 80 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
-		PMTU4("RAWTUNE-INPUT -i eth0", "rawtune:web"),
-		PMTU6("RAWTUNE-INPUT -i eth0", "rawtune:web"),
-		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 -m conntrack --ctstate "
-		"UNTRACKED " WEB_COMMENT " -j ACCEPT",
+		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
+		NOTRACK,
 	};
 	/* a count rule per interface, all of them before the notrack rules */
 	static const char *const raw_lo[] = {
 		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"--dport 80 " SYN " " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -i lo -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT,
+		"--dport 80 " SYN " " WEB_COMMENT,
 		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT " -j CT --notrack",
+		"--dport 80 " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-PREROUTING -i lo -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " WEB_COMMENT
-		" -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT " -j CT --notrack",
+		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
+		NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = web("80");
 
 	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0"), 0);
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
-	assert_plan_text(p, RT_TABLE_FILTER, filter, ARRAY_SIZE(filter));
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
 	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0, lo"), 0);
-	assert_plan_text(p, RT_TABLE_RAW, raw_lo, ARRAY_SIZE(raw_lo));
+	assert_plan_text(p, raw_lo, ARRAY_SIZE(raw_lo));
 	rawtune_profile_unref(p);
 }
 END_TEST
 
-/*
- * forward = yes: requests to anyone, replies passing through to others
- * ("! --dst-type LOCAL"), and the accepts in FORWARD.
- */
+/* ---- forward = yes: flows routed through this host, towards the peers ------- */
+
+static const char *const fwd80_raw[] = {
+	"-A RAWTUNE-PREROUTING -d " PEER4 " -i eth1 -p tcp -m addrtype ! --dst-type LOCAL "
+	"-m tcp --dport 80 " SYN " " WEB_COMMENT,
+	"-A RAWTUNE-PREROUTING -d " PEER4 " -i eth1 -p tcp -m addrtype ! --dst-type LOCAL "
+	"-m tcp --dport 80 " WEB_COMMENT NOTRACK,
+	/* the replies come from the far side: no interface */
+	"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype ! --dst-type LOCAL -m tcp "
+	"--sport 80 " NOTSYN " " WEB_COMMENT NOTRACK,
+};
+
 START_TEST(test_forward)
 {
-	static const char *const raw[] = {
-		/* the count rule counts forwarded flows too: no addrtype */
-		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN "
-		WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype ! --dst-type LOCAL -m tcp --sport 80 "
-		WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " WEB_COMMENT " -j CT --notrack",
-		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT " -j CT --notrack",
-	};
-	static const char *const filter[] = {
-		web80_filter[0],
-		web80_filter[1],
-		web80_filter[2],
-		web80_filter[3],
-		"-A RAWTUNE-FORWARD -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED "
-		WEB_COMMENT " -j ACCEPT",
-		"-A RAWTUNE-FORWARD -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED "
-		WEB_COMMENT " -j ACCEPT",
-		PMTU4("RAWTUNE-FORWARD", "rawtune:web"),
-		PMTU6("RAWTUNE-FORWARD", "rawtune:web"),
-		web80_filter[4],
-		web80_filter[5],
-	};
 	struct rawtune_profile *p = web("80");
-
-	rawtune_profile_set_forward(p, 1);
-	assert_plan_text(p, RT_TABLE_RAW, raw, ARRAY_SIZE(raw));
-	assert_plan_text(p, RT_TABLE_FILTER, filter, ARRAY_SIZE(filter));
-	rawtune_profile_set_forward(p, 0);
-	assert_plan_text(p, RT_TABLE_RAW, web80_raw, ARRAY_SIZE(web80_raw));
-	rawtune_profile_unref(p);
-}
-END_TEST
-
-/*
- * A client with forward = yes: its own requests are counted in OUTPUT, right
- * before their notrack rule, as without forward.
- */
-START_TEST(test_client_forward)
-{
-	static const char *const count =
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN "
-		"-m comment --comment \"rawtune:cl\"";
-	static const char *const notrack =
-		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 80 -m comment --comment \"rawtune:cl\" "
-		"-j CT --notrack";
-	struct rawtune_profile *p = profile("cl", "80", RAWTUNE_PROTO_TCP,
-					    RAWTUNE_DIRECTION_CLIENT);
-	char buf[LINE_MAX_LEN];
-	size_t found = 0;
 	struct rt_plan pl;
 
 	rawtune_profile_set_forward(p, 1);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10"), 0);
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth1"), 0);
+	assert_plan_text(p, fwd80_raw, ARRAY_SIZE(fwd80_raw));
+	assert_no_filter(p);
 	plan(p, RT_TABLE_RAW, &pl);
 	for (size_t i = 0; i < pl.n; i++) {
-		if (pl.rule[i].verdict != RT_VERDICT_COUNT || pl.rule[i].hook != RT_HOOK_OUTPUT)
-			continue;
-		found++;
-		render(&pl.rule[i], buf);
-		ck_assert_str_eq(buf, count);
-		ck_assert_uint_lt(i + 1, pl.n);
-		render(&pl.rule[i + 1], buf);
-		ck_assert_str_eq(buf, notrack);
+		const struct rt_rule *r = &pl.rule[i];
+
+		ck_assert_int_eq(r->hook, RT_HOOK_PREROUTING);
+		ck_assert(r->dst_not_local && !r->dst_local);
+		ck_assert(!r->has_other && !r->has_owner && !r->outiface_inv);
+		ck_assert_int_eq(r->family, RAWTUNE_FAMILY_IPV4);
+		ck_assert_str_eq(r->outiface, "");
+		ck_assert(r->notsyn == !r->dport);
+		/* the peer is the server: the requests' destination, the replies' source */
+		ck_assert_int_eq((r->dport ? &r->dst : &r->src)->family, RAWTUNE_FAMILY_IPV4);
+		ck_assert_int_eq((r->dport ? &r->src : &r->dst)->family, 0);
 	}
-	ck_assert_uint_eq(found, 1);
 	rt_plan_clear(&pl);
-	plan(p, RT_TABLE_FILTER, &pl);
+	/* forward off again: the server's own layout */
+	rawtune_profile_set_forward(p, 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_int_eq(pl.rule[pl.n - 1].hook, RT_HOOK_OUTPUT);
 	for (size_t i = 0; i < pl.n; i++)
-		ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
+		ck_assert(!pl.rule[i].dst_not_local);
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 }
 END_TEST
 
 /*
- * With addresses of one family only the profile makes no rule for the
- * other, the FORWARD PMTU accept included.
+ * forward takes over the whole plan: the direction, local addresses and the
+ * loopback make no difference, nor does an owner.
  */
-START_TEST(test_forward_addresses_one_family)
+START_TEST(test_forward_ignores)
 {
 	struct rawtune_profile *p = web("80");
-	char buf[LINE_MAX_LEN];
-	struct rt_plan pl;
 
 	rawtune_profile_set_forward(p, 1);
-	ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1"), 0);
-	for (int t = 0; t < RT_TABLE_COUNT; t++) {
-		plan(p, t, &pl);
-		rt_plan_keep_family(&pl, RAWTUNE_FAMILY_IPV6);
-		if (pl.n)
-			render(&pl.rule[0], buf);
-		ck_assert_msg(pl.n == 0, "%s: %zu IPv6 rules, first: %s", rt_table_name(t), pl.n,
-			      buf);
-		rt_plan_clear(&pl);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10"), 0);
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth1"), 0);
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "198.51.100.1, 2001:db8::1"), 0);
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "100"), 0);
+	assert_plan_text(p, fwd80_raw, ARRAY_SIZE(fwd80_raw));
+	assert_env_text(p, &no_loopback, fwd80_raw, ARRAY_SIZE(fwd80_raw));
+	ck_assert_int_eq(rawtune_profile_set_direction(p, RAWTUNE_DIRECTION_CLIENT), 0);
+	assert_plan_text(p, fwd80_raw, ARRAY_SIZE(fwd80_raw));
+	/* nothing for IPv6: the only peer is IPv4 */
+	assert_family_text(p, RAWTUNE_FAMILY_IPV6, NULL, 0);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* udp, several ports, an IPv6 peer and no interface. */
+START_TEST(test_forward_udp_multiport)
+{
+	static const char *const raw[] = {
+		"-A RAWTUNE-PREROUTING -d " PEER6 " -p udp -m addrtype ! --dst-type LOCAL "
+		"-m multiport --dports 53,123 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype ! --dst-type LOCAL "
+		"-m multiport --sports 53,123 " WEB_COMMENT NOTRACK,
+	};
+	struct rawtune_profile *p = profile("web", "53,123", RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+
+	rawtune_profile_set_forward(p, 1);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "2001:db8::10"), 0);
+	assert_plan_text(p, raw, ARRAY_SIZE(raw));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV6, raw, ARRAY_SIZE(raw));
+	assert_family_text(p, RAWTUNE_FAMILY_IPV4, NULL, 0);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* ---- what holds for every plan ------------------------------------------------ */
+
+/*
+ * Loop: direction x forward x protocols x narrowing (addresses, interfaces
+ * with and without lo, owner) x loopback. Every rule is a raw rule in
+ * PREROUTING or OUTPUT with the fields its template gives it.
+ */
+START_TEST(test_invariants)
+{
+	bool client_dir = _i & 1, forward = _i & 2, udp = _i & 4, addrs = _i & 8,
+	     lo_iface = _i & 16, eth_iface = _i & 32, loopback = !(_i & 64);
+	struct rawtune_profile *p = profile("inv", "53,80,8000-8100", RAWTUNE_PROTO_TCP |
+					    (udp ? RAWTUNE_PROTO_UDP : 0),
+					    client_dir ? RAWTUNE_DIRECTION_CLIENT
+						       : RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan_env env = { .loopback = loopback, .ephemeral = { 40000, 50000 } };
+	bool client = client_dir && !forward;
+	struct rt_plan pl;
+
+	rawtune_profile_set_forward(p, forward);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10, 2001:db8::10"), 0);
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "1000"), 0);
+	if (addrs)
+		ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1"), 0);
+	if (lo_iface || eth_iface)
+		ck_assert_int_eq(rawtune_profile_set_interfaces(p, lo_iface && eth_iface
+								      ? "eth0, lo"
+								      : lo_iface ? "lo" : "eth0"),
+				 0);
+	plan_env(p, &env, &pl);
+	ck_assert_uint_gt(pl.n, 0);
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rt_rule *r = &pl.rule[i];
+		bool tcp = r->proto == IPPROTO_TCP, in = r->hook == RT_HOOK_PREROUTING;
+		char buf[LINE_MAX_LEN];
+
+		render(r, buf);
+		ck_assert_msg(r->table == RT_TABLE_RAW && !r->foreign && !r->pmtu &&
+				      !r->untracked, "%s", buf);
+		ck_assert_msg(in || r->hook == RT_HOOK_OUTPUT, "%s", buf);
+		ck_assert_msg(tcp || r->proto == IPPROTO_UDP, "%s", buf);
+		ck_assert_msg(r->nports >= 1 && r->nports <= RT_RULE_PORT_SLOTS, "%s", buf);
+		ck_assert_str_eq(r->comment, "rawtune:inv");
+		/* count rules: tcp requests with --syn; replies: tcp with ! --syn */
+		ck_assert_msg(r->syn == (r->verdict == RT_VERDICT_COUNT), "%s", buf);
+		ck_assert_msg(!r->syn || (tcp && r->dport), "%s", buf);
+		ck_assert_msg(r->notsyn == (tcp && !r->dport), "%s", buf);
+		ck_assert_msg(r->verdict == RT_VERDICT_COUNT || r->verdict == RT_VERDICT_NOTRACK,
+			      "%s", buf);
+		/* addrtype: LOCAL on what arrives for this host, ! LOCAL on what is routed */
+		ck_assert_msg(r->dst_not_local == forward, "%s", buf);
+		ck_assert_msg(r->dst_local == (in && !forward), "%s", buf);
+		if (forward)
+			ck_assert_msg(in, "%s", buf);
+		/* the far side's range: a client's replies only */
+		ck_assert_msg(r->has_other == (client && !r->dport), "%s", buf);
+		if (r->has_other)
+			ck_assert(r->other.lo == 40000 && r->other.hi == 50000);
+		/* the owner: a server's udp replies only */
+		ck_assert_msg(r->has_owner == (!client && !forward && !tcp && !r->dport && !in),
+			      "%s", buf);
+		ck_assert_uint_eq(r->owner, r->has_owner ? 1000 : 0);
+		/* "! -o lo": a server's replies, without loopback, without interfaces */
+		ck_assert_msg(r->outiface_inv == (!client && !forward && !loopback && !in &&
+						  !r->dport && !lo_iface && !eth_iface),
+			      "%s", buf);
+		if (r->outiface_inv)
+			ck_assert_str_eq(r->outiface, "lo");
+		ck_assert_msg(!r->iniface[0] || in, "%s", buf);
+		ck_assert_msg(!r->outiface[0] || !in, "%s", buf);
+		/* a client's and a forwarded flow's rules name the peer: requests go to it */
+		if (client || forward)
+			ck_assert_msg(r->family && (r->dport ? r->dst : r->src).family, "%s", buf);
+		/* loopback rules: only a server's, with loopback and lo among its interfaces */
+		if (!in && r->dport && !client)
+			ck_assert_msg(loopback && (lo_iface || !eth_iface) &&
+					      strcmp(r->outiface, "lo") == 0,
+				      "%s", buf);
 	}
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* No two rules of a plan are the same rule. Loop as test_invariants. */
+START_TEST(test_no_duplicates)
+{
+	bool client_dir = _i & 1, forward = _i & 2, addrs = _i & 4, ifaces = _i & 8;
+	struct rawtune_profile *p = profile("dup", "53,80,8000-8100", RAWTUNE_PROTO_TCP |
+					    RAWTUNE_PROTO_UDP, client_dir
+					    ? RAWTUNE_DIRECTION_CLIENT : RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan pl;
+
+	rawtune_profile_set_forward(p, forward);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10, 2001:db8::10"), 0);
+	if (addrs)
+		ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::1"), 0);
+	/*
+	 * forward with two interfaces repeats its reply rule once per interface
+	 * (the replies carry none): one interface there until the plan stops that
+	 */
+	if (ifaces)
+		ck_assert_int_eq(rawtune_profile_set_interfaces(p, forward ? "eth0" : "eth0, eth1"),
+				 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	for (size_t i = 0; i < pl.n; i++)
+		for (size_t j = i + 1; j < pl.n; j++) {
+			char buf[LINE_MAX_LEN];
+
+			render(&pl.rule[i], buf);
+			ck_assert_msg(!rt_rule_equal(&pl.rule[i], &pl.rule[j]),
+				      "rules %zu and %zu: %s", i, j, buf);
+		}
+	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 }
 END_TEST
@@ -928,12 +1378,13 @@ END_TEST
 
 /*
  * Does @r untrack the first packet of the profile's own new tcp flows: a
- * server's requests arriving, a client's leaving?
+ * server's requests arriving, a client's leaving, forwarded ones arriving?
  */
-static bool takes_new_flows(const struct rt_rule *r, enum rawtune_direction direction)
+static bool takes_new_flows(const struct rt_rule *r, const struct rawtune_profile *p)
 {
-	enum rt_hook hook = direction == RAWTUNE_DIRECTION_SERVER ? RT_HOOK_PREROUTING
-								   : RT_HOOK_OUTPUT;
+	bool client = rawtune_profile_get_direction(p) == RAWTUNE_DIRECTION_CLIENT &&
+		      !rawtune_profile_get_forward(p);
+	enum rt_hook hook = client ? RT_HOOK_OUTPUT : RT_HOOK_PREROUTING;
 
 	return r->verdict == RT_VERDICT_NOTRACK && r->proto == IPPROTO_TCP && r->hook == hook &&
 	       r->dport;
@@ -948,17 +1399,9 @@ static bool takes_new_flows(const struct rt_rule *r, enum rawtune_direction dire
  */
 static void assert_count_rules(const struct rawtune_profile *p)
 {
-	enum rawtune_direction dir = rawtune_profile_get_direction(p);
 	struct rt_plan pl;
 	size_t last_twin = 0, counted = 0, counts = 0;
 	bool *is_twin;
-
-	plan(p, RT_TABLE_FILTER, &pl);
-	for (size_t i = 0; i < pl.n; i++) {
-		ck_assert(!pl.rule[i].syn);
-		ck_assert_int_ne(pl.rule[i].verdict, RT_VERDICT_COUNT);
-	}
-	rt_plan_clear(&pl);
 
 	plan(p, RT_TABLE_RAW, &pl);
 	is_twin = calloc(pl.n ? pl.n : 1, sizeof(*is_twin));
@@ -973,8 +1416,8 @@ static void assert_count_rules(const struct rawtune_profile *p)
 			continue;
 		counts++;
 		ck_assert_uint_eq(r->proto, IPPROTO_TCP);
-		ck_assert(r->dport);
-		ck_assert(!r->untracked && !r->pmtu && !r->dst_not_local && !r->foreign);
+		ck_assert(r->dport && !r->notsyn);
+		ck_assert(!r->untracked && !r->pmtu && !r->foreign && !r->has_owner);
 		ck_assert_uint_ge(r->nports, 1);
 		ck_assert_int_eq(r->table, RT_TABLE_RAW);
 		twin = notrack_twin(r);
@@ -991,7 +1434,7 @@ static void assert_count_rules(const struct rawtune_profile *p)
 		is_twin[j] = true;
 	}
 	for (size_t i = 0; i < pl.n; i++) {
-		if (!takes_new_flows(&pl.rule[i], dir))
+		if (!takes_new_flows(&pl.rule[i], p))
 			continue;
 		counted++;
 		ck_assert_msg(is_twin[i], "notrack rule %zu takes new flows uncounted", i);
@@ -1016,6 +1459,7 @@ START_TEST(test_count_rules)
 	unsigned int narrow = (unsigned int)(_i >> 4) & 3;
 
 	rawtune_profile_set_forward(p, (_i >> 3) & 1);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10, 2001:db8::/64"), 0);
 	if (narrow & 1)
 		ck_assert_int_eq(rawtune_profile_set_addresses(p, "192.0.2.1, 2001:db8::/64"), 0);
 	if (narrow & 2)
@@ -1028,11 +1472,14 @@ END_TEST
 /* ---- chunking ------------------------------------------------------------ */
 
 /*
- * Templates per table: raw 3, filter 4; each once per protocol. The raw table
- * of a server profile without forward adds the count template, for tcp only.
+ * Notrack templates, each once per protocol: a server has 3 (requests, replies,
+ * loopback), a client 2 (requests, replies). Both add the count template, for
+ * tcp only.
  */
-static const size_t templates[RT_TABLE_COUNT] = { [RT_TABLE_RAW] = 3, [RT_TABLE_FILTER] = 4 };
-static const size_t count_templates[RT_TABLE_COUNT] = { [RT_TABLE_RAW] = 1 };
+static size_t notrack_templates(const struct rawtune_profile *p)
+{
+	return rawtune_profile_get_direction(p) == RAWTUNE_DIRECTION_CLIENT ? 2 : 3;
+}
 
 static unsigned int range_slots(const struct rt_port_range *r)
 {
@@ -1055,15 +1502,13 @@ static unsigned int slots(const struct rt_rule *r)
  * group of count rules is chunked as the notrack rules after it: rule by rule
  * its twin. Returns the rules per group.
  */
-static size_t assert_chunks(const struct rawtune_profile *p, enum rt_table table,
-			    unsigned int protocols)
+static size_t assert_chunks(const struct rawtune_profile *p, unsigned int protocols)
 {
 	const struct rt_ports *ports = &p->ports;
-	size_t groups = templates[table] * protocols + count_templates[table], per, r = 0;
+	size_t groups = notrack_templates(p) * protocols + 1, per, r = 0;
 	struct rt_plan pl;
 
-	plan(p, table, &pl);
-	ck_assert_uint_eq(without_pmtu(&pl), table == RT_TABLE_FILTER ? 2 : 0);
+	plan(p, RT_TABLE_RAW, &pl);
 	ck_assert_uint_eq(pl.n % groups, 0);
 	per = pl.n / groups;
 	for (size_t g = 0; g < groups; g++) {
@@ -1135,13 +1580,13 @@ static const struct {
 	{ "1000 ranges", 1000, 10, 60, 50, 143 },
 };
 
-/* How many count rules @table of @p has; each is tcp. */
-static size_t count_rules(const struct rawtune_profile *p, enum rt_table table)
+/* How many count rules the raw table of @p has; each is tcp. */
+static size_t count_rules(const struct rawtune_profile *p)
 {
 	struct rt_plan pl, counts;
 	size_t n;
 
-	plan(p, table, &pl);
+	plan(p, RT_TABLE_RAW, &pl);
 	n = without_count(&pl, &counts);
 	for (size_t i = 0; i < counts.n; i++)
 		ck_assert_uint_eq(counts.rule[i].proto, IPPROTO_TCP);
@@ -1156,21 +1601,19 @@ START_TEST(test_chunks)
 	struct rawtune_profile *p = web(list);
 
 	ck_assert_uint_eq(p->ports.n, chunks[_i].n);
-	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 1), chunks[_i].rules);
-	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_FILTER, 1), chunks[_i].rules);
+	ck_assert_uint_eq(assert_chunks(p, 1), chunks[_i].rules);
 	/* one count rule per chunk */
-	ck_assert_uint_eq(count_rules(p, RT_TABLE_RAW), chunks[_i].rules);
-	ck_assert_uint_eq(count_rules(p, RT_TABLE_FILTER), 0);
+	ck_assert_uint_eq(count_rules(p), chunks[_i].rules);
 	ck_assert_int_eq(rawtune_profile_set_protocols(p, RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP),
 			 0);
-	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 2), chunks[_i].rules);
-	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_FILTER, 2), chunks[_i].rules);
+	ck_assert_uint_eq(assert_chunks(p, 2), chunks[_i].rules);
 	/* and still one per chunk: udp adds none */
-	ck_assert_uint_eq(count_rules(p, RT_TABLE_RAW), chunks[_i].rules);
-	/* a client's count rules, in OUTPUT, are chunked the same way */
+	ck_assert_uint_eq(count_rules(p), chunks[_i].rules);
+	/* a client's rules, with one peer, are chunked the same way */
 	ck_assert_int_eq(rawtune_profile_set_direction(p, RAWTUNE_DIRECTION_CLIENT), 0);
-	ck_assert_uint_eq(assert_chunks(p, RT_TABLE_RAW, 2), chunks[_i].rules);
-	ck_assert_uint_eq(count_rules(p, RT_TABLE_RAW), chunks[_i].rules);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10"), 0);
+	ck_assert_uint_eq(assert_chunks(p, 2), chunks[_i].rules);
+	ck_assert_uint_eq(count_rules(p), chunks[_i].rules);
 	rawtune_profile_unref(p);
 	free(list);
 }
@@ -1204,8 +1647,11 @@ START_TEST(test_chunk_16_text)
 	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
 			      "-m tcp --dport 1031 " WEB_COMMENT " -j CT --notrack");
 	render(&pl.rule[4], buf);
-	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m multiport --sports 1001,1003,1005,"
-			      "1007,1009,1011,1013,1015,1017,1019,1021,1023,1025,1027,1029 "
+	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp " NOTSYN " -m multiport --sports "
+			      "1001,1003,1005,1007,1009,1011,1013,1015,1017,1019,1021,1023,1025,"
+			      "1027,1029 " WEB_COMMENT " -j CT --notrack");
+	render(&pl.rule[5], buf);
+	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 1031 " NOTSYN " "
 			      WEB_COMMENT " -j CT --notrack");
 	rt_plan_clear(&pl);
 	/* adjacent ports merge into one range: one rule per template */
@@ -1217,8 +1663,8 @@ START_TEST(test_chunk_16_text)
 			      "-m tcp --dport 1001:1016 --tcp-flags FIN,SYN,RST,ACK SYN "
 			      WEB_COMMENT);
 	render(&pl.rule[2], buf);
-	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 1001:1016 " WEB_COMMENT
-			      " -j CT --notrack");
+	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 1001:1016 " NOTSYN " "
+			      WEB_COMMENT " -j CT --notrack");
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
 	free(list);
@@ -1261,35 +1707,43 @@ START_TEST(test_chunk_range_not_split)
 }
 END_TEST
 
-/* 1000 ports: each appears exactly once among each template's rules. */
+/*
+ * 1000 ports: each appears exactly once among each template's rules: the
+ * count rules and the notrack rules for requests in PREROUTING, the replies
+ * and the loopback rules in OUTPUT.
+ */
 START_TEST(test_1000_each_once)
 {
 	char *list = port_list(1000, 3, 3, 0);
 	struct rawtune_profile *p = web(list);
-	static unsigned char seen[RT_HOOK_COUNT * 2][65536];
+	/* [count][hook][dport] */
+	static unsigned char seen[2 * RT_HOOK_COUNT * 2][65536];
 	struct rt_plan pl;
 
-	plan(p, RT_TABLE_FILTER, &pl);
-	ck_assert_uint_eq(without_pmtu(&pl), 2);
+	plan(p, RT_TABLE_RAW, &pl);
 	ck_assert_uint_eq(pl.n, 4 * 67);
 	memset(seen, 0, sizeof(seen));
 	for (size_t i = 0; i < pl.n; i++) {
 		const struct rt_rule *r = &pl.rule[i];
+		unsigned int group = (r->verdict == RT_VERDICT_COUNT) * RT_HOOK_COUNT * 2 +
+				     r->hook * 2 + r->dport;
 
 		for (unsigned int k = 0; k < r->nports; k++) {
 			ck_assert_uint_eq(r->ports[k].lo, r->ports[k].hi);
-			seen[r->hook * 2 + r->dport][r->ports[k].lo]++;
+			seen[group][r->ports[k].lo]++;
 		}
 	}
-	for (unsigned int hook_dir = 0; hook_dir < RT_HOOK_COUNT * 2; hook_dir++) {
-		unsigned int hook = hook_dir / 2, wrong = 0;
+	for (unsigned int group = 0; group < 2 * RT_HOOK_COUNT * 2; group++) {
+		unsigned int count = group / (RT_HOOK_COUNT * 2), hook = group / 2 % RT_HOOK_COUNT;
+		bool dport = group % 2, used;
+		unsigned int wrong = 0;
 
-		if (hook != RT_HOOK_INPUT && hook != RT_HOOK_OUTPUT)
-			continue;
+		used = hook == RT_HOOK_PREROUTING ? dport : hook == RT_HOOK_OUTPUT && !count;
 		for (unsigned int port = 0; port < 65536; port++)
-			wrong += seen[hook_dir][port] != (port % 3 == 0 && port && port <= 3000);
-		ck_assert_msg(wrong == 0, "%s %s: %u ports not seen exactly once",
-			      rt_hook_name(hook), hook_dir % 2 ? "dport" : "sport", wrong);
+			wrong += seen[group][port] != (used && port % 3 == 0 && port && port <= 3000);
+		ck_assert_msg(wrong == 0, "%s %s %s: ports not seen exactly once",
+			      count ? "count" : "notrack", rt_hook_name(hook),
+			      dport ? "dport" : "sport");
 	}
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
@@ -1361,23 +1815,28 @@ END_TEST
 
 /*
  * As snprintf: the full length, and a terminated prefix in a short buffer.
- * Loop: a filter accept, then the count rule, whose text ends without a target.
+ * Loop: the count rule, whose text ends without a target, a server's reply
+ * with ! --syn, a client's reply with the far side's range.
  */
 START_TEST(test_render_short_buffer)
 {
-	struct rawtune_profile *p = web("80");
+	struct rawtune_profile *p = _i == 2 ? client("80", RAWTUNE_PROTO_TCP, "192.0.2.10")
+					    : web("80");
+	static const size_t index[] = { 0, 2, 2 };
 	char full[LINE_MAX_LEN], buf[LINE_MAX_LEN];
 	const struct rt_rule *r;
 	struct rt_plan pl;
 	int len;
 
-	plan(p, _i ? RT_TABLE_RAW : RT_TABLE_FILTER, &pl);
-	r = &pl.rule[_i ? 0 : 1];
-	ck_assert_int_eq(r->verdict, _i ? RT_VERDICT_COUNT : RT_VERDICT_ACCEPT);
+	plan(p, RT_TABLE_RAW, &pl);
+	r = &pl.rule[index[_i]];
+	ck_assert_int_eq(r->verdict, _i ? RT_VERDICT_NOTRACK : RT_VERDICT_COUNT);
+	ck_assert(_i != 1 || r->notsyn);
+	ck_assert(_i != 2 || r->has_other);
 	len = rt_rule_render(r, full, sizeof(full));
 	ck_assert_int_eq(rt_rule_render(r, NULL, 0), len);
 	ck_assert_uint_eq(strlen(full), (size_t)len);
-	ck_assert(_i == 0 || strstr(full, " -j ") == NULL);
+	ck_assert(_i || strstr(full, " -j ") == NULL);
 	for (size_t n = 1; n <= (size_t)len + 1; n++) {
 		memset(buf, 'x', sizeof(buf));
 		ck_assert_int_eq(rt_rule_render(r, buf, n), len);
@@ -1387,6 +1846,243 @@ START_TEST(test_render_short_buffer)
 	}
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
+}
+END_TEST
+
+/*
+ * Each field on its own, by hand, in the order iptables-save prints the
+ * options: addresses, interfaces, protocol, then the matches in the order
+ * the entry holds them (addrtype, tcp/udp, multiport, owner, conntrack,
+ * comment), then the target.
+ */
+static void base_rule(struct rt_rule *r, enum rt_hook hook, uint8_t proto, unsigned int port)
+{
+	rt_rule_init(r);
+	r->table = RT_TABLE_RAW;
+	r->hook = hook;
+	r->proto = proto;
+	r->nports = 1;
+	r->ports[0].lo = r->ports[0].hi = (uint16_t)port;
+	strcpy(r->comment, "rawtune:x");
+	r->verdict = RT_VERDICT_NOTRACK;
+}
+
+/* The one address of @text. */
+static void parse_addr(const char *text, struct rt_addr *out)
+{
+	struct rt_addrs list;
+
+	ck_assert_int_eq(rt_addrs_parse(ctx, text, &list), 0);
+	ck_assert_uint_eq(list.n, 1);
+	*out = list.addr[0];
+	free(list.addr);
+}
+
+static void make_notsyn(struct rt_rule *r)
+{
+	base_rule(r, RT_HOOK_OUTPUT, IPPROTO_TCP, 22);
+	r->notsyn = true;
+}
+
+static void make_notsyn_range(struct rt_rule *r)
+{
+	make_notsyn(r);
+	r->ports[0].hi = 23;
+}
+
+static void make_notsyn_multiport(struct rt_rule *r)
+{
+	make_notsyn(r);
+	r->nports = 3;
+	r->ports[1].lo = 100;
+	r->ports[1].hi = 200;
+	r->ports[2].lo = r->ports[2].hi = 443;
+}
+
+static void make_outiface_inv(struct rt_rule *r)
+{
+	make_notsyn(r);
+	strcpy(r->outiface, "lo");
+	r->outiface_inv = true;
+}
+
+static void make_outiface_inv_addr(struct rt_rule *r)
+{
+	make_outiface_inv(r);
+	parse_addr("2001:db8::1", &r->src);
+	r->family = RAWTUNE_FAMILY_IPV6;
+}
+
+static void make_other(struct rt_rule *r)
+{
+	base_rule(r, RT_HOOK_PREROUTING, IPPROTO_TCP, 443);
+	r->dst_local = true;
+	r->notsyn = true;
+	r->has_other = true;
+	r->other.lo = 32768;
+	r->other.hi = 60999;
+}
+
+static void make_other_udp(struct rt_rule *r)
+{
+	base_rule(r, RT_HOOK_PREROUTING, IPPROTO_UDP, 53);
+	r->has_other = true;
+	r->other.lo = 1024;
+	r->other.hi = 65535;
+}
+
+static void make_other_udp_multiport(struct rt_rule *r)
+{
+	make_other_udp(r);
+	r->nports = 2;
+	r->ports[1].lo = r->ports[1].hi = 123;
+}
+
+static void make_owner(struct rt_rule *r)
+{
+	base_rule(r, RT_HOOK_OUTPUT, IPPROTO_UDP, 53);
+	r->has_owner = true;
+	r->owner = 65534;
+}
+
+static void make_owner_root(struct rt_rule *r)
+{
+	make_owner(r);
+	r->owner = 0;
+}
+
+static void make_not_local(struct rt_rule *r)
+{
+	base_rule(r, RT_HOOK_PREROUTING, IPPROTO_TCP, 80);
+	r->dst_not_local = true;
+	r->notsyn = true;
+	parse_addr("198.51.100.0/24", &r->src);
+	r->family = RAWTUNE_FAMILY_IPV4;
+}
+
+static void make_everything(struct rt_rule *r)
+{
+	make_other_udp_multiport(r);
+	r->hook = RT_HOOK_OUTPUT;
+	r->has_owner = true;
+	r->owner = 1000;
+	strcpy(r->outiface, "eth0");
+	r->outiface_inv = true;
+	r->untracked = true;
+	parse_addr("192.0.2.1", &r->src);
+	parse_addr("192.0.2.10", &r->dst);
+	r->family = RAWTUNE_FAMILY_IPV4;
+}
+
+#define X_COMMENT "-m comment --comment \"rawtune:x\""
+
+static const struct {
+	const char *what;
+	void (*make)(struct rt_rule *r);
+	const char *text;
+} render_cases[] = {
+	{ "! --syn", make_notsyn,
+	  "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 22 " NOTSYN " " X_COMMENT NOTRACK },
+	{ "! --syn, a range", make_notsyn_range,
+	  "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 22:23 " NOTSYN " " X_COMMENT NOTRACK },
+	{ "! --syn, multiport", make_notsyn_multiport,
+	  "-A RAWTUNE-OUTPUT -p tcp -m tcp " NOTSYN " -m multiport --sports 22,100:200,443 "
+	  X_COMMENT NOTRACK },
+	{ "! -o lo", make_outiface_inv,
+	  "-A RAWTUNE-OUTPUT ! -o lo -p tcp -m tcp --sport 22 " NOTSYN " " X_COMMENT NOTRACK },
+	{ "-s with ! -o lo", make_outiface_inv_addr,
+	  "-A RAWTUNE-OUTPUT -s 2001:db8::1/128 ! -o lo -p tcp -m tcp --sport 22 " NOTSYN " "
+	  X_COMMENT NOTRACK },
+	{ "the far side's range, tcp", make_other,
+	  "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 443 "
+	  "--dport 32768:60999 " NOTSYN " " X_COMMENT NOTRACK },
+	{ "the far side's range, udp", make_other_udp,
+	  "-A RAWTUNE-PREROUTING -p udp -m udp --sport 53 --dport 1024:65535 " X_COMMENT
+	  NOTRACK },
+	{ "the far side's range, udp multiport", make_other_udp_multiport,
+	  "-A RAWTUNE-PREROUTING -p udp -m udp --dport 1024:65535 -m multiport --sports 53,123 "
+	  X_COMMENT NOTRACK },
+	{ "owner", make_owner,
+	  "-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 -m owner --uid-owner 65534 " X_COMMENT
+	  NOTRACK },
+	{ "owner root", make_owner_root,
+	  "-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 -m owner --uid-owner 0 " X_COMMENT
+	  NOTRACK },
+	{ "! --dst-type LOCAL", make_not_local,
+	  "-A RAWTUNE-PREROUTING -s 198.51.100.0/24 -p tcp -m addrtype ! --dst-type LOCAL "
+	  "-m tcp --sport 80 " NOTSYN " " X_COMMENT NOTRACK },
+	{ "all at once", make_everything,
+	  "-A RAWTUNE-OUTPUT -s 192.0.2.1/32 -d 192.0.2.10/32 ! -o eth0 -p udp -m udp --dport "
+	  "1024:65535 -m multiport --sports 53,123 -m owner --uid-owner 1000 -m conntrack "
+	  "--ctstate UNTRACKED " X_COMMENT NOTRACK },
+};
+
+START_TEST(test_render_fields)
+{
+	char buf[LINE_MAX_LEN];
+	struct rt_rule r;
+
+	render_cases[_i].make(&r);
+	render(&r, buf);
+	ck_assert_msg(strcmp(buf, render_cases[_i].text) == 0, "%s:\n  got  %s\n  want %s",
+		      render_cases[_i].what, buf, render_cases[_i].text);
+}
+END_TEST
+
+/*
+ * The whole profile as iptables-restore input (apply's dry run): the raw
+ * table only, chains, jumps at position 1, then the rules in plan order.
+ */
+START_TEST(test_profile_render)
+{
+	static const char want[] =
+		"*raw\n"
+		":RAWTUNE-PREROUTING - [0:0]\n"
+		":RAWTUNE-OUTPUT - [0:0]\n"
+		"-I PREROUTING 1 -m comment --comment rawtune -j RAWTUNE-PREROUTING\n"
+		"-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT\n"
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " SYN
+		" " WEB_COMMENT "\n"
+		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 "
+		WEB_COMMENT NOTRACK "\n"
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK "\n"
+		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT NOTRACK "\n"
+		"COMMIT\n";
+	static const char want_client[] =
+		"*raw\n"
+		":RAWTUNE-PREROUTING - [0:0]\n"
+		":RAWTUNE-OUTPUT - [0:0]\n"
+		"-I PREROUTING 1 -m comment --comment rawtune -j RAWTUNE-PREROUTING\n"
+		"-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT\n"
+		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " SYN " " CLI_COMMENT "\n"
+		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " CLI_COMMENT NOTRACK "\n"
+		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
+		"--sport 80 --dport 32768:60999 " NOTSYN " " CLI_COMMENT NOTRACK "\n"
+		"COMMIT\n";
+	struct rawtune_profile *p = web("80");
+	struct rawtune_profile *c = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+	char *text = NULL;
+
+	for (int f = RAWTUNE_FAMILY_IPV4; f <= RAWTUNE_FAMILY_IPV6; f <<= 1) {
+		ck_assert_int_eq(rawtune_profile_render(ctx, p, f, &text), 0);
+		ck_assert_str_eq(text, want);
+		free(text);
+	}
+	ck_assert_int_eq(rawtune_profile_render(ctx, c, RAWTUNE_FAMILY_IPV4, &text), 0);
+	ck_assert_str_eq(text, want_client);
+	free(text);
+	/* an IPv4 peer: nothing at all for IPv6 */
+	ck_assert_int_eq(rawtune_profile_render(ctx, c, RAWTUNE_FAMILY_IPV6, &text), 0);
+	ck_assert_str_eq(text, "");
+	free(text);
+	/* one family at a time */
+	text = NULL;
+	ck_assert_int_eq(rawtune_profile_render(ctx, p,
+						RAWTUNE_FAMILY_IPV4 | RAWTUNE_FAMILY_IPV6, &text),
+			 -EINVAL);
+	ck_assert_ptr_null(text);
+	rawtune_profile_unref(p);
+	rawtune_profile_unref(c);
 }
 END_TEST
 
@@ -1420,33 +2116,36 @@ END_TEST
 
 /* ---- comparing rules ----------------------------------------------------- */
 
+/* Loop: a client with peers, a server with udp and an owner, forward. */
 START_TEST(test_equal_plans)
 {
 	struct rawtune_profile *p = profile("x", "80,443,8000-8100,9000", RAWTUNE_PROTO_TCP |
-					    RAWTUNE_PROTO_UDP, RAWTUNE_DIRECTION_CLIENT);
+					    RAWTUNE_PROTO_UDP, _i == 0 ? RAWTUNE_DIRECTION_CLIENT
+								       : RAWTUNE_DIRECTION_SERVER);
+	struct rt_plan a, b;
 
-	for (int t = 0; t < RT_TABLE_COUNT; t++) {
-		struct rt_plan a, b;
-
-		plan(p, t, &a);
-		plan(p, t, &b);
-		ck_assert_uint_eq(a.n, b.n);
-		for (size_t i = 0; i < a.n; i++) {
-			ck_assert(rt_rule_equal(&a.rule[i], &b.rule[i]));
-			ck_assert(rt_rule_equal(&a.rule[i], &a.rule[i]));
-			/* distinct rules of one plan differ */
-			for (size_t j = 0; j < a.n; j++)
-				if (j != i)
-					ck_assert(!rt_rule_equal(&a.rule[i], &b.rule[j]));
-		}
-		rt_plan_clear(&a);
-		rt_plan_clear(&b);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10, 2001:db8::10"), 0);
+	ck_assert_int_eq(rawtune_profile_set_owner(p, "100"), 0);
+	rawtune_profile_set_forward(p, _i == 2);
+	plan(p, RT_TABLE_RAW, &a);
+	plan(p, RT_TABLE_RAW, &b);
+	ck_assert_uint_eq(a.n, b.n);
+	ck_assert_uint_gt(a.n, 0);
+	for (size_t i = 0; i < a.n; i++) {
+		ck_assert(rt_rule_equal(&a.rule[i], &b.rule[i]));
+		ck_assert(rt_rule_equal(&a.rule[i], &a.rule[i]));
+		/* distinct rules of one plan differ */
+		for (size_t j = 0; j < a.n; j++)
+			if (j != i)
+				ck_assert(!rt_rule_equal(&a.rule[i], &b.rule[j]));
 	}
+	rt_plan_clear(&a);
+	rt_plan_clear(&b);
 	rawtune_profile_unref(p);
 }
 END_TEST
 
-/* Change one field of one of web "80,8000-8100,9000"'s raw PREROUTING rules. */
+/* Change one field of one of web "80,8000-8100,9000"'s raw rules. */
 static void change(struct rt_rule *r, int field)
 {
 	switch (field) {
@@ -1477,9 +2176,17 @@ static void change(struct rt_rule *r, int field)
 		r->verdict = r->verdict == RT_VERDICT_COUNT ? RT_VERDICT_NOTRACK
 							    : RT_VERDICT_COUNT;
 		break;
+	case 24: r->notsyn = !r->notsyn; break;
+	case 25: r->outiface_inv = !r->outiface_inv; break;
+	case 26: r->has_other = !r->has_other; break;
+	case 27: r->other.lo = 32768; break;
+	case 28: r->other.hi = 60999; break;
+	case 29: r->has_owner = !r->has_owner; break;
+	case 30: r->owner = 1000; break;
+	case 31: strcpy(r->outiface, "lo"); r->outiface_inv = true; break;
 	}
 }
-#define FIELD_CHANGES 24
+#define FIELD_CHANGES 32
 
 /* Addresses compare by family, prefix and every byte. */
 START_TEST(test_equal_addresses)
@@ -1506,19 +2213,24 @@ START_TEST(test_equal_addresses)
 }
 END_TEST
 
-/* Loop over the changes, for the count rule (0) and for its notrack rule (1). */
+/*
+ * Loop over the changes, for the count rule (0), its notrack rule (1) and the
+ * reply rule with ! --syn (2).
+ */
 START_TEST(test_equal_field_changes)
 {
+	static const enum rt_verdict verdicts[] = { RT_VERDICT_COUNT, RT_VERDICT_NOTRACK,
+						    RT_VERDICT_NOTRACK };
 	struct rawtune_profile *p = web("80,8000-8100,9000");
 	const struct rt_rule *want;
-	int field = _i % FIELD_CHANGES;
+	int field = _i % FIELD_CHANGES, which = _i / FIELD_CHANGES;
 	struct rt_plan pl;
 	struct rt_rule r;
 
 	plan(p, RT_TABLE_RAW, &pl);
-	want = &pl.rule[_i / FIELD_CHANGES];
-	ck_assert_int_eq(want->verdict,
-			 _i / FIELD_CHANGES ? RT_VERDICT_NOTRACK : RT_VERDICT_COUNT);
+	want = &pl.rule[which];
+	ck_assert_int_eq(want->verdict, verdicts[which]);
+	ck_assert(want->notsyn == (which == 2));
 	ck_assert_uint_eq(want->nports, 3);
 	r = *want;
 	ck_assert(rt_rule_equal(&r, want));
@@ -1527,6 +2239,43 @@ START_TEST(test_equal_field_changes)
 	ck_assert_msg(!rt_rule_equal(want, &r), "change %d compares equal", field);
 	rt_plan_clear(&pl);
 	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* The other range and the owner compare by value too: a client's and an owner's rules. */
+START_TEST(test_equal_other_owner)
+{
+	struct rawtune_profile *c = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+	struct rawtune_profile *s = profile("dns", "53", RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+	static const struct rt_plan_env env = { .loopback = true, .ephemeral = { 32768, 61000 } };
+	struct rt_plan a, b;
+	struct rt_rule r;
+
+	plan(c, RT_TABLE_RAW, &a);
+	plan_env(c, &env, &b);
+	ck_assert(a.rule[2].has_other);
+	/* requests alike, replies to another range differ */
+	ck_assert(rt_rule_equal(&a.rule[0], &b.rule[0]));
+	ck_assert(rt_rule_equal(&a.rule[1], &b.rule[1]));
+	ck_assert(!rt_rule_equal(&a.rule[2], &b.rule[2]));
+	r = b.rule[2];
+	r.other.hi = 60999;
+	ck_assert(rt_rule_equal(&a.rule[2], &r));
+	rt_plan_clear(&a);
+	rt_plan_clear(&b);
+
+	ck_assert_int_eq(rawtune_profile_set_owner(s, "100"), 0);
+	plan(s, RT_TABLE_RAW, &a);
+	ck_assert_int_eq(rawtune_profile_set_owner(s, "101"), 0);
+	plan(s, RT_TABLE_RAW, &b);
+	ck_assert_uint_eq(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++)
+		ck_assert(rt_rule_equal(&a.rule[i], &b.rule[i]) == !a.rule[i].has_owner);
+	rt_plan_clear(&a);
+	rt_plan_clear(&b);
+	rawtune_profile_unref(c);
+	rawtune_profile_unref(s);
 }
 END_TEST
 
@@ -1592,37 +2341,64 @@ static Suite *plan_suite(void)
 	Suite *s = suite_create("plan");
 	TCase *tc;
 
-	tc = tcase_create("rules");
+	tc = tcase_create("server");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_web80);
 	tcase_add_test(tc, test_web80_keep_family);
+	tcase_add_loop_test(tc, test_filter_empty, 0, 8);
 	tcase_add_test(tc, test_web80_fields);
+	tcase_add_test(tc, test_default_env);
 	tcase_add_test(tc, test_golden_web80);
 	tcase_add_test(tc, test_golden_web);
 	tcase_add_test(tc, test_web_multiport);
-	tcase_add_test(tc, test_client);
-	tcase_add_test(tc, test_client_swaps_every_rule);
 	tcase_add_test(tc, test_tcp_udp);
 	tcase_add_test(tc, test_udp_only);
 	tcase_add_loop_test(tc, test_udp_no_count, 0, 8);
 	tcase_add_loop_test(tc, test_count_tcp_only, 0, 4);
 	tcase_add_test(tc, test_ranges);
 	tcase_add_test(tc, test_no_ports);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("narrowing");
-	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_addresses);
-	tcase_add_test(tc, test_client_addresses);
 	tcase_add_test(tc, test_addresses_both_families);
 	tcase_add_test(tc, test_interfaces);
-	tcase_add_test(tc, test_forward);
-	tcase_add_test(tc, test_client_forward);
-	tcase_add_test(tc, test_forward_addresses_one_family);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("count");
+	tc = tcase_create("owner");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_owner_udp_reply);
+	tcase_add_test(tc, test_owner_root);
+	tcase_add_loop_test(tc, test_owner_only_server_udp, 0, 6);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("loopback");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_loopback_off);
+	tcase_add_test(tc, test_loopback_off_addresses);
+	tcase_add_test(tc, test_loopback_off_interfaces);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("client");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_client);
+	tcase_add_test(tc, test_client_fields);
+	tcase_add_test(tc, test_client_ephemeral);
+	tcase_add_test(tc, test_client_udp);
+	tcase_add_test(tc, test_client_multiport);
+	tcase_add_test(tc, test_client_peers_both_families);
+	tcase_add_test(tc, test_client_addresses_interfaces);
+	tcase_add_test(tc, test_client_server_differ);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("forward");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_forward);
+	tcase_add_test(tc, test_forward_ignores);
+	tcase_add_test(tc, test_forward_udp_multiport);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("invariants");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_invariants, 0, 128);
+	tcase_add_loop_test(tc, test_no_duplicates, 0, 16);
 	tcase_add_loop_test(tc, test_count_rules, 0, 64);
 	suite_add_tcase(s, tc);
 
@@ -1638,14 +2414,17 @@ static Suite *plan_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_jump, 0, ARRAY_SIZE(jumps));
 	tcase_add_test(tc, test_names);
-	tcase_add_loop_test(tc, test_render_short_buffer, 0, 2);
+	tcase_add_loop_test(tc, test_render_short_buffer, 0, 3);
+	tcase_add_loop_test(tc, test_render_fields, 0, ARRAY_SIZE(render_cases));
 	tcase_add_test(tc, test_render_comment_quoting);
+	tcase_add_test(tc, test_profile_render);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("equal");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_equal_plans);
-	tcase_add_loop_test(tc, test_equal_field_changes, 0, 2 * FIELD_CHANGES);
+	tcase_add_loop_test(tc, test_equal_plans, 0, 3);
+	tcase_add_loop_test(tc, test_equal_field_changes, 0, 3 * FIELD_CHANGES);
+	tcase_add_test(tc, test_equal_other_owner);
 	tcase_add_test(tc, test_equal_syn);
 	tcase_add_test(tc, test_equal_addresses);
 	tcase_add_test(tc, test_equal_foreign);
