@@ -201,7 +201,7 @@ static void FAM(decode)(const rt_entry *entry, const char *target_name, struct r
 	size_t alen = sizeof(ENTRY_IP(e).src);
 
 	r->proto = ENTRY_IP(e).proto;
-	r->outiface_inv = ENTRY_IP(e).invflags == RT_INV_VIA_OUT;
+	r->outiface_inv = ENTRY_IP(e).invflags == RT_INV_VIA_OUT && ENTRY_IP(e).outiface[0];
 	if ((ENTRY_IP(e).invflags && !r->outiface_inv) || ENTRY_IP(e).flags != (r->proto ? PROTO_FLAG : 0) ||
 	    (r->proto && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP &&
 	     r->proto != ICMP_PROTO))

@@ -131,9 +131,10 @@ static bool has_iface(const struct rawtune_profile *p, const char *name)
 	return false;
 }
 
+/* A server's flows with a client on this host; never with peers, which are other hosts. */
 static bool loopback_used(const struct rawtune_profile *p, const struct rt_plan_env *env)
 {
-	return env->loopback && (p->ifaces.n == 0 || has_iface(p, "lo"));
+	return env->loopback && !p->peers.n && (p->ifaces.n == 0 || has_iface(p, "lo"));
 }
 
 static bool template_used(const struct rt_template *t, const struct rawtune_profile *p,
@@ -194,7 +195,8 @@ static bool arrives(const struct rt_template *t)
 
 static void fill_addrs(struct rt_rule *r, const struct rt_template *t, const struct rt_variant *v)
 {
-	bool in = arrives(t);
+	/* a local client's requests are addressed to the server's address */
+	bool in = arrives(t) || t->scope == RT_SCOPE_LOOPBACK;
 
 	if (v->addr)
 		*(in ? &r->dst : &r->src) = *v->addr;
@@ -225,7 +227,8 @@ static void fill_iface(struct rt_rule *r, const struct rt_template *t,
 		snprintf(r->iniface, sizeof(r->iniface), "%s", v->iface);
 	else if (v->iface)
 		snprintf(r->outiface, sizeof(r->outiface), "%s", v->iface);
-	else if (t->scope == RT_SCOPE_LOCAL && !t->request && !loopback_used(p, env)) {
+	else if (t->scope == RT_SCOPE_LOCAL && !t->request && !loopback_used(p, env) &&
+		 !p->peers.n) {
 		/* a local client stays tracked: so do the replies it gets */
 		strcpy(r->outiface, "lo");
 		r->outiface_inv = true;
@@ -296,12 +299,17 @@ static void push_ifaces(struct rt_builder *b, struct rt_variant *v)
 {
 	const struct rawtune_profile *p = b->p;
 
-	if (p->ifaces.n == 0 || b->t->scope == RT_SCOPE_LOOPBACK) {
+	/* forward replies come from the far side, whatever the clients' interface */
+	if (p->ifaces.n == 0 || b->t->scope == RT_SCOPE_LOOPBACK ||
+	    (b->t->scope == RT_SCOPE_FORWARD && !b->t->request)) {
 		v->iface = NULL;
 		push(b, v);
 		return;
 	}
 	for (size_t i = 0; i < p->ifaces.n; i++) {
+		/* lo is the loopback rule's, and only when a local client's path allows it */
+		if (strcmp(p->ifaces.name[i], "lo") == 0 && !loopback_used(p, b->env))
+			continue;
 		v->iface = p->ifaces.name[i];
 		push(b, v);
 	}
