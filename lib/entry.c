@@ -12,6 +12,7 @@
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_owner.h>
 #include <linux/netfilter/xt_tcpudp.h>
@@ -186,12 +187,22 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 			o->match = XT_OWNER_UID;
 		}
 	}
-	if (r->untracked) {
+	if (r->untracked || r->invalid) {
 		struct xt_conntrack_mtinfo3 *ct = put_ext(&w, "conntrack", 3, sizeof(*ct));
 
 		if (ct) {
 			ct->match_flags = XT_CONNTRACK_STATE;
-			ct->state_mask = XT_CONNTRACK_STATE_UNTRACKED;
+			ct->state_mask = r->invalid ? XT_CONNTRACK_STATE_INVALID
+						    : XT_CONNTRACK_STATE_UNTRACKED;
+		}
+	}
+	if (r->limited) {
+		struct xt_rateinfo *rate = put_ext(&w, "limit", 0, sizeof(*rate));
+
+		/* 10 a second, bursts of 20: path MTU discovery needs a few */
+		if (rate) {
+			rate->avg = XT_LIMIT_SCALE / 10;
+			rate->burst = 20;
 		}
 	}
 	if (r->comment[0]) {
@@ -229,10 +240,15 @@ bool rt_match_is_untracked(const void *match)
 		.match_flags = XT_CONNTRACK_STATE,
 		.state_mask = XT_CONNTRACK_STATE_UNTRACKED,
 	};
+	struct xt_conntrack_mtinfo3 invalid = {
+		.match_flags = XT_CONNTRACK_STATE,
+		.state_mask = XT_CONNTRACK_STATE_INVALID,
+	};
 
 	return strcmp(m->u.user.name, "conntrack") == 0 && m->u.user.revision == 3 &&
 	       m->u.match_size >= sizeof(*m) + sizeof(want) &&
-	       memcmp(m->data, &want, sizeof(want)) == 0;
+	       (memcmp(m->data, &want, sizeof(want)) == 0 ||
+		memcmp(m->data, &invalid, sizeof(invalid)) == 0);
 }
 
 bool rt_all_zero(const void *p, size_t len)
@@ -334,10 +350,13 @@ static bool decode_conntrack(const struct xt_conntrack_mtinfo3 *ct, struct rt_ru
 		.state_mask = XT_CONNTRACK_STATE_UNTRACKED,
 	};
 
-	if (memcmp(ct, &want, sizeof(want)) != 0)
-		return false;
-	r->untracked = true;
-	return true;
+	if (memcmp(ct, &want, sizeof(want)) == 0) {
+		r->untracked = true;
+		return true;
+	}
+	want.state_mask = XT_CONNTRACK_STATE_INVALID;
+	r->invalid = memcmp(ct, &want, sizeof(want)) == 0;
+	return r->invalid;
 }
 
 static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
@@ -388,6 +407,12 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 	}
 	if (strcmp(name, "conntrack") == 0 && rev == 3)
 		return decode_conntrack(data, r);
+	if (strcmp(name, "limit") == 0 && rev == 0) {
+		const struct xt_rateinfo *rate = data;
+
+		r->limited = rate->avg == XT_LIMIT_SCALE / 10 && rate->burst == 20;
+		return r->limited;
+	}
 	if (strcmp(name, "owner") == 0 && rev == 1) {
 		const struct xt_owner_match_info *o = data;
 

@@ -212,6 +212,8 @@ struct rt_rule {
 	bool dst_local; /* -m addrtype --dst-type LOCAL */
 	bool dst_not_local; /* -m addrtype ! --dst-type LOCAL */
 	bool untracked; /* -m conntrack --ctstate UNTRACKED */
+	bool invalid;   /* -m conntrack --ctstate INVALID: ICMP errors about untracked flows */
+	bool limited;   /* -m limit: rawtune's rate for those ICMP errors */
 	bool syn;       /* -m tcp --tcp-flags FIN,SYN,RST,ACK SYN: the first packet of a flow */
 	bool notsyn;    /* ! --syn: every later segment (sport-keyed rules never take a SYN) */
 	bool outiface_inv; /* ! -o OUTIFACE */
@@ -295,7 +297,11 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 bool rt_all_zero(const void *p, size_t len);
 /* Zero what the kernel left after the names of matches and a target laid end to end. */
 void rt_ext_scrub(uint8_t *exts, size_t len);
-/* Is the xt_entry_match @match "-m conntrack --ctstate UNTRACKED" as rawtune writes it? */
+/*
+ * Is the xt_entry_match @match "-m conntrack --ctstate UNTRACKED" (or
+ * INVALID, the state of ICMP errors about untracked flows) as rawtune
+ * writes it?
+ */
 bool rt_match_is_untracked(const void *match);
 void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix);
 /* The prefix length of a contiguous mask, -1 for another mask. */

@@ -131,6 +131,10 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		out(&o, " -m owner --uid-owner %u", r->owner);
 	if (r->untracked)
 		out(&o, " -m conntrack --ctstate UNTRACKED");
+	if (r->invalid)
+		out(&o, " -m conntrack --ctstate INVALID");
+	if (r->limited)
+		out(&o, " -m limit --limit 10/sec --limit-burst 20");
 	if (r->comment[0]) {
 		out(&o, " -m comment --comment");
 		out_string(&o, r->comment);

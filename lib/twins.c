@@ -169,21 +169,41 @@ static unsigned int placed_missing(const struct rt_placed_list *a, const struct 
 	return n;
 }
 
-/* Twins are planned against positions without any of the profile's: insert from the last. */
+/* By chain and position, and in the judgement's order where they are the same. */
+static int twin_order(const void *a, const void *b)
+{
+	const struct rt_twin *x = *(const struct rt_twin *const *)a, *y = *(const struct rt_twin *const *)b;
+	int c = strcmp(x->chain, y->chain);
+
+	if (c)
+		return c;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Twins are planned against positions without any of the profile's: insert
+ * from the last position back, so that each lands before its original.
+ */
 static int insert_twins(struct rt_twins_tx *tx)
 {
 	struct rt_judgement *jd = &tx->judgement;
+	struct rt_twin **order = calloc(jd->n + 1, sizeof(*order));
 	int err = 0;
 
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < jd->n; i++)
+		order[i] = &jd->twin[i];
+	qsort(order, jd->n, sizeof(*order), twin_order);
 	for (size_t i = jd->n; i-- > 0 && err == 0;) {
-		unsigned int pos = jd->twin[i].pos;
-
-		/* twins of one rule keep their order: each goes before the ones after it */
-		err = tx->ops->insert(tx->h, jd->twin[i].chain, jd->twin[i].entry, pos);
+		err = tx->ops->insert(tx->h, order[i]->chain, order[i]->entry, order[i]->pos);
 		if (err < 0)
 			err = rt_fail(tx->ctx, err, "cannot add a twin to %s in the %s filter table: %s",
-				      jd->twin[i].chain, tx->ops->name, tx->ops->strerror(-err));
+				      order[i]->chain, tx->ops->name, tx->ops->strerror(-err));
 	}
+	free(order);
 	return err;
 }
 

@@ -1108,6 +1108,54 @@ static bool loopback_judge(struct rt_judge *j, uint8_t proto)
 	return false;
 }
 
+/*
+ * Path MTU discovery: an ICMP error about an untracked flow is INVALID, not
+ * RELATED. Where INPUT accepts RELATED packets, a twin directly before that
+ * accept takes fragmentation-needed (packet-too-big) errors in the INVALID
+ * state, with the accept's own matches and at a bounded rate; nowhere else.
+ */
+static int pmtu_twin(struct rt_judge *j)
+{
+	uint8_t icmp = j->ops->family == RAWTUNE_FAMILY_IPV4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	struct rt_leg leg = { .proto = icmp, .to_local = true, .not_lo = true };
+	struct rt_xchain *c = chain_index(j, "INPUT");
+	struct rt_walker w = { .j = j, .leg = &leg };
+	uint8_t body[RT_ENTRY_MAX], entry[2 * RT_ENTRY_MAX];
+	size_t base, mlen, size;
+	struct rt_rule extra;
+
+	for (size_t i = 0; c && i < c->n; i++) {
+		const struct rt_xrule *r = &c->rule[i];
+		struct rt_rinfo ri;
+
+		if (r->ours)
+			continue;
+		analyse(&w, r, &ri);
+		if (ri.n == M_NO || ri.ct_unknown || !ri.nct || !ct_takes(&ri, S_REL))
+			continue;
+		if (r->kind != T_ACCEPT)
+			return 0;
+		base = copy_matches(&r->v, true, body, sizeof(body));
+		if (base == SIZE_MAX)
+			return -ENOMEM;
+		rt_ext_scrub(body, base);
+		rt_rule_init(&extra);
+		extra.pmtu = extra.invalid = extra.limited = true;
+		extra.family = j->ops->family;
+		snprintf(extra.comment, sizeof(extra.comment), RT_COMMENT_PREFIX "%s", j->p->name);
+		extra.verdict = RT_VERDICT_ACCEPT;
+		size = rt_entry_build_body(&extra, body + base, sizeof(body) - base, &mlen);
+		if (!size)
+			return -ENOMEM;
+		size = j->ops->assemble(r->e, icmp, body, base + mlen, body + base + mlen,
+					size - mlen, entry, sizeof(entry));
+		if (!size)
+			return -ENOMEM;
+		return twin_put(j, c, r, entry, size);
+	}
+	return 0;
+}
+
 static int judge_table(struct rt_judge *j, struct xtc_handle *h, const char *table, bool twins)
 {
 	static const struct {
@@ -1128,6 +1176,8 @@ static int judge_table(struct rt_judge *j, struct xtc_handle *h, const char *tab
 		    !loopback_judge(j, protos[i].proto))
 			j->out->loopback = false;
 	}
+	if (err == 0 && twins && !j->p->forward)
+		err = pmtu_twin(j);
 	chains_free(j);
 	return err;
 }

@@ -51,7 +51,7 @@ assert p["name"] == "web" and p["state"] == "drift" and "twin" in p["drift"], p
 pass "status: exit 3, DRIFT, and state \"drift\" in --json"
 
 rawtune_v repair >"$TEST_TMP/out" || fail "repair failed: $(cat "$TEST_TMP/out")"
-grep -qx 'web: repaired, 2 rules added, 0 removed' "$TEST_TMP/out" || fail "repair said: $(cat "$TEST_TMP/out")"
+grep -qx 'web: repaired, 3 rules added, 0 removed' "$TEST_TMP/out" || fail "repair said: $(cat "$TEST_TMP/out")"
 pass "repair: $(cat "$TEST_TMP/out")"
 expect "repaired: C reaches port 80" pass "$C" tcp 10.220.2.1 80
 rawtune_v status >/dev/null || fail "status after repair: exit $?, want 0"

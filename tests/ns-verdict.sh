@@ -116,10 +116,14 @@ grep -q "does not accept" "$TEST_TMP/err" || fail "closed port: $(cat "$TEST_TMP
 pass "a closed port is refused: $(cat "$TEST_TMP/err")"
 expect "the refused apply left web in place" pass "$C" tcp 10.220.2.1 8080
 
-# ---- 6. no ICMP accept of rawtune's own ---------------------------------------
-ip netns exec "$V" iptables-legacy-save | grep 'rawtune:' | grep -qi icmp &&
-	fail "rawtune accepts ICMP: $(ip netns exec "$V" iptables-legacy-save | grep 'rawtune:' | grep -i icmp)"
-pass "no unsolicited ICMP accept"
+# ---- 6. ICMP: only fragmentation-needed, only where RELATED was accepted, limited --
+ip netns exec "$V" iptables-legacy-save -t filter | grep -- '-p icmp' | grep 'rawtune:' >"$TEST_TMP/icmp" || true
+[ "$(wc -l <"$TEST_TMP/icmp")" = 1 ] || fail "ICMP rules of rawtune's: $(cat "$TEST_TMP/icmp")"
+grep -qx -- '-A INPUT -p icmp -m icmp --icmp-type 3/4 -m conntrack --ctstate INVALID -m limit --limit 10/sec --limit-burst 20 -m comment --comment "rawtune:web" -j ACCEPT' \
+	"$TEST_TMP/icmp" || fail "the ICMP twin: $(cat "$TEST_TMP/icmp")"
+ip netns exec "$V" iptables-legacy -S INPUT | sed -n '2p;3p' | grep -c -- '--state RELATED,ESTABLISHED\|--icmp-type 3/4' |
+	grep -qx 2 || fail "the ICMP twin is not directly before the RELATED accept"
+pass "ICMP: one rate-limited fragmentation-needed twin, before the RELATED accept"
 rawtune_v remove web >/dev/null || fail "remove web"
 ip netns exec "$V" iptables-legacy-save -t filter | sed '/^#/d; s/\[[0-9:]*\]//' >"$TEST_TMP/filter-after"
 assert_same "$TEST_TMP/filter-before" "$TEST_TMP/filter-after" "remove leaves the firewall as it was"
