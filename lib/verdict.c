@@ -102,7 +102,7 @@ struct rt_walker {
 	const struct rt_leg *leg;
 	bool est;     /* the ESTABLISHED class (a request's later segments, or a reply) */
 	bool reply;
-	enum rt_flags flags, ref_flags; /* this class's, and its flow's first packet's */
+	enum rt_flags flags, ref_flags; /* this class's, and the request's other class's */
 	bool tail;    /* tracked accepted at the ESTABLISHED accept; untracked goes on */
 	bool strip_rate; /* the twin being made leaves limit and hashlimit out */
 	bool accepted; /* some path accepts the class */
@@ -982,7 +982,9 @@ static int walk_class(struct rt_judge *j, const char *chain, const struct rt_leg
 		.est = est,
 		.reply = reply,
 		.flags = est && leg->proto == IPPROTO_TCP ? F_NOTSYN : first,
-		.ref_flags = reply ? (leg->proto == IPPROTO_TCP ? F_NOTSYN : F_ANY) : first,
+		/* a request's classes look at each other: a rule that tells them apart matters */
+		.ref_flags = leg->proto != IPPROTO_TCP ? F_ANY
+			     : reply || !est ? F_NOTSYN : F_SYN,
 	};
 	const char *policy;
 	int res = walk(&w, chain_index(j, chain));
