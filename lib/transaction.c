@@ -10,6 +10,7 @@
 
 #include "applied.h"
 #include "kernel-support.h"
+#include "nft-guard.h"
 #include "rawtune-private.h"
 
 struct rt_step {
@@ -41,6 +42,7 @@ struct rt_transaction {
 	struct rawtune_ctx *ctx;
 	const char *profile;
 	const struct rawtune_profile *guarded; /* apply: look at NAT first, under the lock */
+	const struct rawtune_profile *applied; /* apply: nf_tables must let it through */
 	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	/* the union pass left the table as the exact pass would: skip that */
@@ -109,6 +111,8 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	for (size_t f = 0; f < RT_FAMILY_COUNT && tx->guarded && err == 0; f++)
 		if (tx->plan[f][RT_TABLE_RAW].n)
 			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
+	if (err == 0 && tx->applied)
+		err = rt_nft_guard(tx->ctx, tx->applied);
 	if (err < 0) {
 		rt_lock_release(lock);
 		return err;
@@ -142,7 +146,7 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 					 const struct rawtune_profile *profile,
 					 unsigned int *added, unsigned int *removed)
 {
-	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name };
+	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name, .applied = profile };
 	int err = 0;
 
 	if (rt_nat_guard_enabled(ctx))
