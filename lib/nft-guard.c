@@ -24,11 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -52,9 +54,24 @@ struct nftg_chain {
 	struct nftnl_rule **rule;
 };
 
+/* A set's keys, read when a rule's lookup first needs them. */
+struct nftg_set {
+	uint32_t family;
+	char *table, *name;
+	bool exact; /* every key read, and none is a range */
+	size_t n;
+	struct nftg_key {
+		uint32_t len;
+		uint8_t data[16];
+	} *key;
+};
+
 struct nftg_ruleset {
+	struct mnl_socket *nl;
 	size_t n, cap;
 	struct nftg_chain *chain;
+	size_t nsets;
+	struct nftg_set *set;
 	int err;
 };
 
@@ -91,7 +108,8 @@ struct nftg_reg {
 /* One rule judged against one packet class. */
 struct nftg_rule {
 	const struct nftg_packet *pkt;
-	uint32_t family;
+	struct nftg_ruleset *rs;
+	const struct nftg_chain *chain;
 	struct nftg_reg reg[NFTG_REGS];
 	enum nftg_match match;
 	enum nftg_outcome outcome;
@@ -125,6 +143,14 @@ static void ruleset_clear(struct nftg_ruleset *rs)
 		free(c->type);
 	}
 	free(rs->chain);
+	for (size_t i = 0; i < rs->nsets; i++) {
+		free(rs->set[i].table);
+		free(rs->set[i].name);
+		free(rs->set[i].key);
+	}
+	free(rs->set);
+	if (rs->nl)
+		mnl_socket_close(rs->nl);
 }
 
 static struct nftg_chain *chain_find(const struct nftg_ruleset *rs, uint32_t family,
@@ -223,22 +249,116 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return rs->err < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-static int ruleset_read(struct nftg_guard *g)
+/* The socket stays open for the sets that the rules look up. */
+static int ruleset_read(struct nftg_ruleset *rs)
 {
-	struct mnl_socket *nl;
 	int err;
 
-	nl = rt_nfnl_open();
-	if (!nl)
+	rs->nl = rt_nfnl_open();
+	if (!rs->nl)
 		return -errno;
-	err = rt_nfnl_request(nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, NLM_F_DUMP,
-			      chain_cb, &g->rs);
+	err = rt_nfnl_request(rs->nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, NLM_F_DUMP,
+			      chain_cb, rs);
 	/* no chain, no rule: one dump is all a host without nf_tables pays */
-	if (err == 0 && g->rs.err == 0 && g->rs.n)
-		err = rt_nfnl_request(nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE,
-				      NLM_F_DUMP, rule_cb, &g->rs);
-	mnl_socket_close(nl);
-	return g->rs.err < 0 ? g->rs.err : err;
+	if (err == 0 && rs->err == 0 && rs->n)
+		err = rt_nfnl_request(rs->nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE,
+				      NLM_F_DUMP, rule_cb, rs);
+	return rs->err < 0 ? rs->err : err;
+}
+
+static int set_elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return nftnl_set_elems_nlmsg_parse(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+static bool key_put(struct nftg_set *s, size_t *cap, const void *key, uint32_t len)
+{
+	if (s->n == *cap) {
+		size_t grow = *cap ? 2 * *cap : 16;
+		void *grown = realloc(s->key, grow * sizeof(*s->key));
+
+		if (!grown)
+			return false;
+		s->key = grown;
+		*cap = grow;
+	}
+	s->key[s->n].len = len;
+	memcpy(s->key[s->n++].data, key, len);
+	return true;
+}
+
+/* Interval sets hold ranges as pairs of elements: not judged here. */
+static bool elem_is_key(struct nftnl_set_elem *e)
+{
+	return !nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END) &&
+	       !(nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+		 (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END));
+}
+
+/* Every element's key into @s; false when one is not a plain key. */
+static bool set_keys(struct nftg_set *s, const struct nftnl_set *ns)
+{
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(ns);
+	struct nftnl_set_elem *e;
+	bool exact = it != NULL;
+	size_t cap = 0;
+
+	while (exact && (e = nftnl_set_elems_iter_next(it))) {
+		uint32_t len = 0;
+		const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+
+		exact = key && len <= sizeof(s->key[0].data) && elem_is_key(e) &&
+			key_put(s, &cap, key, len);
+	}
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+	return exact;
+}
+
+static void set_read(struct nftg_ruleset *rs, struct nftg_set *s)
+{
+	/* two names of at most 256 bytes; zeroed, so no stack bytes go out as padding */
+	char buf[2048] = { 0 };
+	struct nftnl_set *ns = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!ns)
+		return;
+	nftnl_set_set_str(ns, NFTNL_SET_TABLE, s->table);
+	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)s->family, NLM_F_DUMP,
+				    (uint32_t)time(NULL));
+	nftnl_set_elems_nlmsg_build_payload(nlh, ns);
+	if (rt_nfnl_talk(rs->nl, nlh, set_elems_cb, ns) == 0)
+		s->exact = set_keys(s, ns);
+	nftnl_set_free(ns);
+}
+
+/* The set @name of @c's table, read once; NULL without memory. */
+static const struct nftg_set *set_get(struct nftg_ruleset *rs, const struct nftg_chain *c,
+				      const char *name)
+{
+	struct nftg_set *s;
+	void *grown;
+
+	for (size_t i = 0; i < rs->nsets; i++) {
+		s = &rs->set[i];
+		if (s->family == c->family && strcmp(s->table, c->table) == 0 &&
+		    strcmp(s->name, name) == 0)
+			return s;
+	}
+	grown = realloc(rs->set, (rs->nsets + 1) * sizeof(*rs->set));
+	if (!grown)
+		return NULL;
+	rs->set = grown;
+	s = &rs->set[rs->nsets++];
+	memset(s, 0, sizeof(*s));
+	s->family = c->family;
+	s->table = strdup(c->table);
+	s->name = strdup(name);
+	if (s->table && s->name)
+		set_read(rs, s);
+	return s;
 }
 
 /* ---- judging one rule ------------------------------------------------------- */
@@ -284,6 +404,11 @@ static void reg_known(struct nftg_reg *r, const void *val, size_t len)
 	memcpy(r->val, val, len);
 }
 
+static enum nftg_match invert(enum nftg_match m)
+{
+	return m == NFTG_MAYBE ? m : m == NFTG_NEVER ? NFTG_ALWAYS : NFTG_NEVER;
+}
+
 static void judge(struct nftg_rule *j, enum nftg_match m)
 {
 	if (m < j->match)
@@ -299,9 +424,7 @@ static enum nftg_match in_range(uint32_t lo, uint32_t hi, uint32_t cl, uint32_t 
 		m = NFTG_NEVER;
 	else if (lo >= cl && hi <= ch)
 		m = NFTG_ALWAYS;
-	if (inv && m != NFTG_MAYBE)
-		m = m == NFTG_NEVER ? NFTG_ALWAYS : NFTG_NEVER;
-	return m;
+	return inv ? invert(m) : m;
 }
 
 /* The condition "x OP v" over 16-bit ports as a range, maybe inverted. */
@@ -414,7 +537,7 @@ static void expr_payload(struct nftg_rule *j, const struct nftnl_expr *e)
 		r->kind = NFTG_PORT;
 	/* ip protocol; IPv6's next header may be an extension header instead */
 	if (base == NFT_PAYLOAD_NETWORK_HEADER && len == 1 && off == 9 &&
-	    j->family == NFPROTO_IPV4)
+	    j->chain->family == NFPROTO_IPV4)
 		reg_known(r, &j->pkt->proto, 1);
 }
 
@@ -538,14 +661,55 @@ static void expr_maybe(struct nftg_rule *j, const struct nftnl_expr *e)
 	judge(j, NFTG_MAYBE);
 }
 
-/* A verdict map (tcp dport vmap { ... }) may hold a drop: the guard does not read sets. */
+/* Is the packet's value, or every port of its range, a key of @s? */
+static enum nftg_match set_match(const struct nftg_set *s, const struct nftg_reg *r,
+				 const struct rt_port_range *port)
+{
+	size_t in = 0;
+	uint16_t key;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct nftg_key *k = &s->key[i];
+
+		if (r->kind == NFTG_KNOWN && k->len <= sizeof(r->val) &&
+		    memcmp(k->data, r->val, k->len) == 0)
+			return NFTG_ALWAYS;
+		if (r->kind != NFTG_PORT || k->len != sizeof(key))
+			continue;
+		memcpy(&key, k->data, sizeof(key));
+		in += ntohs(key) >= port->lo && ntohs(key) <= port->hi;
+	}
+	if (r->kind == NFTG_PORT && in && in == (size_t)(port->hi - port->lo) + 1)
+		return NFTG_ALWAYS;
+	return in ? NFTG_MAYBE : NFTG_NEVER;
+}
+
+/*
+ * tcp dport { 80, 443 }, ct state { new, untracked }: judged from the set's
+ * keys. A verdict map (vmap) that the packet may hit may hold a drop.
+ */
 static void expr_lookup(struct nftg_rule *j, const struct nftnl_expr *e)
 {
-	expr_maybe(j, e);
-	if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG) &&
-	    nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT) {
+	const struct nftg_reg *r = reg_get(j, e, NFTNL_EXPR_LOOKUP_SREG);
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+	const struct nftg_set *s = NULL;
+	enum nftg_match m = NFTG_MAYBE;
+
+	if (r && r->kind != NFTG_UNKNOWN && name)
+		s = set_get(j->rs, j->chain, name);
+	if (s && s->exact)
+		m = set_match(s, r, &j->pkt->port);
+	if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
+	    (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV))
+		m = invert(m);
+	judge(j, m);
+	if (!nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG))
+		return;
+	if (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT) {
 		j->outcome = NFTG_DROP;
 		j->what = "verdict map";
+	} else {
+		reg_load(j, e, NFTNL_EXPR_LOOKUP_DREG, 16);
 	}
 }
 
@@ -604,12 +768,13 @@ static int expr_cb(struct nftnl_expr *e, void *data)
 	return j->match == NFTG_NEVER ? -1 : 0;
 }
 
-static void rule_judge(struct nftg_rule *j, const struct nftg_chain *c, struct nftnl_rule *r,
-		       const struct nftg_packet *pkt)
+static void rule_judge(struct nftg_rule *j, struct nftg_ruleset *rs, const struct nftg_chain *c,
+		       struct nftnl_rule *r, const struct nftg_packet *pkt)
 {
 	memset(j, 0, sizeof(*j));
 	j->pkt = pkt;
-	j->family = c->family;
+	j->rs = rs;
+	j->chain = c;
 	j->match = NFTG_ALWAYS;
 	nftnl_expr_foreach(r, expr_cb, j);
 }
@@ -659,7 +824,7 @@ static enum nftg_walk walk(struct nftg_guard *g, const struct nftg_chain *c,
 	struct nftg_rule j;
 
 	for (size_t i = 0; i < c->n; i++) {
-		rule_judge(&j, c, c->rule[i], pkt);
+		rule_judge(&j, &g->rs, c, c->rule[i], pkt);
 		if (j.match == NFTG_NEVER || j.outcome == NFTG_GO_ON)
 			continue;
 		/* a drop in the other mode: the packet's walk may end there, unharmed */
@@ -883,7 +1048,7 @@ static int check_mode(struct nftg_guard *g, enum nftg_mode mode)
 int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
 {
 	struct nftg_guard g = { .ctx = ctx, .p = profile };
-	int err = ruleset_read(&g);
+	int err = ruleset_read(&g.rs);
 
 	if (err < 0) {
 		/* no nf_tables here (or no right to read it): nothing it could drop */

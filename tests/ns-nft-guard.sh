@@ -125,6 +125,41 @@ H nft add rule ip filter output tcp sport 8080 accept
 expect_applied "the output chain accepts tcp sport 8080" web --port 8080
 H "$RAWTUNE" remove --all >/dev/null
 
+# Sets: the guard reads their keys.
+nft_input() { # a policy drop input chain with the rules given on stdin
+	H nft flush ruleset
+	{
+		echo 'table inet filter {'
+		echo '	chain input {'
+		echo '		type filter hook input priority 0; policy drop;'
+		cat
+		echo '	}'
+		echo '}'
+	} | H nft -f - || fail "cannot load the nft firewall"
+}
+nft_input <<'NFT'
+ct state { established, related } accept
+ct state { invalid } drop
+tcp dport { 80, 8080 } accept
+NFT
+expect_applied "a plain accept of a port set that holds 8080" web --port 8080
+answers "a port set accept, web applied"
+H "$RAWTUNE" remove --all >/dev/null
+nft_input <<'NFT'
+ct state { new, untracked } accept
+NFT
+expect_applied "ct state { new, untracked } accept" web --port 8080
+H "$RAWTUNE" remove --all >/dev/null
+nft_input <<'NFT'
+tcp dport { 80, 443 } accept
+tcp dport != { 8080, 8081 } drop
+NFT
+expect_refused "a port set without 8080" "$DROPS by its policy drop" web --port 8080
+nft_input <<'NFT'
+tcp dport vmap { 22 : drop, 8080 : accept }
+NFT
+expect_refused "a verdict map for the port" "$DROPS by rule handle [0-9]* (verdict map)" web --port 8080
+
 # ---- (ii) what iptables-nft leaves behind: empty chains, policy accept -----
 H nft flush ruleset
 H nft add table ip filter
