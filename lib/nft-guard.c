@@ -861,10 +861,15 @@ static bool family_covered(const struct rawtune_profile *p, uint32_t family)
 	return false; /* arp, bridge, netdev: not the packets rawtune untracks */
 }
 
+/* The profile's ports as the packets on a hook carry them. */
+enum nftg_side {
+	NFTG_DPORT = 1 << 0,
+	NFTG_SPORT = 1 << 1,
+};
+
 /*
- * Which of the profile's packets a hook sees: inbound ones carry the port
- * as destination on a server, outbound ones as source; a client swaps them.
- * Returns a mask: 1 for destination ports, 2 for source ports.
+ * Inbound packets carry the port as destination on a server, outbound ones
+ * as source; a client swaps them.
  */
 static unsigned int filter_sides(const struct rawtune_profile *p, uint32_t hook)
 {
@@ -872,11 +877,11 @@ static unsigned int filter_sides(const struct rawtune_profile *p, uint32_t hook)
 
 	switch (hook) {
 	case NF_INET_LOCAL_IN:
-		return server ? 1 : 2;
+		return server ? NFTG_DPORT : NFTG_SPORT;
 	case NF_INET_LOCAL_OUT:
-		return server ? 2 : 1;
+		return server ? NFTG_SPORT : NFTG_DPORT;
 	case NF_INET_FORWARD:
-		return p->forward ? 3 : 0;
+		return p->forward ? NFTG_DPORT | NFTG_SPORT : 0;
 	}
 	return 0;
 }
@@ -888,13 +893,13 @@ static unsigned int nat_sides(const struct rawtune_profile *p, uint32_t hook)
 
 	switch (hook) {
 	case NF_INET_PRE_ROUTING:
-		return server || p->forward ? 1 : 0;
+		return server || p->forward ? NFTG_DPORT : 0;
 	case NF_INET_LOCAL_IN:
-		return server ? 1 : 0;
+		return server ? NFTG_DPORT : 0;
 	case NF_INET_LOCAL_OUT: /* a server's clients on this host, or a client */
-		return 1;
+		return NFTG_DPORT;
 	case NF_INET_POST_ROUTING:
-		return !server || p->forward ? 1 : 0;
+		return !server || p->forward ? NFTG_DPORT : 0;
 	}
 	return 0;
 }
@@ -909,36 +914,43 @@ static bool chain_checked(const struct nftg_guard *g, const struct nftg_chain *c
 	return g->mode == NFTG_NAT ? nat : !nat;
 }
 
-/* Walk base chain @c for every protocol and port range of the profile on @sides. */
-static int check_chain(struct nftg_guard *g, const struct nftg_chain *c, unsigned int sides,
-		       struct nftg_packet *pkt)
+/* Could base chain @c drop (or NAT) the packets of @pkt? */
+static bool chain_hits(struct nftg_guard *g, const struct nftg_chain *c,
+		       const struct nftg_packet *pkt)
+{
+	enum nftg_walk w;
+
+	g->hit_chain = c;
+	g->hit_handle = 0;
+	w = walk(g, c, pkt, 0);
+	return w == NFTG_HIT ||
+	       (w == NFTG_FELL_OFF && c->policy == NF_DROP && g->mode == NFTG_FILTER);
+}
+
+/* Every protocol and port range of the profile, on @sides; *@pkt the one refused. */
+static bool chain_refuses(struct nftg_guard *g, const struct nftg_chain *c, unsigned int sides,
+			  struct nftg_packet *pkt)
 {
 	static const struct {
 		unsigned int bit;
 		uint8_t proto;
 	} protos[] = { { RAWTUNE_PROTO_TCP, IPPROTO_TCP }, { RAWTUNE_PROTO_UDP, IPPROTO_UDP } };
-	enum nftg_walk w;
 
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
 		if (!(g->p->protocols & protos[i].bit))
 			continue;
-		for (unsigned int side = 1; side <= 2; side++) {
-			if (!(sides & side))
-				continue;
-			for (size_t r = 0; r < g->p->ports.n; r++) {
-				pkt->proto = protos[i].proto;
-				pkt->dport = side == 1;
-				pkt->port = g->p->ports.range[r];
-				g->hit_chain = c;
-				g->hit_handle = 0;
-				w = walk(g, c, pkt, 0);
-				if (w == NFTG_HIT ||
-				    (w == NFTG_FELL_OFF && c->policy == NF_DROP && g->mode == NFTG_FILTER))
-					return -1;
-			}
+		pkt->proto = protos[i].proto;
+		for (size_t r = 0; r < g->p->ports.n; r++) {
+			pkt->port = g->p->ports.range[r];
+			pkt->dport = true;
+			if ((sides & NFTG_DPORT) && chain_hits(g, c, pkt))
+				return true;
+			pkt->dport = false;
+			if ((sides & NFTG_SPORT) && chain_hits(g, c, pkt))
+				return true;
 		}
 	}
-	return 0;
+	return false;
 }
 
 /* ---- saying why ---------------------------------------------------------------- */
@@ -999,8 +1011,8 @@ static int refuse_filter(struct nftg_guard *g, const struct nftg_chain *c,
 	return rt_fail(g->ctx, -EPERM,
 		       "the nf_tables chain %s %s %s (hook %s) may drop the untracked packets "
 		       "of %s %s; rawtune writes only legacy iptables rules, which cannot accept "
-		       "them there (--force does not change that): accept them in that chain "
-		       "first, e.g. 'nft insert rule %s %s %s %s ct state untracked accept'",
+		       "them there, and --force does not change that: accept them first with "
+		       "'nft insert rule %s %s %s %s ct state untracked accept'",
 		       family_name(c->family), c->table, c->name, hook_name(c->hook), port, how,
 		       family_name(c->family), c->table, c->name, port);
 }
@@ -1009,7 +1021,7 @@ static int refuse_nat(struct nftg_guard *g, const struct nftg_chain *c,
 		      const struct nftg_packet *pkt)
 {
 	const struct nftg_chain *at = g->hit_chain;
-	char port[64], via[RT_CHAIN_MAX + 64] = "";
+	char port[64], via[300] = ""; /* nf_tables names: up to 256 bytes */
 
 	port_text(pkt, port, sizeof(port));
 	if (at != c)
@@ -1038,7 +1050,7 @@ static int check_mode(struct nftg_guard *g, enum nftg_mode mode)
 		if (!chain_checked(g, c))
 			continue;
 		sides = mode == NFTG_NAT ? nat_sides(g->p, c->hook) : filter_sides(g->p, c->hook);
-		if (!sides || check_chain(g, c, sides, &pkt) == 0)
+		if (!sides || !chain_refuses(g, c, sides, &pkt))
 			continue;
 		return mode == NFTG_NAT ? refuse_nat(g, c, &pkt) : refuse_filter(g, c, &pkt);
 	}

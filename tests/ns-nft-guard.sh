@@ -84,7 +84,7 @@ answers "the nft firewall, web's notrack rules gone"
 pass "without the guard, the nft drop breaks the service (${done:-0} of 4 answered)"
 
 # The fix the message gives makes the apply go through, and the traffic untracked.
-fix=$(sed -n "s/.*e\.g\. '\(nft insert rule [^']*\)'.*/\1/p" "$TEST_TMP/err")
+fix=$(sed -n "s/.* with '\(nft insert rule [^']*\)'.*/\1/p" "$TEST_TMP/err")
 [ -n "$fix" ] || fail "the message gives no nft command: $(cat "$TEST_TMP/err")"
 H $fix || fail "the message's fix failed: $fix"
 expect_applied "after '$fix'" web --port 8080
