@@ -34,6 +34,9 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_state.h>
 
 #include "nfnl.h"
 #include "nft-guard.h"
@@ -636,6 +639,91 @@ static void expr_target(struct nftg_rule *j, const struct nftnl_expr *e)
 	}
 }
 
+/*
+ * -m conntrack on an untracked packet: the kernel's conntrack_mt() answers
+ * from the state alone (there is no entry), and false without --ctstate.
+ */
+static enum nftg_match xt_conntrack(const void *info, uint32_t len, uint32_t rev)
+{
+	struct xt_conntrack_mtinfo2 m2; /* revision 3 begins the same way */
+	struct xt_conntrack_mtinfo1 m1;
+	uint16_t flags, inv, mask;
+
+	if (rev == 1 && len >= sizeof(m1)) {
+		memcpy(&m1, info, sizeof(m1));
+		flags = m1.match_flags;
+		inv = m1.invert_flags;
+		mask = m1.state_mask;
+	} else if ((rev == 2 || rev == 3) && len >= sizeof(m2)) {
+		memcpy(&m2, info, sizeof(m2));
+		flags = m2.match_flags;
+		inv = m2.invert_flags;
+		mask = m2.state_mask;
+	} else {
+		return NFTG_MAYBE;
+	}
+	if (!(flags & XT_CONNTRACK_STATE))
+		return NFTG_NEVER;
+	return !!(mask & XT_CONNTRACK_STATE_UNTRACKED) != !!(inv & XT_CONNTRACK_STATE)
+		       ? NFTG_ALWAYS
+		       : NFTG_NEVER;
+}
+
+static enum nftg_match xt_state(const void *info, uint32_t len, uint32_t rev)
+{
+	struct xt_state_info st;
+
+	if (rev != 0 || len < sizeof(st))
+		return NFTG_MAYBE;
+	memcpy(&st, info, sizeof(st));
+	return st.statemask & XT_STATE_UNTRACKED ? NFTG_ALWAYS : NFTG_NEVER;
+}
+
+/* -m multiport --dports/--sports (host byte order, a range taking two slots) */
+static enum nftg_match xt_multiport(const struct nftg_packet *pkt, const void *info,
+				    uint32_t len, uint32_t rev)
+{
+	enum nftg_match m = NFTG_NEVER;
+	struct xt_multiport_v1 mp;
+	uint8_t side;
+
+	if (rev != 1 || len < sizeof(mp))
+		return NFTG_MAYBE;
+	memcpy(&mp, info, sizeof(mp));
+	side = pkt->dport ? XT_MULTIPORT_DESTINATION : XT_MULTIPORT_SOURCE;
+	if (mp.flags != side)
+		return NFTG_MAYBE; /* the other side, or either: any port */
+	for (unsigned int i = 0; i < mp.count && i < XT_MULTI_PORTS && m != NFTG_ALWAYS; i++) {
+		uint16_t lo = mp.ports[i], hi = lo;
+		enum nftg_match one;
+
+		if (mp.pflags[i] && i + 1 < mp.count)
+			hi = mp.ports[++i];
+		one = in_range(pkt->port.lo, pkt->port.hi, lo, hi, false);
+		m = one > m ? one : m;
+	}
+	return mp.invert ? invert(m) : m;
+}
+
+/* iptables-nft's matches that nft cannot express natively (nft_compat) */
+static void expr_xt_match(struct nftg_rule *j, const struct nftnl_expr *e)
+{
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME);
+	uint32_t rev = nftnl_expr_get_u32(e, NFTNL_EXPR_MT_REV), len = 0;
+	const void *info = nftnl_expr_get(e, NFTNL_EXPR_MT_INFO, &len);
+
+	if (!name || !info)
+		judge(j, NFTG_MAYBE);
+	else if (strcmp(name, "conntrack") == 0)
+		judge(j, xt_conntrack(info, len, rev));
+	else if (strcmp(name, "state") == 0)
+		judge(j, xt_state(info, len, rev));
+	else if (strcmp(name, "multiport") == 0)
+		judge(j, xt_multiport(j->pkt, info, len, rev));
+	else
+		judge(j, NFTG_MAYBE);
+}
+
 static void expr_nat(struct nftg_rule *j, const struct nftnl_expr *e)
 {
 	j->outcome = NFTG_NATS;
@@ -748,7 +836,7 @@ static const struct {
 	{ "xfrm", expr_maybe },
 	{ "tunnel", expr_maybe },
 	{ "objref", expr_maybe },
-	{ "match", expr_maybe },
+	{ "match", expr_xt_match },
 	{ "inner", expr_maybe },
 };
 

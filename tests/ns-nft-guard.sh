@@ -160,6 +160,31 @@ tcp dport vmap { 22 : drop, 8080 : accept }
 NFT
 expect_refused "a verdict map for the port" "$DROPS by rule handle [0-9]* (verdict map)" web --port 8080
 
+# ufw's shape through iptables-nft: -m conntrack and -m multiport are xtables
+# matches inside nf_tables, judged too; INVALID is not UNTRACKED.
+if command -v iptables-nft >/dev/null; then
+	H nft flush ruleset
+	H iptables-nft -P INPUT DROP
+	H iptables-nft -N ufw-before-input
+	H iptables-nft -N ufw-user-input
+	H iptables-nft -A INPUT -j ufw-before-input
+	H iptables-nft -A ufw-before-input -i lo -j ACCEPT
+	H iptables-nft -A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+	H iptables-nft -A ufw-before-input -m conntrack --ctstate INVALID -j DROP
+	H iptables-nft -A ufw-before-input -j ufw-user-input
+	H iptables-nft -A ufw-user-input -p tcp -m multiport --dports 80,443,8080 -j ACCEPT
+	expect_applied "iptables-nft: a multiport accept of 8080 behind an INVALID drop" web --port 8080
+	answers "iptables-nft firewall, web applied"
+	H "$RAWTUNE" remove --all >/dev/null
+	expect_refused "iptables-nft: port 9000 not accepted" \
+		"ip filter INPUT (hook input) may drop the untracked packets of tcp dport 9000 by its policy drop" \
+		web --port 9000
+	H iptables-nft -I ufw-before-input 1 -m conntrack --ctstate UNTRACKED -j ACCEPT
+	expect_applied "iptables-nft: --ctstate UNTRACKED accepted first" web --port 9000
+	H "$RAWTUNE" remove --all >/dev/null
+	H iptables-nft -P INPUT ACCEPT
+fi
+
 # ---- (ii) what iptables-nft leaves behind: empty chains, policy accept -----
 H nft flush ruleset
 H nft add table ip filter
