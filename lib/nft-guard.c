@@ -554,6 +554,9 @@ static void expr_ct(struct nftg_rule *j, const struct nftnl_expr *e)
 	r = reg_load(j, e, NFTNL_EXPR_CT_DREG, 16);
 	if (nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATE)
 		reg_known(r, &untracked, sizeof(untracked));
+	else
+		/* ct mark, ct status, ...: without an entry the kernel ends the rule there */
+		judge(j, NFTG_NEVER);
 }
 
 /* ct state established,related: (state & mask) ^ xor, on a known state */

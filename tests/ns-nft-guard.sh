@@ -201,7 +201,10 @@ H nft add rule ip filter INPUT udp dport 9999 drop
 H nft add rule ip filter INPUT tcp dport 9999 drop
 H nft add rule ip filter INPUT ct state invalid drop
 H nft add rule ip6 filter INPUT meta l4proto udp drop
-expect_applied "drops for udp, for tcp port 9999, for invalid packets" web --port 8080
+H nft add rule ip filter INPUT ct mark 0 drop
+H nft add rule ip filter INPUT ct status != dnat drop
+expect_applied "drops for udp, for tcp port 9999, for invalid packets, on ct mark and status" \
+	web --port 8080
 H "$RAWTUNE" remove --all >/dev/null
 expect_refused "the same firewall, a udp profile of port 9999" \
 	"dns: the nf_tables chain ip filter INPUT (hook input) may drop the untracked packets of udp dport 9999 by rule handle [0-9]* (drop)" \
