@@ -185,6 +185,50 @@ if command -v iptables-nft >/dev/null; then
 	H iptables-nft -P INPUT ACCEPT
 fi
 
+# firewalld's shape (1.3 and later): zones reached by goto, ports opened with
+# a plain accept in the zone's allow chain, a reject at the end.
+firewalld() { # $1: the port the public zone opens
+	H nft flush ruleset
+	H nft -f - <<NFT || fail "cannot load the firewalld-shaped ruleset"
+table inet firewalld {
+	chain filter_INPUT {
+		type filter hook input priority filter + 10; policy accept;
+		ct state { established, related } accept
+		ct status dnat accept
+		iifname "lo" accept
+		ct state invalid drop
+		jump filter_INPUT_ZONES
+		reject with icmpx admin-prohibited
+	}
+	chain filter_INPUT_ZONES {
+		iifname "h0" goto filter_IN_public
+		goto filter_IN_public
+	}
+	chain filter_IN_public {
+		jump filter_IN_public_deny
+		jump filter_IN_public_allow
+		meta l4proto { icmp, ipv6-icmp } accept
+		reject with icmpx admin-prohibited
+	}
+	chain filter_IN_public_deny {
+	}
+	chain filter_IN_public_allow {
+		tcp dport 22 accept
+		ip6 daddr fe80::/64 udp dport 546 accept
+		tcp dport $1 accept
+	}
+}
+NFT
+}
+firewalld 8080
+expect_applied "firewalld's shape, port 8080 open" web --port 8080
+answers "firewalld's shape, web applied"
+H "$RAWTUNE" remove --all >/dev/null
+firewalld 9090
+expect_refused "firewalld's shape, port 8080 closed" \
+	"inet firewalld filter_INPUT (hook input) $DROPS by rule handle [0-9]* of chain filter_IN_public (reject)" \
+	web --port 8080
+
 # ---- (ii) what iptables-nft leaves behind: empty chains, policy accept -----
 H nft flush ruleset
 H nft add table ip filter
