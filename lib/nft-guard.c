@@ -55,6 +55,9 @@ struct nftg_chain {
 	uint32_t hook, policy;
 	size_t n, cap;
 	struct nftnl_rule **rule;
+	/* a chain that many rules jump to is walked once per packet class */
+	unsigned int walked; /* the guard's pass that found... */
+	int result;          /* ...this enum nftg_walk */
 };
 
 /* A set's keys, read when a rule's lookup first needs them. */
@@ -129,6 +132,7 @@ struct nftg_guard {
 	const struct nftg_chain *hit_chain;
 	uint64_t hit_handle; /* 0: the base chain's policy */
 	const char *hit_what;
+	unsigned int pass; /* the packet class being walked: 1, 2, ... */
 };
 
 /* ---- reading the ruleset -------------------------------------------------- */
@@ -859,8 +863,9 @@ static int expr_cb(struct nftnl_expr *e, void *data)
 	return j->match == NFTG_NEVER ? -1 : 0;
 }
 
-static void rule_judge(struct nftg_rule *j, struct nftg_ruleset *rs, const struct nftg_chain *c,
-		       struct nftnl_rule *r, const struct nftg_packet *pkt)
+static void rule_judge(struct nftg_rule *j, struct nftg_ruleset *rs,
+		       const struct nftg_chain *c, struct nftnl_rule *r,
+		       const struct nftg_packet *pkt)
 {
 	memset(j, 0, sizeof(*j));
 	j->pkt = pkt;
@@ -877,7 +882,7 @@ static enum nftg_walk worse(enum nftg_walk a, enum nftg_walk b)
 	return a > b ? a : b;
 }
 
-static enum nftg_walk walk(struct nftg_guard *g, const struct nftg_chain *c,
+static enum nftg_walk walk(struct nftg_guard *g, struct nftg_chain *c,
 			   const struct nftg_packet *pkt, int depth);
 
 static bool is_hit(const struct nftg_guard *g, enum nftg_outcome o)
@@ -892,7 +897,7 @@ static bool is_hit(const struct nftg_guard *g, enum nftg_outcome o)
 static enum nftg_walk rule_leads(struct nftg_guard *g, const struct nftg_chain *c,
 				 const struct nftg_rule *j, struct nftnl_rule *r, int depth)
 {
-	const struct nftg_chain *to;
+	struct nftg_chain *to;
 
 	if (is_hit(g, j->outcome)) {
 		g->hit_chain = c;
@@ -908,8 +913,8 @@ static enum nftg_walk rule_leads(struct nftg_guard *g, const struct nftg_chain *
 	return walk(g, to, j->pkt, depth + 1);
 }
 
-static enum nftg_walk walk(struct nftg_guard *g, const struct nftg_chain *c,
-			   const struct nftg_packet *pkt, int depth)
+static enum nftg_walk walk_rules(struct nftg_guard *g, const struct nftg_chain *c,
+				 const struct nftg_packet *pkt, int depth)
 {
 	enum nftg_walk worst = NFTG_ACCEPTED, to;
 	struct nftg_rule j;
@@ -937,6 +942,17 @@ static enum nftg_walk walk(struct nftg_guard *g, const struct nftg_chain *c,
 		worst = worse(worst, to);
 	}
 	return worse(worst, NFTG_FELL_OFF);
+}
+
+/* A chain's answer depends only on the packet class: found once per class. */
+static enum nftg_walk walk(struct nftg_guard *g, struct nftg_chain *c,
+			   const struct nftg_packet *pkt, int depth)
+{
+	if (c->walked != g->pass) {
+		c->result = walk_rules(g, c, pkt, depth);
+		c->walked = g->pass;
+	}
+	return c->result;
 }
 
 /* ---- the profile's packets --------------------------------------------------- */
@@ -1006,11 +1022,12 @@ static bool chain_checked(const struct nftg_guard *g, const struct nftg_chain *c
 }
 
 /* Could base chain @c drop (or NAT) the packets of @pkt? */
-static bool chain_hits(struct nftg_guard *g, const struct nftg_chain *c,
+static bool chain_hits(struct nftg_guard *g, struct nftg_chain *c,
 		       const struct nftg_packet *pkt)
 {
 	enum nftg_walk w;
 
+	g->pass++;
 	g->hit_chain = c;
 	g->hit_handle = 0;
 	w = walk(g, c, pkt, 0);
@@ -1019,7 +1036,7 @@ static bool chain_hits(struct nftg_guard *g, const struct nftg_chain *c,
 }
 
 /* Every protocol and port range of the profile, on @sides; *@pkt the one refused. */
-static bool chain_refuses(struct nftg_guard *g, const struct nftg_chain *c, unsigned int sides,
+static bool chain_refuses(struct nftg_guard *g, struct nftg_chain *c, unsigned int sides,
 			  struct nftg_packet *pkt)
 {
 	static const struct {
@@ -1135,7 +1152,7 @@ static int check_mode(struct nftg_guard *g, enum nftg_mode mode)
 
 	g->mode = mode;
 	for (size_t i = 0; i < g->rs.n; i++) {
-		const struct nftg_chain *c = &g->rs.chain[i];
+		struct nftg_chain *c = &g->rs.chain[i];
 		unsigned int sides;
 
 		if (!chain_checked(g, c))

@@ -68,7 +68,8 @@ table inet filter {
 }
 NFT
 answers "the nft firewall, before apply"
-expect_refused "nft policy drop" "web: the nf_tables chain inet filter input (hook input) $DROPS by its policy drop.*--force does not" \
+expect_refused "nft policy drop" \
+	"web: the nf_tables chain inet filter input (hook input) $DROPS by its policy drop.*--force does not" \
 	web --port 8080
 expect_refused "nft policy drop, --force" "$DROPS" web --port 8080 --force
 answers "the nft firewall, after the refused apply"
@@ -119,7 +120,8 @@ table ip filter {
 	}
 }
 NFT
-expect_refused "an output chain with policy drop" "ip filter output (hook output) may drop the untracked packets of tcp sport 8080" \
+expect_refused "an output chain with policy drop" \
+	"ip filter output (hook output) may drop the untracked packets of tcp sport 8080" \
 	web --port 8080
 H nft add rule ip filter output tcp sport 8080 accept
 expect_applied "the output chain accepts tcp sport 8080" web --port 8080
@@ -256,7 +258,8 @@ expect_refused "the same firewall, a udp profile of port 9999" \
 expect_refused "the same firewall, tcp ports 9000-9999" "tcp dport 9000-9999" web --port 9000-9999
 
 # ---- (iv) NAT in nf_tables ----------------------------------------------------
-NAT="NAT applies to its traffic (tcp dport 8080): rule handle [0-9]* of the nf_tables nat chain ip nat prerouting (redir) would no longer apply.*--force"
+NAT="NAT applies to its traffic (tcp dport 8080): rule handle [0-9]* of the nf_tables nat chain"
+NAT="$NAT ip nat prerouting (redir) would no longer apply.*--force"
 H nft flush ruleset
 H nft -f - <<'NFT' || fail "cannot load the nft nat rules"
 table ip nat {
@@ -275,7 +278,8 @@ if command -v iptables-nft >/dev/null; then
 	H nft flush ruleset
 	H iptables-nft -t nat -A PREROUTING -p tcp --dport 8080 -j REDIRECT --to-ports 9090 ||
 		fail "iptables-nft -t nat"
-	expect_refused "iptables-nft REDIRECT of port 8080" "NAT applies to its traffic.*nat chain ip nat PREROUTING" \
+	expect_refused "iptables-nft REDIRECT of port 8080" \
+		"NAT applies to its traffic.*nat chain ip nat PREROUTING (REDIRECT)" \
 		web --port 8080
 fi
 
