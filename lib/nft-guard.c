@@ -49,12 +49,28 @@
 /* ct state of an untracked packet: NF_CT_STATE_UNTRACKED_BIT */
 #define NFTG_CT_UNTRACKED 0x40u
 
+struct nftg_rule;
+typedef void nftg_judge_fn(struct nftg_rule *j, const struct nftnl_expr *e);
+
+/*
+ * A rule with the judge of each expression looked up once, at the dump: a
+ * rule is judged again for every packet class of the profile.
+ */
+struct nftg_crule {
+	struct nftnl_rule *r;
+	size_t n;
+	struct nftg_expr {
+		nftg_judge_fn *judge;
+		const struct nftnl_expr *e;
+	} *x;
+};
+
 struct nftg_chain {
 	uint32_t family;
 	char *table, *name, *type; /* type: NULL for a regular chain */
 	uint32_t hook, policy;
 	size_t n, cap;
-	struct nftnl_rule **rule;
+	struct nftg_crule *rule;
 	/* a chain that many rules jump to is walked once per packet class */
 	unsigned int walked; /* the guard's pass that found... */
 	int result;          /* ...this enum nftg_walk */
@@ -84,8 +100,9 @@ struct nftg_ruleset {
 /* A class of packets of the profile, as one chain sees it. */
 struct nftg_packet {
 	uint8_t proto;
-	struct rt_port_range port; /* the profile's ports... */
-	bool dport;                /* ...as destination ports, else as source ports */
+	const struct rt_port_range *port; /* the profile's ports, all or one range... */
+	size_t nport;
+	bool dport; /* ...as destination ports, else as source ports */
 };
 
 /* What a rule can match: ordered so that the weaker of two is the smaller. */
@@ -142,8 +159,10 @@ static void ruleset_clear(struct nftg_ruleset *rs)
 	for (size_t i = 0; i < rs->n; i++) {
 		struct nftg_chain *c = &rs->chain[i];
 
-		for (size_t j = 0; j < c->n; j++)
-			nftnl_rule_free(c->rule[j]);
+		for (size_t j = 0; j < c->n; j++) {
+			nftnl_rule_free(c->rule[j].r);
+			free(c->rule[j].x);
+		}
 		free(c->rule);
 		free(c->table);
 		free(c->name);
@@ -219,8 +238,28 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	return rs->err < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
+static nftg_judge_fn *judge_of(const char *name);
+
+static int count_cb(struct nftnl_expr *e, void *data)
+{
+	(*(size_t *)data)++;
+	return 0;
+}
+
+static int compile_cb(struct nftnl_expr *e, void *data)
+{
+	struct nftg_crule *cr = data;
+
+	cr->x[cr->n].judge = judge_of(nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
+	cr->x[cr->n++].e = e;
+	return 0;
+}
+
 static int rule_put(struct nftg_chain *c, struct nftnl_rule *r)
 {
+	struct nftg_crule *cr;
+	size_t n = 0;
+
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 8;
 		void *grown = realloc(c->rule, cap * sizeof(*c->rule));
@@ -230,7 +269,13 @@ static int rule_put(struct nftg_chain *c, struct nftnl_rule *r)
 		c->rule = grown;
 		c->cap = cap;
 	}
-	c->rule[c->n++] = r;
+	nftnl_expr_foreach(r, count_cb, &n);
+	cr = &c->rule[c->n];
+	*cr = (struct nftg_crule){ .r = r, .x = calloc(n + 1, sizeof(*cr->x)) };
+	if (!cr->x)
+		return -ENOMEM;
+	nftnl_expr_foreach(r, compile_cb, cr);
+	c->n++;
 	return 0;
 }
 
@@ -434,24 +479,62 @@ static enum nftg_match in_range(uint32_t lo, uint32_t hi, uint32_t cl, uint32_t 
 	return inv ? invert(m) : m;
 }
 
-/* The condition "x OP v" over 16-bit ports as a range, maybe inverted. */
-static enum nftg_match port_cmp(const struct rt_port_range *p, uint32_t op, uint32_t v)
+/*
+ * One judgment for all the packet's port ranges: certain only where it is
+ * the same for each. @one judges one range.
+ */
+static enum nftg_match ports_judge(const struct nftg_packet *pkt,
+				   enum nftg_match (*one)(const struct rt_port_range *p,
+							  const void *arg),
+				   const void *arg)
 {
+	enum nftg_match m = one(&pkt->port[0], arg);
+
+	for (size_t i = 1; i < pkt->nport && m != NFTG_MAYBE; i++)
+		if (one(&pkt->port[i], arg) != m)
+			m = NFTG_MAYBE;
+	return m;
+}
+
+/* The ports [lo, hi] a rule asks for, or all but those. */
+struct nftg_span {
+	uint32_t lo, hi; /* lo > hi: none */
+	bool inv;
+};
+
+static enum nftg_match span_one(const struct rt_port_range *p, const void *arg)
+{
+	const struct nftg_span *sp = arg;
+
+	return in_range(p->lo, p->hi, sp->lo, sp->hi, sp->inv);
+}
+
+/* The condition "port OP v" as a span; false for an operator nft_cmp lacks. */
+static bool cmp_span(uint32_t op, uint32_t v, struct nftg_span *sp)
+{
+	*sp = (struct nftg_span){ .lo = v, .hi = v, .inv = op == NFT_CMP_NEQ };
 	switch (op) {
 	case NFT_CMP_EQ:
-		return in_range(p->lo, p->hi, v, v, false);
 	case NFT_CMP_NEQ:
-		return in_range(p->lo, p->hi, v, v, true);
+		return true;
 	case NFT_CMP_LT:
-		return v ? in_range(p->lo, p->hi, 0, v - 1, false) : NFTG_NEVER;
+		if (v)
+			*sp = (struct nftg_span){ .lo = 0, .hi = v - 1 };
+		else
+			*sp = (struct nftg_span){ .lo = 1, .hi = 0 };
+		return true;
 	case NFT_CMP_LTE:
-		return in_range(p->lo, p->hi, 0, v, false);
+		sp->lo = 0;
+		return true;
 	case NFT_CMP_GT:
-		return in_range(p->lo, p->hi, v + 1, 0xffff, false);
+		sp->lo = v + 1; /* past 65535 for v = 65535: none */
+		sp->hi = 0xffff;
+		return true;
 	case NFT_CMP_GTE:
-		return in_range(p->lo, p->hi, v, 0xffff, false);
+		sp->hi = 0xffff;
+		return true;
 	}
-	return NFTG_MAYBE;
+	return false;
 }
 
 /* nft_cmp compares registers with memcmp, whatever the operator. */
@@ -482,6 +565,7 @@ static void expr_cmp(struct nftg_rule *j, const struct nftnl_expr *e)
 	const struct nftg_reg *r = reg_get(j, e, NFTNL_EXPR_CMP_SREG);
 	uint32_t op = nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), len = 0;
 	const void *data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+	struct nftg_span sp;
 	uint16_t port;
 
 	if (!r || !data || r->kind == NFTG_UNKNOWN) {
@@ -490,7 +574,8 @@ static void expr_cmp(struct nftg_rule *j, const struct nftnl_expr *e)
 		judge(j, known_cmp(r->val, op, data, len));
 	} else if (r->kind == NFTG_PORT && len == sizeof(port)) {
 		memcpy(&port, data, sizeof(port));
-		judge(j, port_cmp(&j->pkt->port, op, ntohs(port)));
+		judge(j, cmp_span(op, ntohs(port), &sp) ? ports_judge(j->pkt, span_one, &sp)
+							: NFTG_MAYBE);
 	} else {
 		judge(j, NFTG_MAYBE);
 	}
@@ -503,6 +588,7 @@ static void expr_range(struct nftg_rule *j, const struct nftnl_expr *e)
 	uint32_t op = nftnl_expr_get_u32(e, NFTNL_EXPR_RANGE_OP), flen = 0, tlen = 0;
 	const void *from = nftnl_expr_get(e, NFTNL_EXPR_RANGE_FROM_DATA, &flen);
 	const void *to = nftnl_expr_get(e, NFTNL_EXPR_RANGE_TO_DATA, &tlen);
+	struct nftg_span sp = { .inv = op == NFT_RANGE_NEQ };
 	uint16_t lo, hi;
 
 	if (!r || r->kind != NFTG_PORT || flen != 2 || tlen != 2) {
@@ -511,8 +597,9 @@ static void expr_range(struct nftg_rule *j, const struct nftnl_expr *e)
 	}
 	memcpy(&lo, from, 2);
 	memcpy(&hi, to, 2);
-	judge(j, in_range(j->pkt->port.lo, j->pkt->port.hi, ntohs(lo), ntohs(hi),
-			  op == NFT_RANGE_NEQ));
+	sp.lo = ntohs(lo);
+	sp.hi = ntohs(hi);
+	judge(j, ports_judge(j->pkt, span_one, &sp));
 }
 
 static void expr_meta(struct nftg_rule *j, const struct nftnl_expr *e)
@@ -686,11 +773,26 @@ static enum nftg_match xt_state(const void *info, uint32_t len, uint32_t rev)
 	return st.statemask & XT_STATE_UNTRACKED ? NFTG_ALWAYS : NFTG_NEVER;
 }
 
-/* -m multiport --dports/--sports (host byte order, a range taking two slots) */
+/* The ports of -m multiport (host byte order, a range taking two slots) against one range. */
+static enum nftg_match multiport_one(const struct rt_port_range *p, const void *arg)
+{
+	const struct xt_multiport_v1 *mp = arg;
+	enum nftg_match m = NFTG_NEVER, one;
+
+	for (unsigned int i = 0; i < mp->count && i < XT_MULTI_PORTS && m != NFTG_ALWAYS; i++) {
+		uint16_t lo = mp->ports[i], hi = lo;
+
+		if (mp->pflags[i] && i + 1 < mp->count)
+			hi = mp->ports[++i];
+		one = in_range(p->lo, p->hi, lo, hi, false);
+		m = one > m ? one : m;
+	}
+	return mp->invert ? invert(m) : m;
+}
+
 static enum nftg_match xt_multiport(const struct nftg_packet *pkt, const void *info,
 				    uint32_t len, uint32_t rev)
 {
-	enum nftg_match m = NFTG_NEVER;
 	struct xt_multiport_v1 mp;
 	uint8_t side;
 
@@ -700,16 +802,7 @@ static enum nftg_match xt_multiport(const struct nftg_packet *pkt, const void *i
 	side = pkt->dport ? XT_MULTIPORT_DESTINATION : XT_MULTIPORT_SOURCE;
 	if (mp.flags != side)
 		return NFTG_MAYBE; /* the other side, or either: any port */
-	for (unsigned int i = 0; i < mp.count && i < XT_MULTI_PORTS && m != NFTG_ALWAYS; i++) {
-		uint16_t lo = mp.ports[i], hi = lo;
-		enum nftg_match one;
-
-		if (mp.pflags[i] && i + 1 < mp.count)
-			hi = mp.ports[++i];
-		one = in_range(pkt->port.lo, pkt->port.hi, lo, hi, false);
-		m = one > m ? one : m;
-	}
-	return mp.invert ? invert(m) : m;
+	return ports_judge(pkt, multiport_one, &mp);
 }
 
 /* iptables-nft's matches that nft cannot express natively (nft_compat) */
@@ -756,27 +849,35 @@ static void expr_maybe(struct nftg_rule *j, const struct nftnl_expr *e)
 	judge(j, NFTG_MAYBE);
 }
 
-/* Is the packet's value, or every port of its range, a key of @s? */
-static enum nftg_match set_match(const struct nftg_set *s, const struct nftg_reg *r,
-				 const struct rt_port_range *port)
+/* Is every port of one range a key of the set, some, or none? */
+static enum nftg_match set_ports_one(const struct rt_port_range *p, const void *arg)
 {
+	const struct nftg_set *s = arg;
 	size_t in = 0;
 	uint16_t key;
 
 	for (size_t i = 0; i < s->n; i++) {
-		const struct nftg_key *k = &s->key[i];
-
-		if (r->kind == NFTG_KNOWN && k->len <= sizeof(r->val) &&
-		    memcmp(k->data, r->val, k->len) == 0)
-			return NFTG_ALWAYS;
-		if (r->kind != NFTG_PORT || k->len != sizeof(key))
+		if (s->key[i].len != sizeof(key))
 			continue;
-		memcpy(&key, k->data, sizeof(key));
-		in += ntohs(key) >= port->lo && ntohs(key) <= port->hi;
+		memcpy(&key, s->key[i].data, sizeof(key));
+		in += ntohs(key) >= p->lo && ntohs(key) <= p->hi;
 	}
-	if (r->kind == NFTG_PORT && in && in == (size_t)(port->hi - port->lo) + 1)
+	if (in && in == (size_t)(p->hi - p->lo) + 1)
 		return NFTG_ALWAYS;
 	return in ? NFTG_MAYBE : NFTG_NEVER;
+}
+
+/* Is the packet's known value, or its ports, a key of @s? */
+static enum nftg_match set_match(const struct nftg_set *s, const struct nftg_reg *r,
+				 const struct nftg_packet *pkt)
+{
+	if (r->kind == NFTG_PORT)
+		return ports_judge(pkt, set_ports_one, s);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->key[i].len <= sizeof(r->val) &&
+		    memcmp(s->key[i].data, r->val, s->key[i].len) == 0)
+			return NFTG_ALWAYS;
+	return NFTG_NEVER;
 }
 
 /*
@@ -793,7 +894,7 @@ static void expr_lookup(struct nftg_rule *j, const struct nftnl_expr *e)
 	if (r && r->kind != NFTG_UNKNOWN && name)
 		s = set_get(j->rs, j->chain, name);
 	if (s && s->exact)
-		m = set_match(s, r, &j->pkt->port);
+		m = set_match(s, r, j->pkt);
 	if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
 	    (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV))
 		m = invert(m);
@@ -847,24 +948,16 @@ static const struct {
 	{ "inner", expr_maybe },
 };
 
-static int expr_cb(struct nftnl_expr *e, void *data)
+static nftg_judge_fn *judge_of(const char *name)
 {
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-	struct nftg_rule *j = data;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(exprs) && strcmp(name, exprs[i].name) != 0; i++)
-		;
-	if (i < ARRAY_SIZE(exprs))
-		exprs[i].judge(j, e);
-	else
-		expr_decides(j, e);
-	/* a compare that never matches ends the rule, as in the kernel */
-	return j->match == NFTG_NEVER ? -1 : 0;
+	for (size_t i = 0; name && i < ARRAY_SIZE(exprs); i++)
+		if (strcmp(name, exprs[i].name) == 0)
+			return exprs[i].judge;
+	return expr_decides;
 }
 
 static void rule_judge(struct nftg_rule *j, struct nftg_ruleset *rs,
-		       const struct nftg_chain *c, struct nftnl_rule *r,
+		       const struct nftg_chain *c, const struct nftg_crule *cr,
 		       const struct nftg_packet *pkt)
 {
 	memset(j, 0, sizeof(*j));
@@ -872,7 +965,9 @@ static void rule_judge(struct nftg_rule *j, struct nftg_ruleset *rs,
 	j->rs = rs;
 	j->chain = c;
 	j->match = NFTG_ALWAYS;
-	nftnl_expr_foreach(r, expr_cb, j);
+	/* a compare that never matches ends the rule, as in the kernel */
+	for (size_t i = 0; i < cr->n && j->match != NFTG_NEVER; i++)
+		cr->x[i].judge(j, cr->x[i].e);
 }
 
 /* ---- walking the chains ------------------------------------------------------ */
@@ -920,7 +1015,7 @@ static enum nftg_walk walk_rules(struct nftg_guard *g, const struct nftg_chain *
 	struct nftg_rule j;
 
 	for (size_t i = 0; i < c->n; i++) {
-		rule_judge(&j, &g->rs, c, c->rule[i], pkt);
+		rule_judge(&j, &g->rs, c, &c->rule[i], pkt);
 		if (j.match == NFTG_NEVER || j.outcome == NFTG_GO_ON)
 			continue;
 		/* a drop in the other mode: the packet's walk may end there, unharmed */
@@ -930,7 +1025,7 @@ static enum nftg_walk walk_rules(struct nftg_guard *g, const struct nftg_chain *
 			if (!is_hit(g, j.outcome))
 				continue;
 		}
-		to = rule_leads(g, c, &j, c->rule[i], depth);
+		to = rule_leads(g, c, &j, c->rule[i].r, depth);
 		if (to == NFTG_HIT)
 			return NFTG_HIT;
 		/* from a jump, the packet that comes back goes on here */
@@ -1035,7 +1130,30 @@ static bool chain_hits(struct nftg_guard *g, struct nftg_chain *c,
 	       (w == NFTG_FELL_OFF && c->policy == NF_DROP && g->mode == NFTG_FILTER);
 }
 
-/* Every protocol and port range of the profile, on @sides; *@pkt the one refused. */
+/*
+ * All the profile's ports at once first: judged together, a rule is only
+ * less certain than for each range, so where that walk finds nothing,
+ * neither would one per range; that is the common case and costs one walk.
+ * Otherwise one walk per range, which finds the range to name, or nothing.
+ */
+static bool side_refuses(struct nftg_guard *g, struct nftg_chain *c, struct nftg_packet *pkt)
+{
+	const struct rt_ports *ports = &g->p->ports;
+
+	pkt->port = ports->range;
+	pkt->nport = ports->n;
+	if (!chain_hits(g, c, pkt))
+		return false;
+	for (size_t r = 0; r < ports->n; r++) {
+		pkt->port = &ports->range[r];
+		pkt->nport = 1;
+		if (chain_hits(g, c, pkt))
+			return true;
+	}
+	return false;
+}
+
+/* Every protocol of the profile, on @sides; *@pkt the packets refused. */
 static bool chain_refuses(struct nftg_guard *g, struct nftg_chain *c, unsigned int sides,
 			  struct nftg_packet *pkt)
 {
@@ -1048,15 +1166,12 @@ static bool chain_refuses(struct nftg_guard *g, struct nftg_chain *c, unsigned i
 		if (!(g->p->protocols & protos[i].bit))
 			continue;
 		pkt->proto = protos[i].proto;
-		for (size_t r = 0; r < g->p->ports.n; r++) {
-			pkt->port = g->p->ports.range[r];
-			pkt->dport = true;
-			if ((sides & NFTG_DPORT) && chain_hits(g, c, pkt))
-				return true;
-			pkt->dport = false;
-			if ((sides & NFTG_SPORT) && chain_hits(g, c, pkt))
-				return true;
-		}
+		pkt->dport = true;
+		if ((sides & NFTG_DPORT) && side_refuses(g, c, pkt))
+			return true;
+		pkt->dport = false;
+		if ((sides & NFTG_SPORT) && side_refuses(g, c, pkt))
+			return true;
 	}
 	return false;
 }
@@ -1088,11 +1203,11 @@ static void port_text(const struct nftg_packet *pkt, char *buf, size_t len)
 {
 	const char *proto = pkt->proto == IPPROTO_TCP ? "tcp" : "udp";
 
-	if (pkt->port.lo == pkt->port.hi)
-		snprintf(buf, len, "%s %s %u", proto, pkt->dport ? "dport" : "sport", pkt->port.lo);
+	if (pkt->port->lo == pkt->port->hi)
+		snprintf(buf, len, "%s %s %u", proto, pkt->dport ? "dport" : "sport", pkt->port->lo);
 	else
 		snprintf(buf, len, "%s %s %u-%u", proto, pkt->dport ? "dport" : "sport",
-			 pkt->port.lo, pkt->port.hi);
+			 pkt->port->lo, pkt->port->hi);
 }
 
 /* "by its policy drop" or "by rule handle 7 of chain sub (reject)" */
