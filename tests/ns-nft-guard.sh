@@ -147,6 +147,8 @@ NFT
 expect_applied "a plain accept of a port set that holds 8080" web --port 8080
 answers "a port set accept, web applied"
 H "$RAWTUNE" remove --all >/dev/null
+expect_refused "a port set that holds 8080 but not 9090" \
+	"may drop the untracked packets of tcp dport 9090 by its policy drop" web --port 8080,9090
 nft_input <<'NFT'
 ct state { new, untracked } accept
 NFT
