@@ -123,10 +123,21 @@ static int compile_cb(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
+int rt_nft_crule_init(struct rt_nft_crule *cr, struct nftnl_rule *r)
+{
+	size_t n = 0;
+
+	nftnl_expr_foreach(r, count_cb, &n);
+	*cr = (struct rt_nft_crule){ .r = r, .x = calloc(n + 1, sizeof(*cr->x)) };
+	if (!cr->x)
+		return -ENOMEM;
+	nftnl_expr_foreach(r, compile_cb, cr);
+	return 0;
+}
+
 static int rule_put(struct rt_nft_chain *c, struct nftnl_rule *r)
 {
-	struct rt_nft_crule *cr;
-	size_t n = 0;
+	int err;
 
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 8;
@@ -137,14 +148,10 @@ static int rule_put(struct rt_nft_chain *c, struct nftnl_rule *r)
 		c->rule = grown;
 		c->cap = cap;
 	}
-	nftnl_expr_foreach(r, count_cb, &n);
-	cr = &c->rule[c->n];
-	*cr = (struct rt_nft_crule){ .r = r, .x = calloc(n + 1, sizeof(*cr->x)) };
-	if (!cr->x)
-		return -ENOMEM;
-	nftnl_expr_foreach(r, compile_cb, cr);
-	c->n++;
-	return 0;
+	err = rt_nft_crule_init(&c->rule[c->n], r);
+	if (err == 0)
+		c->n++;
+	return err;
 }
 
 /* The dump lists each chain's rules in their order. */

@@ -105,6 +105,8 @@ int rt_nft_ruleset_read(struct rt_nft_ruleset *rs);
 void rt_nft_ruleset_clear(struct rt_nft_ruleset *rs);
 struct rt_nft_chain *rt_nft_chain_find(const struct rt_nft_ruleset *rs, uint32_t family,
 				       const char *table, const char *name);
+/* @r's expressions with their judges, for rt_nft_rule_judge(); free() @cr->x before @r. */
+int rt_nft_crule_init(struct rt_nft_crule *cr, struct nftnl_rule *r);
 /* The set @name of @c's table, its keys read on first use; NULL without memory. */
 const struct rt_nft_set *rt_nft_set_get(struct rt_nft_ruleset *rs,
 					const struct rt_nft_chain *c, const char *name);
