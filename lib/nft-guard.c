@@ -144,6 +144,18 @@ static bool family_covered(const struct rawtune_profile *p, uint32_t family)
 	return false; /* arp, bridge, netdev: not the packets rawtune untracks */
 }
 
+/* The one family of the packets a chain of @family sees, or 0 for both. */
+static uint8_t packet_family(const struct rawtune_profile *p, uint32_t family)
+{
+	if (family == NFPROTO_IPV4 || family == NFPROTO_IPV6)
+		return (uint8_t)family;
+	if (p->families == RAWTUNE_FAMILY_IPV4)
+		return NFPROTO_IPV4;
+	if (p->families == RAWTUNE_FAMILY_IPV6)
+		return NFPROTO_IPV6;
+	return 0;
+}
+
 /* The profile's ports as the packets on a hook carry them. */
 enum rt_nft_side {
 	RT_NFT_DPORT = 1 << 0,
@@ -245,6 +257,7 @@ static bool chain_refuses(struct rt_nft_check *g, struct rt_nft_chain *c, unsign
 	} protos[] = { { RAWTUNE_PROTO_TCP, IPPROTO_TCP },
 		       { RAWTUNE_PROTO_UDP, IPPROTO_UDP } };
 
+	pkt->nfproto = packet_family(g->p, c->family);
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
 		if (!(g->p->protocols & protos[i].bit))
 			continue;

@@ -238,8 +238,15 @@ static void expr_meta(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	if (!nftnl_expr_is_set(e, NFTNL_EXPR_META_DREG))
 		return; /* meta ... set: a statement */
 	r = reg_load(j, e, NFTNL_EXPR_META_DREG, 16);
-	if (nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO)
+	switch (nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY)) {
+	case NFT_META_L4PROTO:
 		reg_known(r, &j->pkt->proto, 1);
+		break;
+	case NFT_META_NFPROTO: /* inet tables: meta nfproto ipv4 */
+		if (j->pkt->nfproto)
+			reg_known(r, &j->pkt->nfproto, 1);
+		break;
+	}
 }
 
 /* Both TCP and UDP carry the source port at 0 and the destination port at 2. */
@@ -260,7 +267,7 @@ static void expr_payload(struct rt_nft_rule *j, const struct nftnl_expr *e)
 		r->kind = RT_NFT_PORT;
 	/* ip protocol; IPv6's next header may be an extension header instead */
 	if (base == NFT_PAYLOAD_NETWORK_HEADER && len == 1 && off == 9 &&
-	    j->chain->family == NFPROTO_IPV4)
+	    j->pkt->nfproto == NFPROTO_IPV4)
 		reg_known(r, &j->pkt->proto, 1);
 }
 

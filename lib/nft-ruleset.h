@@ -67,6 +67,7 @@ struct rt_nft_ruleset {
 
 /* A class of packets of the profile, as one chain sees it. */
 struct rt_nft_packet {
+	uint8_t nfproto; /* NFPROTO_IPV4 or _IPV6 where the class has one family, else 0 */
 	uint8_t proto;
 	const struct rt_port_range *port; /* the profile's ports, all or one range... */
 	size_t nport;

@@ -259,6 +259,16 @@ expect_refused "the same firewall, a udp profile of port 9999" \
 	dns --port 9999 --proto udp
 expect_refused "the same firewall, tcp ports 9000-9999" "tcp dport 9000-9999" web --port 9000-9999
 
+# A drop for one family in an inet table concerns only that family's packets.
+H nft flush ruleset
+H nft add table inet f
+H nft add chain inet f input '{ type filter hook input priority 0; policy accept; }'
+H nft add rule inet f input meta nfproto ipv6 drop
+expect_applied "an IPv6-only drop, web for IPv4" web --port 8080 -4
+H "$RAWTUNE" remove --all >/dev/null
+expect_refused "an IPv6-only drop, web for both families" \
+	"inet f input (hook input) $DROPS by rule handle [0-9]* (drop)" web --port 8080
+
 # ---- (iv) NAT in nf_tables ----------------------------------------------------
 NAT="NAT applies to its traffic (tcp dport 8080): rule handle [0-9]* of the nf_tables nat chain"
 NAT="$NAT ip nat prerouting (redir) would no longer apply.*--force"

@@ -281,6 +281,33 @@ START_TEST(test_ct_other_keys)
 }
 END_TEST
 
+/* meta nfproto in an inet table: known where the class has one family */
+START_TEST(test_nfproto)
+{
+	const struct rt_port_range range = { 8080, 8080 };
+	struct rt_nft_chain chain = { .family = NFPROTO_INET, .table = "t", .name = "c" };
+	struct rt_nft_packet pkt = { .proto = IPPROTO_TCP, .port = &range, .nport = 1 };
+	uint8_t ipv6 = NFPROTO_IPV6;
+	struct rt_nft_judgment j;
+	struct rt_nft_crule cr;
+
+	meta_load(NFT_META_NFPROTO);
+	cmp(NFT_CMP_EQ, &ipv6, sizeof(ipv6));
+	verdict(NF_DROP, NULL);
+	ck_assert_int_eq(rt_nft_crule_init(&cr, rule), 0);
+	pkt.nfproto = NFPROTO_IPV4;
+	rt_nft_rule_judge(&j, NULL, &chain, &cr, &pkt);
+	ck_assert_int_eq(j.match, RT_NFT_NEVER);
+	pkt.nfproto = NFPROTO_IPV6;
+	rt_nft_rule_judge(&j, NULL, &chain, &cr, &pkt);
+	ck_assert_int_eq(j.match, RT_NFT_ALWAYS);
+	pkt.nfproto = 0;
+	rt_nft_rule_judge(&j, NULL, &chain, &cr, &pkt);
+	ck_assert_int_eq(j.match, RT_NFT_MAYBE);
+	free(cr.x);
+}
+END_TEST
+
 START_TEST(test_unknown_may_match)
 {
 	static const char lo[16] = "lo";
@@ -376,6 +403,7 @@ static Suite *nft_rule_suite(void)
 	tcase_add_test(tc, test_port_ranges_together);
 	tcase_add_loop_test(tc, test_ct_state, 0, ARRAY_SIZE(ct_cases));
 	tcase_add_test(tc, test_ct_other_keys);
+	tcase_add_test(tc, test_nfproto);
 	tcase_add_test(tc, test_unknown_may_match);
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_xt_conntrack);
