@@ -510,11 +510,14 @@ static enum rt_nft_match set_ports_one(const struct rt_port_range *p, const void
 static enum rt_nft_match set_match(const struct rt_nft_set *s, const struct rt_nft_reg *r,
 				   const struct rt_nft_packet *pkt)
 {
+	/* longer keys are concatenations (tcp dport . ip saddr): not judged */
+	for (size_t i = 0; i < s->n; i++)
+		if (r->kind == RT_NFT_PORT ? s->key[i].len != 2 : s->key[i].len > sizeof(r->val))
+			return RT_NFT_MAYBE;
 	if (r->kind == RT_NFT_PORT)
 		return ports_judge(pkt, set_ports_one, s);
 	for (size_t i = 0; i < s->n; i++)
-		if (s->key[i].len <= sizeof(r->val) &&
-		    memcmp(s->key[i].data, r->val, s->key[i].len) == 0)
+		if (memcmp(s->key[i].data, r->val, s->key[i].len) == 0)
 			return RT_NFT_ALWAYS;
 	return RT_NFT_NEVER;
 }

@@ -281,6 +281,64 @@ START_TEST(test_ct_other_keys)
 }
 END_TEST
 
+/*
+ * tcp dport { ... } accept: the set's keys stand in the ruleset's cache, as
+ * rt_nft_set_get() leaves them after reading them once.
+ */
+static struct rt_nft_judgment judge_lookup(struct rt_nft_key *keys, size_t n, uint32_t flags,
+					   uint16_t lo, uint16_t hi)
+{
+	struct rt_nft_set set = { .family = NFPROTO_INET, .table = "t", .name = "s",
+				  .exact = true, .n = n, .key = keys };
+	struct rt_nft_ruleset rs = { .nsets = 1, .set = &set };
+	struct rt_nft_chain chain = { .family = NFPROTO_INET, .table = "t", .name = "c" };
+	const struct rt_port_range range = { lo, hi };
+	struct rt_nft_packet pkt = { .proto = IPPROTO_TCP, .port = &range, .nport = 1,
+				     .dport = true };
+	struct rt_nft_judgment j;
+	struct rt_nft_crule cr;
+	struct nftnl_expr *e;
+
+	l4proto_is(IPPROTO_TCP);
+	port_load(2);
+	e = add("lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "s");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, flags);
+	verdict(NF_ACCEPT, NULL);
+	ck_assert_int_eq(rt_nft_crule_init(&cr, rule), 0);
+	rt_nft_rule_judge(&j, &rs, &chain, &cr, &pkt);
+	free(cr.x);
+	/* a new rule for the next call */
+	teardown();
+	setup();
+	return j;
+}
+
+static struct rt_nft_key port_key(uint16_t port)
+{
+	struct rt_nft_key k = { .len = 2 };
+	uint16_t be = htons(port);
+
+	memcpy(k.data, &be, sizeof(be));
+	return k;
+}
+
+START_TEST(test_set_lookup)
+{
+	struct rt_nft_key ports[] = { port_key(80), port_key(8080), port_key(8081) };
+	struct rt_nft_key concat[] = { { .len = 8 } };
+
+	ck_assert_int_eq(judge_lookup(ports, 3, 0, 8080, 8080).match, RT_NFT_ALWAYS);
+	ck_assert_int_eq(judge_lookup(ports, 3, 0, 8080, 8081).match, RT_NFT_ALWAYS);
+	ck_assert_int_eq(judge_lookup(ports, 3, 0, 8080, 8082).match, RT_NFT_MAYBE);
+	ck_assert_int_eq(judge_lookup(ports, 3, 0, 22, 22).match, RT_NFT_NEVER);
+	ck_assert_int_eq(judge_lookup(ports, 3, NFT_LOOKUP_F_INV, 22, 22).match, RT_NFT_ALWAYS);
+	ck_assert_int_eq(judge_lookup(ports, 0, 0, 8080, 8080).match, RT_NFT_NEVER);
+	ck_assert_int_eq(judge_lookup(concat, 1, 0, 8080, 8080).match, RT_NFT_MAYBE);
+}
+END_TEST
+
 /* meta nfproto in an inet table: known where the class has one family */
 START_TEST(test_nfproto)
 {
@@ -403,6 +461,7 @@ static Suite *nft_rule_suite(void)
 	tcase_add_test(tc, test_port_ranges_together);
 	tcase_add_loop_test(tc, test_ct_state, 0, ARRAY_SIZE(ct_cases));
 	tcase_add_test(tc, test_ct_other_keys);
+	tcase_add_test(tc, test_set_lookup);
 	tcase_add_test(tc, test_nfproto);
 	tcase_add_test(tc, test_unknown_may_match);
 	tcase_add_test(tc, test_verdicts);
