@@ -378,15 +378,41 @@ static int check_mode(struct rt_nft_check *g, enum rt_nft_mode mode)
 	return 0;
 }
 
+/*
+ * Without nf_tables the kernel answers a request to its subsystem with
+ * EINVAL (and a kernel without nfnetlink refuses the socket).
+ */
+static bool nft_absent(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -EPROTONOSUPPORT ||
+	       err == -EAFNOSUPPORT;
+}
+
+/* A dump that a change of the ruleset interrupted (EINTR) is read again. */
+static int ruleset_read(struct rt_nft_check *g)
+{
+	int err = -EINTR;
+
+	for (int tries = 0; tries < 3 && err == -EINTR; tries++) {
+		rt_nft_ruleset_clear(&g->rs);
+		err = rt_nft_ruleset_read(&g->rs);
+	}
+	return err;
+}
+
 int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
 {
 	struct rt_nft_check g = { .ctx = ctx, .p = profile };
-	int err = rt_nft_ruleset_read(&g.rs);
+	int err = ruleset_read(&g);
 
 	if (err < 0) {
-		/* no nf_tables here (or no right to read it): nothing it could drop */
-		rt_dbg(ctx, "cannot read the nf_tables ruleset: %s", strerror(-err));
 		rt_nft_ruleset_clear(&g.rs);
+		if (!nft_absent(err))
+			return rt_fail(ctx, err,
+				       "cannot read the nf_tables ruleset, which could drop the "
+				       "untracked packets: %s",
+				       strerror(-err));
+		rt_dbg(ctx, "no nf_tables in this kernel: nothing it could drop");
 		return 0;
 	}
 	rt_dbg(ctx, "nf_tables: %zu chains", g.rs.n);

@@ -47,6 +47,7 @@ void rt_nft_ruleset_clear(struct rt_nft_ruleset *rs)
 	free(rs->set);
 	if (rs->nl)
 		mnl_socket_close(rs->nl);
+	memset(rs, 0, sizeof(*rs));
 }
 
 struct rt_nft_chain *rt_nft_chain_find(const struct rt_nft_ruleset *rs, uint32_t family,

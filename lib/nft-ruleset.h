@@ -100,7 +100,7 @@ struct rt_nft_judgment {
 /*
  * Every chain and rule of every table (one dump each); the socket stays
  * open for the sets that rules look up. 0 or a negative errno; clear @rs
- * with rt_nft_ruleset_clear() either way.
+ * with rt_nft_ruleset_clear() either way, which leaves it empty for reuse.
  */
 int rt_nft_ruleset_read(struct rt_nft_ruleset *rs);
 void rt_nft_ruleset_clear(struct rt_nft_ruleset *rs);
