@@ -160,21 +160,38 @@ static uint8_t packet_family(const struct rawtune_profile *p, uint32_t family)
 enum rt_nft_side {
 	RT_NFT_DPORT = 1 << 0,
 	RT_NFT_SPORT = 1 << 1,
+	RT_NFT_LO_DPORT = 1 << 2, /* on lo */
+	RT_NFT_LO_SPORT = 1 << 3,
 };
+
+/* A server's clients on this host reach it over lo, unless its interfaces leave lo out. */
+static bool has_loopback(const struct rawtune_profile *p)
+{
+	for (size_t i = 0; i < p->ifaces.n; i++)
+		if (strcmp(p->ifaces.name[i], "lo") == 0)
+			return true;
+	return p->ifaces.n == 0;
+}
 
 /*
  * Inbound packets carry the port as destination on a server, outbound ones
- * as source; a client swaps them.
+ * as source; a client swaps them. Over lo a server's packets cross both
+ * hooks both ways: its local clients' requests leave through output, its
+ * replies to them come in through input.
  */
 static unsigned int filter_sides(const struct rawtune_profile *p, uint32_t hook)
 {
-	bool server = p->direction != RAWTUNE_DIRECTION_CLIENT;
+	bool server = p->direction != RAWTUNE_DIRECTION_CLIENT, lo = has_loopback(p);
 
 	switch (hook) {
 	case NF_INET_LOCAL_IN:
-		return server ? RT_NFT_DPORT : RT_NFT_SPORT;
+		if (!server)
+			return RT_NFT_SPORT;
+		return RT_NFT_DPORT | (lo ? RT_NFT_LO_SPORT : 0);
 	case NF_INET_LOCAL_OUT:
-		return server ? RT_NFT_SPORT : RT_NFT_DPORT;
+		if (!server)
+			return RT_NFT_DPORT;
+		return RT_NFT_SPORT | (lo ? RT_NFT_LO_DPORT : 0);
 	case NF_INET_FORWARD:
 		return p->forward ? RT_NFT_DPORT | RT_NFT_SPORT : 0;
 	}
@@ -258,16 +275,20 @@ static bool chain_refuses(struct rt_nft_check *g, struct rt_nft_chain *c, unsign
 		       { RAWTUNE_PROTO_UDP, IPPROTO_UDP } };
 
 	pkt->nfproto = packet_family(g->p, c->family);
+	pkt->hook = c->hook;
+	pkt->profile = &g->p->ports;
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
 		if (!(g->p->protocols & protos[i].bit))
 			continue;
 		pkt->proto = protos[i].proto;
-		pkt->dport = true;
-		if ((sides & RT_NFT_DPORT) && side_refuses(g, c, pkt))
-			return true;
-		pkt->dport = false;
-		if ((sides & RT_NFT_SPORT) && side_refuses(g, c, pkt))
-			return true;
+		for (unsigned int side = RT_NFT_DPORT; side <= RT_NFT_LO_SPORT; side <<= 1) {
+			if (!(sides & side))
+				continue;
+			pkt->dport = side & (RT_NFT_DPORT | RT_NFT_LO_DPORT);
+			pkt->on_lo = side & (RT_NFT_LO_DPORT | RT_NFT_LO_SPORT);
+			if (side_refuses(g, c, pkt))
+				return true;
+		}
 	}
 	return false;
 }
@@ -295,15 +316,19 @@ static const char *hook_name(uint32_t hook)
 	return hook < ARRAY_SIZE(names) ? names[hook] : "?";
 }
 
+/* "tcp dport 8080", "iif lo tcp sport 8000-8100": words of nft's own syntax */
 static void port_text(const struct rt_nft_packet *pkt, char *buf, size_t len)
 {
 	const char *proto = pkt->proto == IPPROTO_TCP ? "tcp" : "udp";
+	const char *lo = "";
 
+	if (pkt->on_lo)
+		lo = pkt->hook == NF_INET_LOCAL_IN ? "iif lo " : "oif lo ";
 	if (pkt->port->lo == pkt->port->hi)
-		snprintf(buf, len, "%s %s %u", proto, pkt->dport ? "dport" : "sport",
+		snprintf(buf, len, "%s%s %s %u", lo, proto, pkt->dport ? "dport" : "sport",
 			 pkt->port->lo);
 	else
-		snprintf(buf, len, "%s %s %u-%u", proto, pkt->dport ? "dport" : "sport",
+		snprintf(buf, len, "%s%s %s %u-%u", lo, proto, pkt->dport ? "dport" : "sport",
 			 pkt->port->lo, pkt->port->hi);
 }
 

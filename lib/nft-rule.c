@@ -27,7 +27,12 @@
 #define RT_NFT_CT_UNTRACKED 0x40u
 
 struct rt_nft_reg {
-	enum { RT_NFT_UNKNOWN, RT_NFT_KNOWN, RT_NFT_PORT } kind;
+	enum {
+		RT_NFT_UNKNOWN,
+		RT_NFT_KNOWN,
+		RT_NFT_PORT, /* the profile's ports */
+		RT_NFT_PEER, /* the port at the other end */
+	} kind;
 	uint8_t val[4];
 };
 
@@ -76,13 +81,33 @@ static struct rt_nft_reg *reg_load(struct rt_nft_rule *j, const struct nftnl_exp
 	return &j->reg[i];
 }
 
-static void reg_known(struct rt_nft_reg *r, const void *val, size_t len)
+/* @len bytes (up to 16: an interface name) into the registers from @r on. */
+static void reg_known(struct rt_nft_rule *j, struct rt_nft_reg *r, const void *val, size_t len)
 {
-	if (!r)
-		return;
-	r->kind = RT_NFT_KNOWN;
-	memset(r->val, 0, sizeof(r->val));
-	memcpy(r->val, val, len);
+	size_t first = r ? (size_t)(r - j->reg) : RT_NFT_REGS;
+	uint8_t buf[16] = { 0 };
+
+	memcpy(buf, val, len < sizeof(buf) ? len : sizeof(buf));
+	for (size_t k = 0; k < (len + 3) / 4 && k < 4 && first + k < RT_NFT_REGS; k++) {
+		j->reg[first + k].kind = RT_NFT_KNOWN;
+		memcpy(j->reg[first + k].val, buf + 4 * k, 4);
+	}
+}
+
+/* The @len bytes from @r on, when every register they span is known. */
+static bool reg_bytes(const struct rt_nft_rule *j, const struct rt_nft_reg *r, uint32_t len,
+		      uint8_t buf[16])
+{
+	size_t first = (size_t)(r - j->reg);
+
+	if (len > 16 || first + (len + 3) / 4 > RT_NFT_REGS)
+		return false;
+	for (uint32_t k = 0; k < (len + 3) / 4; k++) {
+		if (j->reg[first + k].kind != RT_NFT_KNOWN)
+			return false;
+		memcpy(buf + 4 * k, j->reg[first + k].val, 4);
+	}
+	return true;
 }
 
 static enum rt_nft_match invert(enum rt_nft_match m)
@@ -166,6 +191,28 @@ static bool cmp_span(uint32_t op, uint32_t v, struct rt_nft_span *sp)
 	return false;
 }
 
+/*
+ * The port at the other end is an ephemeral one: taken to be none of the
+ * single ports that rules name, unless it is one of the profile's (a peer
+ * may use that too). Ranges of it are not judged.
+ */
+static bool peer_may_be(const struct rt_nft_packet *pkt, uint16_t port)
+{
+	for (size_t i = 0; pkt->profile && i < pkt->profile->n; i++)
+		if (port >= pkt->profile->range[i].lo && port <= pkt->profile->range[i].hi)
+			return true;
+	return false;
+}
+
+static enum rt_nft_match peer_cmp(const struct rt_nft_packet *pkt, uint32_t op, uint16_t port)
+{
+	enum rt_nft_match m = peer_may_be(pkt, port) ? RT_NFT_MAYBE : RT_NFT_NEVER;
+
+	if (op == NFT_CMP_EQ)
+		return m;
+	return op == NFT_CMP_NEQ ? invert(m) : RT_NFT_MAYBE;
+}
+
 /* nft_cmp compares registers with memcmp, whatever the operator. */
 static enum rt_nft_match known_cmp(const uint8_t *val, uint32_t op, const void *data,
 				   uint32_t len)
@@ -195,16 +242,20 @@ static void expr_cmp(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	uint32_t op = nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), len = 0;
 	const void *data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
 	struct rt_nft_span sp;
+	uint8_t known[16];
 	uint16_t port;
 
 	if (!r || !data || r->kind == RT_NFT_UNKNOWN) {
 		judge(j, RT_NFT_MAYBE);
-	} else if (r->kind == RT_NFT_KNOWN && len <= sizeof(r->val)) {
-		judge(j, known_cmp(r->val, op, data, len));
+	} else if (r->kind == RT_NFT_KNOWN && reg_bytes(j, r, len, known)) {
+		judge(j, known_cmp(known, op, data, len));
 	} else if (r->kind == RT_NFT_PORT && len == sizeof(port)) {
 		memcpy(&port, data, sizeof(port));
 		judge(j, cmp_span(op, ntohs(port), &sp) ? ports_judge(j->pkt, span_one, &sp)
 							: RT_NFT_MAYBE);
+	} else if (r->kind == RT_NFT_PEER && len == sizeof(port)) {
+		memcpy(&port, data, sizeof(port));
+		judge(j, peer_cmp(j->pkt, op, ntohs(port)));
 	} else {
 		judge(j, RT_NFT_MAYBE);
 	}
@@ -231,8 +282,19 @@ static void expr_range(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	judge(j, ports_judge(j->pkt, span_one, &sp));
 }
 
+/* lo: the same index and name in every network namespace */
+static const uint32_t lo_index = 1;
+static const char lo_name[16] = "lo";
+
+/* The interface of the hook, known for packets on lo: iif on input, oif on output. */
+static bool lo_is(const struct rt_nft_packet *pkt, uint32_t hook)
+{
+	return pkt->on_lo && pkt->hook == hook;
+}
+
 static void expr_meta(struct rt_nft_rule *j, const struct nftnl_expr *e)
 {
+	const struct rt_nft_packet *pkt = j->pkt;
 	struct rt_nft_reg *r;
 
 	if (!nftnl_expr_is_set(e, NFTNL_EXPR_META_DREG))
@@ -240,11 +302,27 @@ static void expr_meta(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	r = reg_load(j, e, NFTNL_EXPR_META_DREG, 16);
 	switch (nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY)) {
 	case NFT_META_L4PROTO:
-		reg_known(r, &j->pkt->proto, 1);
+		reg_known(j, r, &pkt->proto, 1);
 		break;
 	case NFT_META_NFPROTO: /* inet tables: meta nfproto ipv4 */
-		if (j->pkt->nfproto)
-			reg_known(r, &j->pkt->nfproto, 1);
+		if (pkt->nfproto)
+			reg_known(j, r, &pkt->nfproto, 1);
+		break;
+	case NFT_META_IIF:
+		if (lo_is(pkt, NF_INET_LOCAL_IN))
+			reg_known(j, r, &lo_index, sizeof(lo_index));
+		break;
+	case NFT_META_IIFNAME:
+		if (lo_is(pkt, NF_INET_LOCAL_IN))
+			reg_known(j, r, lo_name, sizeof(lo_name));
+		break;
+	case NFT_META_OIF:
+		if (lo_is(pkt, NF_INET_LOCAL_OUT))
+			reg_known(j, r, &lo_index, sizeof(lo_index));
+		break;
+	case NFT_META_OIFNAME:
+		if (lo_is(pkt, NF_INET_LOCAL_OUT))
+			reg_known(j, r, lo_name, sizeof(lo_name));
 		break;
 	}
 }
@@ -265,10 +343,12 @@ static void expr_payload(struct rt_nft_rule *j, const struct nftnl_expr *e)
 		return;
 	if (base == NFT_PAYLOAD_TRANSPORT_HEADER && len == 2 && off == (j->pkt->dport ? 2 : 0))
 		r->kind = RT_NFT_PORT;
+	if (base == NFT_PAYLOAD_TRANSPORT_HEADER && len == 2 && off == (j->pkt->dport ? 0 : 2))
+		r->kind = RT_NFT_PEER;
 	/* ip protocol; IPv6's next header may be an extension header instead */
 	if (base == NFT_PAYLOAD_NETWORK_HEADER && len == 1 && off == 9 &&
 	    j->pkt->nfproto == NFPROTO_IPV4)
-		reg_known(r, &j->pkt->proto, 1);
+		reg_known(j, r, &j->pkt->proto, 1);
 }
 
 static void expr_ct(struct rt_nft_rule *j, const struct nftnl_expr *e)
@@ -280,7 +360,7 @@ static void expr_ct(struct rt_nft_rule *j, const struct nftnl_expr *e)
 		return; /* ct ... set: a statement */
 	r = reg_load(j, e, NFTNL_EXPR_CT_DREG, 16);
 	if (nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATE)
-		reg_known(r, &untracked, sizeof(untracked));
+		reg_known(j, r, &untracked, sizeof(untracked));
 	else
 		/* ct mark, ct status, ...: without an entry the kernel ends the rule there */
 		judge(j, RT_NFT_NEVER);
@@ -304,7 +384,7 @@ static void expr_bitwise(struct rt_nft_rule *j, const struct nftnl_expr *e)
 		return;
 	for (uint32_t i = 0; i < len; i++)
 		val[i] = (in.val[i] & mask[i]) ^ xor[i];
-	reg_known(dst, val, len);
+	reg_known(j, dst, val, len);
 }
 
 static void expr_immediate(struct rt_nft_rule *j, const struct nftnl_expr *e)
@@ -429,6 +509,18 @@ static enum rt_nft_match multiport_one(const struct rt_port_range *p, const void
 	return mp->invert ? invert(m) : m;
 }
 
+/* The ports of -m multiport against the peer's: single ports only. */
+static enum rt_nft_match multiport_peer(const struct rt_nft_packet *pkt,
+					const struct xt_multiport_v1 *mp)
+{
+	enum rt_nft_match m = RT_NFT_NEVER;
+
+	for (unsigned int i = 0; i < mp->count && i < XT_MULTI_PORTS; i++)
+		if (mp->pflags[i] || peer_may_be(pkt, mp->ports[i]))
+			m = RT_NFT_MAYBE;
+	return mp->invert ? invert(m) : m;
+}
+
 static enum rt_nft_match xt_multiport(const struct rt_nft_packet *pkt, const void *info,
 				      uint32_t len, uint32_t rev)
 {
@@ -439,9 +531,11 @@ static enum rt_nft_match xt_multiport(const struct rt_nft_packet *pkt, const voi
 		return RT_NFT_MAYBE;
 	memcpy(&mp, info, sizeof(mp));
 	side = pkt->dport ? XT_MULTIPORT_DESTINATION : XT_MULTIPORT_SOURCE;
-	if (mp.flags != side)
-		return RT_NFT_MAYBE; /* the other side, or either: any port */
-	return ports_judge(pkt, multiport_one, &mp);
+	if (mp.flags == side)
+		return ports_judge(pkt, multiport_one, &mp);
+	if (mp.flags != (pkt->dport ? XT_MULTIPORT_SOURCE : XT_MULTIPORT_DESTINATION))
+		return RT_NFT_MAYBE; /* either side */
+	return multiport_peer(pkt, &mp);
 }
 
 /* iptables-nft's matches that nft cannot express natively (nft_compat) */
@@ -510,12 +604,22 @@ static enum rt_nft_match set_ports_one(const struct rt_port_range *p, const void
 static enum rt_nft_match set_match(const struct rt_nft_set *s, const struct rt_nft_reg *r,
 				   const struct rt_nft_packet *pkt)
 {
+	bool port = r->kind == RT_NFT_PORT || r->kind == RT_NFT_PEER;
+	uint16_t key;
+
 	/* longer keys are concatenations (tcp dport . ip saddr): not judged */
 	for (size_t i = 0; i < s->n; i++)
-		if (r->kind == RT_NFT_PORT ? s->key[i].len != 2 : s->key[i].len > sizeof(r->val))
+		if (port ? s->key[i].len != 2 : s->key[i].len > sizeof(r->val))
 			return RT_NFT_MAYBE;
 	if (r->kind == RT_NFT_PORT)
 		return ports_judge(pkt, set_ports_one, s);
+	for (size_t i = 0; r->kind == RT_NFT_PEER && i < s->n; i++) {
+		memcpy(&key, s->key[i].data, sizeof(key));
+		if (peer_may_be(pkt, ntohs(key)))
+			return RT_NFT_MAYBE;
+	}
+	if (r->kind == RT_NFT_PEER)
+		return RT_NFT_NEVER;
 	for (size_t i = 0; i < s->n; i++)
 		if (memcmp(s->key[i].data, r->val, s->key[i].len) == 0)
 			return RT_NFT_ALWAYS;

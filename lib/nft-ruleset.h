@@ -72,6 +72,9 @@ struct rt_nft_packet {
 	const struct rt_port_range *port; /* the profile's ports, all or one range... */
 	size_t nport;
 	bool dport; /* ...as destination ports, else as source ports */
+	uint32_t hook;
+	bool on_lo; /* between two sockets of this host: the hook's interface is lo */
+	const struct rt_ports *profile; /* all the profile's ports: a peer may use one */
 };
 
 /* What a rule can match; a rule matches as the least of its parts. */

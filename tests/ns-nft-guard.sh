@@ -84,16 +84,26 @@ for t in raw filter; do H iptables-legacy -t $t -F && H iptables-legacy -t $t -X
 answers "the nft firewall, web's notrack rules gone"
 pass "without the guard, the nft drop breaks the service (${done:-0} of 4 answered)"
 
-# The fix the message gives makes the apply go through, and the traffic untracked.
-fix=$(sed -n "s/.* with '\(nft insert rule [^']*\)'.*/\1/p" "$TEST_TMP/err")
-[ -n "$fix" ] || fail "the message gives no nft command: $(cat "$TEST_TMP/err")"
-H $fix || fail "the message's fix failed: $fix"
-expect_applied "after '$fix'" web --port 8080
+# The fixes the messages give make the apply go through, and the traffic
+# untracked: the clients' packets first, then the replies to this host's own
+# clients over lo, which this firewall accepts only when tracked.
+fixes=0
+while ! H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err"; do
+	fix=$(sed -n "s/.* with '\(nft insert rule [^']*\)'.*/\1/p" "$TEST_TMP/err")
+	[ -n "$fix" ] || fail "the message gives no nft command: $(cat "$TEST_TMP/err")"
+	fixes=$((fixes + 1))
+	[ $fixes -le 3 ] || fail "still refused after three fixes: $(cat "$TEST_TMP/err")"
+	H $fix || fail "the message's fix failed: $fix"
+	pass "fix $fixes: $fix"
+done
+[ $fixes -eq 2 ] || fail "$fixes fixes, want 2 (the port, then lo)"
 H conntrack -F 2>/dev/null
-answers "the nft firewall with the fix, web applied"
+answers "the nft firewall with the fixes, web applied"
+done=$(requests "$host" "$URL" 4)
+[ "$done" = 4 ] || fail "this host's own client: ${done:-0} of 4 requests completed"
 entries=$(H conntrack -L -p tcp --dport 8080 2>/dev/null | grep -c .)
 [ "$entries" -eq 0 ] || fail "$entries conntrack entries for port 8080, want 0"
-pass "with the fix: the service answers, untracked"
+pass "with the fixes: the service answers its clients and this host's, untracked"
 H "$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
 
 # A drop reached through a jump, and an output chain that drops the replies.
@@ -124,16 +134,21 @@ expect_refused "an output chain with policy drop" \
 	"ip filter output (hook output) may drop the untracked packets of tcp sport 8080" \
 	web --port 8080
 H nft add rule ip filter output tcp sport 8080 accept
-expect_applied "the output chain accepts tcp sport 8080" web --port 8080
+expect_refused "the output chain accepts tcp sport 8080, not this host's clients" \
+	"ip filter output (hook output) may drop the untracked packets of oif lo tcp dport 8080" \
+	web --port 8080
+H nft add rule ip filter output oif lo accept
+expect_applied "the output chain accepts tcp sport 8080 and lo" web --port 8080
 H "$RAWTUNE" remove --all >/dev/null
 
 # Sets: the guard reads their keys.
-nft_input() { # a policy drop input chain with the rules given on stdin
+nft_input() { # a policy drop input chain, lo accepted, with the rules given on stdin
 	H nft flush ruleset
 	{
 		echo 'table inet filter {'
 		echo '	chain input {'
 		echo '		type filter hook input priority 0; policy drop;'
+		echo '		iif lo accept'
 		cat
 		echo '	}'
 		echo '}'

@@ -148,7 +148,9 @@ static struct rt_nft_judgment judge_ports(uint8_t proto, const struct rt_port_ra
 					  size_t n, bool dport)
 {
 	struct rt_nft_chain chain = { .family = NFPROTO_INET, .table = "t", .name = "c" };
-	struct rt_nft_packet pkt = { .proto = proto, .port = ports, .nport = n, .dport = dport };
+	struct rt_ports profile = { .n = n, .range = (struct rt_port_range *)ports };
+	struct rt_nft_packet pkt = { .proto = proto, .port = ports, .nport = n, .dport = dport,
+				     .profile = &profile };
 	struct rt_nft_judgment j;
 	struct rt_nft_crule cr;
 
@@ -203,6 +205,30 @@ static const struct {
 	{ NFT_CMP_GTE, 8080, 8080, 9000, RT_NFT_ALWAYS },
 	{ NFT_CMP_GTE, 8080, 80, 8080, RT_NFT_MAYBE },
 };
+
+/* Replies from port 8080: the peer's port is none that a rule names, but 8080 */
+START_TEST(test_peer_port)
+{
+	static const struct {
+		uint32_t op;
+		uint16_t v;
+		enum rt_nft_match m;
+	} cases[] = {
+		{ NFT_CMP_EQ, 25, RT_NFT_NEVER },   { NFT_CMP_NEQ, 25, RT_NFT_ALWAYS },
+		{ NFT_CMP_EQ, 8080, RT_NFT_MAYBE }, { NFT_CMP_NEQ, 8080, RT_NFT_MAYBE },
+		{ NFT_CMP_GTE, 1024, RT_NFT_MAYBE },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		teardown();
+		setup();
+		tcp_dport(cases[i].op, cases[i].v);
+		verdict(NF_DROP, NULL);
+		ck_assert_msg(judge_ports(IPPROTO_TCP, p8080, 1, false).match == cases[i].m,
+			      "case %zu", i);
+	}
+}
+END_TEST
 
 START_TEST(test_port_compares)
 {
@@ -445,7 +471,15 @@ START_TEST(test_xt_multiport)
 	assert_judged(judge(IPPROTO_TCP, 8080, 8080), ALWAYS, ACCEPT);
 	assert_judged(judge(IPPROTO_TCP, 22, 22), NEVER, GO_ON);
 	assert_judged(judge(IPPROTO_TCP, 8050, 8200), MAYBE, ACCEPT);
+	/* replies from 8080: --dports names the peer's port, and 8000:8100 is a range */
 	assert_judged(judge_ports(IPPROTO_TCP, p8080, 1, false), MAYBE, ACCEPT);
+	teardown();
+	setup();
+	mp.count = 2; /* 80,443: neither the profile's port nor a range */
+	l4proto_is(IPPROTO_TCP);
+	xt_match("multiport", 1, &mp, sizeof(mp));
+	verdict(NF_DROP, NULL);
+	assert_judged(judge_ports(IPPROTO_TCP, p8080, 1, false), NEVER, GO_ON);
 }
 END_TEST
 
@@ -456,6 +490,7 @@ static Suite *nft_rule_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_port_accept);
+	tcase_add_test(tc, test_peer_port);
 	tcase_add_loop_test(tc, test_port_compares, 0, ARRAY_SIZE(port_cases));
 	tcase_add_test(tc, test_port_range);
 	tcase_add_test(tc, test_port_ranges_together);
