@@ -545,7 +545,9 @@ int rawtune_profile_render(struct rawtune_ctx *ctx, const struct rawtune_profile
  *
  * Returns: 0, or a negative errno: -EBUSY when NAT applies to the profile's
  *	traffic (see rawtune_set_nat_guard()), -EPERM without CAP_NET_ADMIN or
- *	without access to the lock file, -ETIMEDOUT
+ *	without access to the lock file, or when an nf_tables chain could drop
+ *	the profile's untracked packets (the guard cannot be turned off: legacy
+ *	rules cannot accept what nf_tables drops), -ETIMEDOUT
  *	when the lock stayed busy, -EINVAL for a profile without ports, or what
  *	the kernel answered.
  * Since: 0.1

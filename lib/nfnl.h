@@ -22,4 +22,10 @@ struct mnl_socket *rt_nfnl_open(void);
 int rt_nfnl_request(struct mnl_socket *nl, uint16_t type, uint16_t flags, mnl_cb_t cb,
 		    void *data);
 
+/*
+ * The same for a request built by the caller (with attributes, such as
+ * libnftnl builds): send @req, run @cb over the answer until it ends.
+ */
+int rt_nfnl_talk(struct mnl_socket *nl, const struct nlmsghdr *req, mnl_cb_t cb, void *data);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "applied.h"
 #include "kernel-support.h"
+#include "nft-guard.h"
 #include "rawtune-private.h"
 #include "verdict.h"
 
@@ -176,6 +177,8 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	for (size_t f = 0; f < RT_FAMILY_COUNT && tx->guarded && err == 0; f++)
 		if (tx->guarded->families & rt_families[f]->family)
 			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
+	if (err == 0 && tx->applied)
+		err = rt_nft_guard(tx->ctx, tx->applied);
 	if (err == 0 && tx->applied) {
 		err = twins_and_plans(tx);
 		if (err < 0)
