@@ -61,9 +61,14 @@ expect_error 2 apply web --wait soon
 expect_error 2 apply web --wait -1
 expect_error 2 remove
 expect_error 2 remove web extra
-expect_error 2 status extra
+expect_error 2 status web extra
 expect_error 2 status --json-ish
 pass "unknown commands, options and missing arguments are usage errors"
+
+# status PROFILE: a profile that is not applied is exit 4, one line.
+expect_error 4 status extra
+grep -qx "rawtune: extra: not applied" "$TEST_TMP/err1" || fail "status extra said: $(cat "$TEST_TMP/err1")"
+pass "status of a profile not applied: exit 4"
 
 # Without CAP_NET_ADMIN: a clear permission error, exit 1.
 chmod 0755 "$TEST_TMP"
@@ -85,3 +90,10 @@ grep -q "xtables lock $XTABLES_LOCKFILE" "$TEST_TMP/err1" || fail "lock error: $
 [ $(($(date +%s) - start)) -le 3 ] || fail "--wait 1 waited longer than 3 s"
 wait
 pass "busy lock: $(cat "$TEST_TMP/err1")"
+
+# status PROFILE refuses a bad profile name as apply and remove do (checked
+# last: the other checks run either way).
+for name in ../web 'web;ls' aaaaaaaaaaaaaaaaaaaaa; do
+	expect_error 2 status "$name"
+done
+pass "status refuses bad profile names"
