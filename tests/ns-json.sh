@@ -4,7 +4,8 @@
 # iptables-legacy-save (rules and counters) and the profiles' files; text
 # that needs escaping (quotes, backslashes, control characters, bytes that
 # are not UTF-8) still gives valid JSON; "applied" is null when the rules
-# cannot be read.
+# cannot be read. Status lists the twins in filter with the raw rules, and
+# "state" is "applied", or "drift" (exit 3) with the reason in "drift".
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 need_root_and unshare setpriv iptables-legacy-save ip6tables-legacy-save
 enter_netns "$@"
@@ -32,17 +33,32 @@ $script" "$@" <"$TEST_TMP/$name.json" || fail "$name: the JSON is not as documen
 "$RAWTUNE" status --json >"$TEST_TMP/empty.json" || fail "status --json failed"
 [ "$(cat "$TEST_TMP/empty.json")" = '{"schema":1,"profiles":[]}' ] || fail "status --json, nothing applied: $(cat "$TEST_TMP/empty.json")"
 
+# A stateful firewall in both families: its NEW accepts get twins, which
+# status lists in the filter table.
+for cmd in iptables-legacy ip6tables-legacy; do
+	$cmd -P INPUT DROP &&
+		$cmd -A INPUT -i lo -j ACCEPT &&
+		$cmd -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT &&
+		$cmd -A INPUT -p tcp -m multiport --dports 80,443 -m conntrack --ctstate NEW -j ACCEPT &&
+		$cmd -A INPUT -p tcp -m tcp --dport 53 -m conntrack --ctstate NEW -j ACCEPT &&
+		$cmd -A INPUT -p udp -m udp --dport 53 -m conntrack --ctstate NEW -j ACCEPT ||
+		fail "cannot load the $cmd firewall"
+done
 "$RAWTUNE" apply web >/dev/null || fail "apply web failed"
 "$RAWTUNE" apply dns -4 >/dev/null || fail "apply dns -4 failed"
 # Counters that are not zero: one datagram through dns's loopback rules.
 echo query >/dev/udp/127.0.0.1/53
-"$RAWTUNE" status --json >"$TEST_TMP/status.json" || fail "status --json failed"
-# Every rule of rawtune's with its counters, as "FAMILY TABLE [P:B] RULE".
+status_rc=0
+"$RAWTUNE" status --json >"$TEST_TMP/status.json" || status_rc=$?
+# Every rule of rawtune's (raw rules and twins) with its counters, as
+# "FAMILY TABLE [P:B] RULE".
 for t in raw filter; do
-	iptables-legacy-save -c -t $t | sed -n "s/^\(\[[0-9:]*\]\) \(-A RAWTUNE-.*\)/ipv4 $t \1 \2/p"
-	ip6tables-legacy-save -c -t $t | sed -n "s/^\(\[[0-9:]*\]\) \(-A RAWTUNE-.*\)/ipv6 $t \1 \2/p"
+	iptables-legacy-save -c -t $t | sed -n "s/^\(\[[0-9:]*\]\) \(-A .*\"rawtune:.*\)/ipv4 $t \1 \2/p"
+	ip6tables-legacy-save -c -t $t | sed -n "s/^\(\[[0-9:]*\]\) \(-A .*\"rawtune:.*\)/ipv6 $t \1 \2/p"
 done >"$TEST_TMP/saved"
-check_json status '
+# Three checks, each tried: the fields and counts, the rules' text, the state.
+json_failed=()
+READ_SAVED='
 import re
 saved = {}
 for line in open(sys.argv[1]):
@@ -51,22 +67,59 @@ for line in open(sys.argv[1]):
     name = re.search(r"\"rawtune:([^\"]+)\"", rule).group(1)
     saved.setdefault(name, []).append(dict(family=family, table=table, rule=rule,
                                            packets=packets, bytes=bytes_))
+'
+( check_json status "$READ_SAVED"'
 assert list(d) == ["schema", "profiles"] and d["schema"] == 1, list(d)
 assert sorted(p["name"] for p in d["profiles"]) == ["dns", "web"], d["profiles"]
 for p in d["profiles"]:
-    assert list(p) == ["name", "families", "rules"], list(p)
+    assert [k for k in p if k != "drift"] == ["name", "state", "families", "rules"], list(p)
     want = {"web": ["ipv4", "ipv6"], "dns": ["ipv4"]}[p["name"]]
     assert p["families"] == want, (p["name"], p["families"])
     for r in p["rules"]:
         assert list(r) == ["family", "table", "rule", "packets", "bytes"], list(r)
         assert type(r["packets"]) is int and type(r["bytes"]) is int, r
+    n = lambda rules, table: sum(1 for r in rules if r["table"] == table)
+    # web: 4 raw and 2 twins a family; dns -4: 7 raw, 3 twins (SYN, later segments, UDP)
+    want = {"web": (8, 4), "dns": (7, 3)}[p["name"]]
+    assert (n(p["rules"], "raw"), n(p["rules"], "filter")) == want, (p["name"], p["rules"])
+    assert (n(saved[p["name"]], "raw"), n(saved[p["name"]], "filter")) == want, saved[p["name"]]
+assert any(r["packets"] == 1 and r["bytes"] > 0 for r in saved["dns"]), saved["dns"]
+' "$TEST_TMP/saved" ) && pass "status --json: the fields, the rules of raw and the twins in filter" ||
+	json_failed+=("fields and counts")
+( check_json status "$READ_SAVED"'
+for p in d["profiles"]:
     key = lambda r: (r["family"], r["table"], r["rule"])
     assert sorted(p["rules"], key=key) == sorted(saved[p["name"]], key=key), \
         (p["name"], p["rules"], saved[p["name"]])
-assert len(saved["web"]) == 18 and len(saved["dns"]) == 16, saved
-assert any(r["packets"] == 1 and r["bytes"] > 0 for r in saved["dns"]), saved["dns"]
-' "$TEST_TMP/saved"
-pass "status --json: every rule and counter that iptables-legacy-save shows"
+' "$TEST_TMP/saved" ) && pass "status --json: every rule and counter that iptables-legacy-save shows" ||
+	json_failed+=("the rules as iptables-legacy-save shows them")
+( check_json status '
+for p in d["profiles"]:
+    assert p["state"] == "applied" and "drift" not in p, p
+'
+[ "$status_rc" -eq 0 ] || fail "status --json right after apply exited $status_rc, want 0" ) &&
+	pass "status --json: state applied, exit 0, right after apply" || json_failed+=("state")
+
+# Drift: the firewall reloaded without the twins. "state" says so, with why;
+# status exits 3; a profile not applied is exit 4.
+iptables-legacy-save -t filter | grep -v 'rawtune:' | iptables-legacy-restore -T filter ||
+	fail "cannot reload the firewall"
+st=0
+"$RAWTUNE" status --json >"$TEST_TMP/drift.json" || st=$?
+[ "$st" -eq 3 ] || fail "status --json with the twins gone exited $st, want 3"
+check_json drift '
+p = {p["name"]: p for p in d["profiles"]}
+for name in ("web", "dns"):
+    assert p[name]["state"] == "drift", p[name]
+    assert list(p[name])[:3] == ["name", "state", "drift"], list(p[name])
+    assert p[name]["drift"].startswith(name + ": ") and "filter" in p[name]["drift"], p[name]["drift"]
+'
+st=0
+"$RAWTUNE" status --json ntp >"$TEST_TMP/ntp.json" 2>"$TEST_TMP/err" || st=$?
+[ "$st" -eq 4 ] || fail "status --json ntp (not applied) exited $st, want 4"
+grep -qx "rawtune: ntp: not applied" "$TEST_TMP/err" || fail "status ntp said: $(cat "$TEST_TMP/err")"
+pass "status --json: state drift with its reason and exit 3; a profile not applied: exit 4"
+"$RAWTUNE" apply web >/dev/null && "$RAWTUNE" apply dns -4 >/dev/null || fail "apply again failed"
 
 # ---- profiles --json ----------------------------------------------------------------
 # A description with a quote, a backslash, a tab, é and a byte that is not
@@ -129,6 +182,7 @@ grep -qxE "odd +no +7000-7010,7100 +udp +client +ipv6 +$PD/odd.conf" "$TEST_TMP/
 [ "$(awk '{ match($0, /^[^ ]+ +/); print RLENGTH }' "$TEST_TMP/table" | sort -u | wc -l)" -eq 1 ] ||
 	fail "profiles: the APPLIED column is not aligned: $(cat "$TEST_TMP/table")"
 pass "profiles: an aligned table with a header"
+[ "${#json_failed[@]}" -eq 0 ] || fail "status --json, failed above: ${json_failed[*]}"
 
 # ---- the schema of every --json ------------------------------------------------------
 for cmd in "status" "profiles" "stats" "top -c 1" "watch -i 1 -c 1"; do

@@ -2,14 +2,18 @@
 # The NAT guard: apply refuses, naming the rule, where a nat rule could take
 # the traffic a profile untracks (untracked packets skip NAT), and applies
 # where none can: Docker's rules for other ports, its MASQUERADE of the
-# container subnet, NAT for other protocols or other hosts' addresses.
+# container subnet, NAT for other protocols or other hosts' addresses. A
+# client profile names its peers (here: hosts on the uplink's subnets);
+# without them apply refuses it, in one line, before any NAT question.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 need_root_and unshare iptables-legacy-restore ip6tables-legacy-restore
 enter_netns "$@"
 
 export RAWTUNE_PROFILE_DIR="$TEST_TMP/profiles.d"
 mkdir -p "$RAWTUNE_PROFILE_DIR"
-printf 'ports = 80\ndirection = client\n' >"$RAWTUNE_PROFILE_DIR/proxy.conf"
+printf 'ports = 80\ndirection = client\npeers = 10.9.0.0/24, 2001:db8:9::/64\n' \
+	>"$RAWTUNE_PROFILE_DIR/proxy.conf"
+printf 'ports = 80\ndirection = client\n' >"$RAWTUNE_PROFILE_DIR/nopeers.conf"
 
 # A Docker host: docker0 with the container subnet, eth1 the uplink.
 ip link add docker0 type veth peer name dockerpeer
@@ -121,3 +125,15 @@ RULES
 expect_refused "IPv6 DNAT of this host's address, port 80" web --port 80
 grep -q "ipv6 nat chain PREROUTING" "$TEST_TMP/err" || fail "not named as IPv6: $(cat "$TEST_TMP/err")"
 expect_applied "the IPv6 DNAT is not IPv4's business" web --port 80 -4
+
+# A client profile without peers: refused in one line, whatever NAT there is.
+save_all >"$TEST_TMP/before"
+st=0
+"$RAWTUNE" apply nopeers >"$TEST_TMP/out" 2>"$TEST_TMP/err" || st=$?
+[ "$st" -eq 1 ] || fail "a client profile without peers: apply exit $st, want 1"
+save_all >"$TEST_TMP/after"
+cmp -s "$TEST_TMP/before" "$TEST_TMP/after" || fail "a client profile without peers: apply changed rules"
+[ "$(wc -l <"$TEST_TMP/err")" -eq 1 ] &&
+	grep -q "^rawtune: nopeers: a client profile needs 'peers =' " "$TEST_TMP/err" ||
+	fail "a client profile without peers: want one line 'rawtune: nopeers: a client profile needs 'peers =' ...': $(cat "$TEST_TMP/err")"
+pass "a client profile without peers: refused: $(cat "$TEST_TMP/err")"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Profiles as a user meets them: the five built-ins applied and read back;
 # files in the profile directory that override a built-in, untrack a
-# client's traffic, keep to one family or are broken; "rawtune show" writing
+# client's traffic to its peers (a client profile without peers, or a UDP
+# one, is refused), keep to one family or are broken; "rawtune show" writing
 # a file that loads back as the same profile; the bash completion of
 # commands, options and profile names.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
@@ -31,7 +32,7 @@ cp /proc/net/ip6_tables_names "$TEST_TMP/names6.before"
 save6 >"$TEST_TMP/save6.before"
 profile v4only 'ports = 8080' 'family = ipv4'
 out=$("$RAWTUNE" apply v4only) || fail "apply v4only failed"
-[ "$out" = "v4only: 9 rules added, ipv4" ] || fail "apply v4only said: $out"
+[ "$out" = "v4only: 4 rules added, ipv4" ] || fail "apply v4only said: $out"
 iptables-legacy-save | grep -q -- '-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 8080 ' ||
 	fail "family = ipv4: no IPv4 rule"
 cmp -s /proc/net/ip6_tables_names "$TEST_TMP/names6.before" ||
@@ -44,9 +45,9 @@ rm "$PD/v4only.conf"
 # Addresses of one family: rules in that family only, and apply says so.
 profile addr4 'ports = 8080' 'addresses = 192.0.2.1'
 out=$("$RAWTUNE" apply addr4) || fail "apply addr4 failed"
-[ "$out" = "addr4: 9 rules added, ipv4" ] || fail "apply addr4 said: $out"
+[ "$out" = "addr4: 4 rules added, ipv4" ] || fail "apply addr4 said: $out"
 out=$("$RAWTUNE" apply addr4 -6) || fail "apply addr4 -6 failed"
-[ "$out" = "addr4: no rules in ipv6: its addresses are all of the other family; 9 rules removed" ] ||
+[ "$out" = "addr4: no rules in ipv6: its addresses are all of the other family; 4 rules removed" ] ||
 	fail "apply addr4 -6 said: $out"
 save_all | grep -q RAWTUNE && fail "apply addr4 -6 left rules"
 rm "$PD/addr4.conf"
@@ -55,8 +56,9 @@ pass "addresses of IPv4 only: IPv4 rules only, and apply names the family"
 # ---- the built-ins -------------------------------------------------------------
 # builtin NAME MATCH PROTOCOL...: apply NAME; each protocol has its inbound
 # NOTRACK rule with the port match MATCH (PROTO stands for the protocol) in
-# both families and no other protocol has a rule; status counts 7 rules per
-# protocol and family, and one PMTU accept per family.
+# both families and no other protocol has a rule; status counts 3 raw rules
+# per protocol and family (inbound notrack, reply notrack, loopback), one
+# more for TCP (counting new flows), and nothing in filter (no firewall).
 builtin() {
 	local name=$1 match=$2 proto save n rule
 	shift 2
@@ -73,12 +75,13 @@ builtin() {
 			fi
 		done
 	done
-	# 7 rules a protocol, 1 more for TCP (counting new flows), 1 PMTU accept; both families
-	n=$((2 * (7 * $# + 1)))
+	# 3 rules a protocol, 1 more for TCP (counting new flows); both families
+	n=$((2 * 3 * $#))
 	[[ " $* " == *" tcp "* ]] && n=$((n + 2))
 	"$RAWTUNE" status >"$TEST_TMP/status" || fail "status failed"
 	grep -qx "$name: applied, ipv4+ipv6, $n rules" "$TEST_TMP/status" ||
 		fail "$name: status says: $(head -1 "$TEST_TMP/status")"
+	grep -q '^  ipv[46] filter' "$TEST_TMP/status" && fail "$name: rules in filter: $(cat "$TEST_TMP/status")"
 	"$RAWTUNE" remove "$name" >/dev/null || fail "remove $name failed"
 	pass "built-in $name: $* ${match##* }, $n rules"
 }
@@ -101,17 +104,40 @@ grep -E -- '--d?ports? (80|443|80,443) ' "$TEST_TMP/web" &&
 rm "$PD/web.conf"
 pass "profiles.d/web.conf overrides the built-in web: only port 8080"
 
-# ---- client direction: outbound connections to the port --------------------------
+# ---- client direction: outbound connections to the port, on its peers ------------
+# expect_refused PROFILE ARGS...: exit 1, one line, nothing changed
+expect_refused() {
+	local what=$1 st=0
+	shift
+	save_all >"$TEST_TMP/before"
+	"$RAWTUNE" apply "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || st=$?
+	[ "$st" -eq 1 ] || fail "$what: apply $* exit $st, want 1"
+	[ "$(wc -l <"$TEST_TMP/err")" -eq 1 ] || fail "$what: want one line: $(cat "$TEST_TMP/err")"
+	save_all >"$TEST_TMP/now"
+	cmp -s "$TEST_TMP/before" "$TEST_TMP/now" || fail "$what: a refused apply changed the rules"
+}
 profile pgclient 'ports = 5432' 'direction = client'
+expect_refused "client without peers" pgclient
+grep -q "needs 'peers ='" "$TEST_TMP/err" || fail "client without peers: $(cat "$TEST_TMP/err")"
+profile pgclient 'ports = 5432' 'direction = client' 'peers = 192.0.2.0/24, 2001:db8::/32'
 "$RAWTUNE" apply pgclient >/dev/null || fail "apply pgclient failed"
 iptables-legacy-save -t raw >"$TEST_TMP/raw"
-grep -qxF -- '-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 5432 -m comment --comment "rawtune:pgclient" -j CT --notrack' \
-	"$TEST_TMP/raw" || fail "client: raw OUTPUT does not match --dport: $(grep pgclient "$TEST_TMP/raw")"
-grep -qxF -- '-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 5432 -m comment --comment "rawtune:pgclient" -j CT --notrack' \
-	"$TEST_TMP/raw" || fail "client: raw PREROUTING does not match --sport: $(grep pgclient "$TEST_TMP/raw")"
+read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+grep -qxF -- '-A RAWTUNE-OUTPUT -d 192.0.2.0/24 -p tcp -m tcp --dport 5432 -m comment --comment "rawtune:pgclient" -j CT --notrack' \
+	"$TEST_TMP/raw" || fail "client: raw OUTPUT does not match the peers' --dport: $(grep pgclient "$TEST_TMP/raw")"
+grep -qxF -- "-A RAWTUNE-PREROUTING -s 192.0.2.0/24 -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 5432 --dport $lo:$hi ! --tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:pgclient\" -j CT --notrack" \
+	"$TEST_TMP/raw" || fail "client: raw PREROUTING does not match the peers' replies: $(grep pgclient "$TEST_TMP/raw")"
+ip6tables-legacy-save -t raw | grep -q -- '-s 2001:db8::/32 .*--sport 5432 .*rawtune:pgclient' ||
+	fail "client: no IPv6 rule for the IPv6 peers"
+"$RAWTUNE" remove pgclient >/dev/null || fail "remove pgclient failed"
+# UDP: a reply cannot be told from a spoofed packet without conntrack.
+profile pgclient 'ports = 5432' 'direction = client' 'peers = 192.0.2.0/24' 'protocols = udp'
+expect_refused "UDP client" pgclient
+grep -q "a UDP client profile cannot be untracked safely" "$TEST_TMP/err" || fail "UDP client: $(cat "$TEST_TMP/err")"
+"$RAWTUNE" apply pgclient --force >/dev/null 2>&1 || fail "UDP client: --force did not apply"
 "$RAWTUNE" remove pgclient >/dev/null || fail "remove pgclient failed"
 rm "$PD/pgclient.conf"
-pass "direction = client: OUTPUT --dport, PREROUTING --sport"
+pass "direction = client: OUTPUT --dport to the peers, PREROUTING their replies; refused without peers, and for UDP"
 
 # ---- broken files: one line naming the file and line, exit 2, nothing changed -------
 "$RAWTUNE" apply web --port 80 >/dev/null || fail "apply web failed"
@@ -224,20 +250,23 @@ rm "$PD/blank.conf"
 # Every key; lists in a person's spacing, addresses as the library normalises them.
 profile rich 'description = every key, "quoted" \ and all' 'ports = 9000, 8000-8100' \
 	'protocols = udp, tcp' 'direction = client' 'family = ipv6' \
-	'addresses = fd00::1, fd00:1::/64' 'interfaces = eth0, lo' 'forward = yes'
+	'addresses = fd00::1, fd00:1::/64' 'interfaces = eth0, lo' 'forward = yes' \
+	'peers = fd00:2::/64, fd00:3::7' 'owner = www-data'
 "$RAWTUNE" show rich >"$TEST_TMP/rich.show" || fail "show rich failed"
 printf '%s\n' "# rich: from $PD/rich.conf" 'description = every key, "quoted" \ and all' \
 	'ports = 8000-8100, 9000' 'protocols = tcp, udp' 'direction = client' 'family = ipv6' \
 	'addresses = fd00::1/128, fd00:1::/64' 'interfaces = eth0, lo' 'forward = yes' \
-	>"$TEST_TMP/want"
+	'peers = fd00:2::/64, fd00:3::7/128' 'owner = www-data' >"$TEST_TMP/want"
 assert_same "$TEST_TMP/want" "$TEST_TMP/rich.show" "show rich prints every key"
 cp "$TEST_TMP/rich.show" "$PD/rich2.conf"
 "$RAWTUNE" show rich2 | tail -n +2 >"$TEST_TMP/rich2.show"
 tail -n +2 "$TEST_TMP/rich.show" >"$TEST_TMP/rich1.show"
 assert_same "$TEST_TMP/rich1.show" "$TEST_TMP/rich2.show" "show's file shows as the same profile"
-# A profile with interfaces keeps its conntrack entries, and says so on stderr.
-"$RAWTUNE" apply rich >/dev/null 2>&1 || fail "apply rich failed"
-"$RAWTUNE" apply rich2 >/dev/null 2>&1 || fail "apply rich2 failed"
+# A profile with interfaces keeps its conntrack entries, and says so on
+# stderr. UDP forwarded: refused without --force.
+"$RAWTUNE" apply rich >/dev/null 2>&1 && fail "apply rich (UDP, forward) was not refused"
+"$RAWTUNE" apply rich --force >/dev/null 2>&1 || fail "apply rich --force failed"
+"$RAWTUNE" apply rich2 --force >/dev/null 2>&1 || fail "apply rich2 --force failed"
 rules ip6tables-legacy-save rich >"$TEST_TMP/rich"
 rules ip6tables-legacy-save rich2 >"$TEST_TMP/rich2"
 [ "$(wc -l <"$TEST_TMP/rich")" -gt 16 ] || fail "rich: too few rules: $(cat "$TEST_TMP/rich")"

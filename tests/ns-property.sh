@@ -2,9 +2,12 @@
 # Property: over random pre-existing rulesets (raw, nat and filter tables in
 # both families: user chains, some named like rawtune's, many matches and
 # targets, rules that copy rawtune's own with their rawtune:PROFILE tag
-# outside rawtune's chains), apply changes no line but rawtune's chains and
-# jumps, and remove puts iptables-legacy-save back exactly as it was: with one
-# profile, and with two removed in either order.
+# outside rawtune's chains), apply changes no line but rawtune's raw chains
+# and jumps, and adds nothing else but its twins (UNTRACKED accepts tagged
+# with the profile) in filter, moving no line of the admin's; remove puts
+# iptables-legacy-save back exactly as it was: with one profile, and with two
+# removed in either order. An apply refused (NAT guard or verdict rule)
+# changes nothing, and is then forced.
 #
 # The rulesets come from bash's $RANDOM seeded with each seed in turn: a fixed
 # list and one from the date. A failure prints its seed; run that seed alone
@@ -323,8 +326,8 @@ rawtune() { LD_LIBRARY_PATH=$RT_LIBS "$RT_PROG" "$@"; }
 # table are too slow for many rulesets; the tables come in the kernel's order,
 # the same all along, as every ruleset loads all three). With "others",
 # without rawtune's own lines: its chains (by their exact names, in the tables
-# where rawtune makes them) and its jumps to them, and failing unless each
-# jump is alone and the first rule of its built-in chain. The whole save goes
+# where rawtune makes them: raw only) and its jumps to them, and failing
+# unless each jump is alone and the first rule of its built-in chain. The whole save goes
 # to FILE.full too, named by $STATE, and the number of rules to FILE.rules.
 snapshot() {
 	{
@@ -344,8 +347,6 @@ snapshot() {
 		ours = "^$"
 		if (table == "raw")
 			ours = "^(RAWTUNE-PREROUTING|RAWTUNE-OUTPUT)$"
-		if (table == "filter")
-			ours = "^(RAWTUNE-INPUT|RAWTUNE-OUTPUT|RAWTUNE-FORWARD)$"
 		if ($1 ~ /^:/ && substr($1, 2) ~ ours && $2 == "-")
 			next
 		if ($1 == "-A" && $2 ~ ours)
@@ -390,11 +391,18 @@ same() { # FILE1 FILE2
 	[[ $a == "$b" ]] || { diff -u "$1" "$2" >&2; return 1; }
 }
 
-# The rules outside rawtune's are the original ones, and the jumps are first.
+# The rules outside rawtune's chains are the original ones, in their order,
+# with only twins added among them, and the jumps are first.
+TWIN='^> -A [^ ]+ .*-m conntrack --ctstate UNTRACKED -m comment --comment "?rawtune:(web|dns|ntp)"?( -j .*)?$'
 check_others() { # WHAT
 	snapshot "$TEST_TMP/now-others" others || fail_case "$1: the jumps are not in place"
-	same "$TEST_TMP/before" "$TEST_TMP/now-others" ||
-		fail_case "$1 changed rules that are not rawtune's (above: - before, + after)"
+	same "$TEST_TMP/before" "$TEST_TMP/now-others" 2>/dev/null && return
+	diff "$TEST_TMP/before" "$TEST_TMP/now-others" >"$TEST_TMP/diff"
+	grep -v '^[0-9,]*a[0-9,]*$' "$TEST_TMP/diff" | grep -Ev -- "$TWIN" >&2 && {
+		diff -u "$TEST_TMP/before" "$TEST_TMP/now-others" >&2
+		fail_case "$1 changed rules that are not rawtune's, or added others than twins (above: - before, + after)"
+	}
+	TWINS=$((TWINS + $(grep -c '^>' "$TEST_TMP/diff")))
 }
 
 check_same() { # WHAT
@@ -420,13 +428,17 @@ apply() { # ARGS...
 		return
 	fi
 	rawtune apply "$@" >"$TEST_TMP/out" 2>&1 && return
-	grep -q 'NAT applies' "$TEST_TMP/out" || {
+	if grep -q 'NAT applies' "$TEST_TMP/out"; then
+		GUARDED=$((GUARDED + 1))
+	elif grep -Eq '^rawtune: .*\((ipv4|ipv6) (filter|mangle)\), (tcp|udp) port [0-9,.-]+: ' "$TEST_TMP/out" &&
+		[ "$(wc -l <"$TEST_TMP/out")" -eq 1 ]; then
+		REFUSED=$((REFUSED + 1))
+	else
 		cat "$TEST_TMP/out" >&2
 		fail_case "rawtune apply $* failed"
-	}
+	fi
 	snapshot "$TEST_TMP/refused"
 	same "$state" "$STATE" || fail_case "a refused apply $* changed the rules"
-	GUARDED=$((GUARDED + 1))
 	run apply "$@" --force
 }
 
@@ -527,7 +539,9 @@ fixed_case() { # WHAT PROFILE FILTER-RULES...
 		echo COMMIT
 		printf '*raw\nCOMMIT\n*nat\nCOMMIT\n'
 	} >"$TEST_TMP/rules4"
-	printf '*filter\nCOMMIT\n*raw\nCOMMIT\n*nat\nCOMMIT\n' >"$TEST_TMP/rules6"
+	# policies too: a restore keeps those of the last random ruleset
+	printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*raw\nCOMMIT\n*nat\nCOMMIT\n' \
+		>"$TEST_TMP/rules6"
 	iptables-legacy-restore <"$TEST_TMP/rules4" || fail "$what: cannot load the ruleset"
 	ip6tables-legacy-restore <"$TEST_TMP/rules6" || fail "$what: cannot load the ruleset"
 	snapshot "$TEST_TMP/before"
@@ -542,7 +556,7 @@ fixed_case() { # WHAT PROFILE FILTER-RULES...
 	pass "$what"
 }
 
-RULES=0 TWO=0 GUARDED=0 N=0
+RULES=0 TWO=0 GUARDED=0 REFUSED=0 TWINS=0 N=0
 start=$(date +%s%N)
 for SEED in $SEEDS; do
 	[ "$SEED" = none ] && continue
@@ -550,7 +564,7 @@ for SEED in $SEEDS; do
 	N=$((N + 1))
 done
 ms=$((($(date +%s%N) - start) / 1000000))
-[ $N -gt 0 ] && pass "$N random rulesets ($RULES rules; $TWO with two profiles; $GUARDED apply refused by the NAT guard, then forced) in $((ms / 1000)).$((ms % 1000 / 100)) s: apply changed no other rule, remove gave each back exactly"
+[ $N -gt 0 ] && pass "$N random rulesets ($RULES rules; $TWO with two profiles; $GUARDED apply refused by the NAT guard and $REFUSED by the verdict rule, then forced; $TWINS twins seen) in $((ms / 1000)).$((ms % 1000 / 100)) s: apply changed no other rule, remove gave each back exactly"
 
 fixed_case "a chain RAWTUNE-FORWARD that rawtune did not make gets no jump at position 1" web \
 	":RAWTUNE-FORWARD - [0:0]" \

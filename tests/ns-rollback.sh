@@ -1,6 +1,8 @@
 #!/bin/bash
-# Apply and remove are atomic across the up to four tables they replace: with
-# each replace failing in turn (tests/fault-shim.c, preloaded), rawtune exits
+# Apply and remove are atomic across the tables they replace (raw of both
+# families; filter where the firewall's NEW accepts get twins, and again
+# where rawtune 0.1's accept chains are cleaned away): with each replace
+# failing in turn (tests/fault-shim.c, preloaded), rawtune exits
 # 1 naming the table, undoes exactly the tables it had committed, and leaves
 # iptables-legacy-save as it was. A replace refused with EAGAIN (a writer
 # that ignores the lock) is read again and retried a bounded number of times.
@@ -22,7 +24,8 @@ if [ -x "$LIBTOOL" ] && grep -q 'libtool wrapper' "$RAWTUNE" 2>/dev/null; then
 		bash "$RAWTUNE")" || fail "cannot find the program behind $RAWTUNE"
 fi
 
-# The user's own rules in raw and filter of both families, before rawtune's.
+# The user's own rules in raw and filter of both families, before rawtune's:
+# a stateful firewall whose NEW accepts of web's and dns's ports get twins.
 ruleset() {
 	cat <<RULES
 *raw
@@ -41,6 +44,8 @@ COMMIT
 -A FW -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A FW -p $1 -j ACCEPT
 -A FW -p tcp -m tcp --dport 22 -j ACCEPT
+-A FW -p tcp -m conntrack --ctstate NEW -m multiport --dports 53,80,8080 -j ACCEPT
+-A FW -p udp -m conntrack --ctstate NEW -m udp --dport 53 -j ACCEPT
 -A FW -j REJECT
 -A OUTPUT -p tcp -m tcp --dport 25 -j REJECT
 COMMIT
@@ -52,8 +57,39 @@ ruleset ipv6-icmp >"$TEST_TMP/rules6"
 
 # The states the scenarios start from, over the user's rules, made fault-free.
 setup_apply() { :; }
-# web applied, and then the user put rules ahead of rawtune's jumps: apply
-# moves the jumps back to position 1, the undo puts them back at 2
+# web applied by rawtune 0.1: its RAWTUNE chains in filter with accepts at
+# position 1, raw rules without the SYN count and the ! --syn on replies.
+# apply adds the twins (filter), rewrites raw, then cleans the 0.1 chains
+# away (filter again).
+setup_upgrade() {
+	local rules='*raw
+:RAWTUNE-OUTPUT - [0:0]
+:RAWTUNE-PREROUTING - [0:0]
+-I PREROUTING 1 -m comment --comment rawtune -j RAWTUNE-PREROUTING
+-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT
+-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 -m comment --comment "rawtune:web" -j CT --notrack
+-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 -m comment --comment "rawtune:web" -j CT --notrack
+-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 -m comment --comment "rawtune:web" -j CT --notrack
+COMMIT
+*filter
+:RAWTUNE-INPUT - [0:0]
+:RAWTUNE-OUTPUT - [0:0]
+-I INPUT 1 -m comment --comment rawtune -j RAWTUNE-INPUT
+-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT
+-A RAWTUNE-INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED -m comment --comment "rawtune:web" -j ACCEPT
+-A RAWTUNE-INPUT -i lo -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED -m comment --comment "rawtune:web" -j ACCEPT
+-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 -m conntrack --ctstate UNTRACKED -m comment --comment "rawtune:web" -j ACCEPT
+-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 -m conntrack --ctstate UNTRACKED -m comment --comment "rawtune:web" -j ACCEPT
+COMMIT'
+
+	iptables-legacy-restore --noflush <<<"$rules" &&
+		ip6tables-legacy-restore --noflush <<<"$rules"
+}
+# web applied, and then the user put rules ahead of rawtune's raw jumps
+# (and at the top of filter's INPUT and OUTPUT): apply leaves the jumps
+# where they stand, at 2. New ports: the new twins go in first (filter),
+# then raw, then the old twins go (filter again), so that no packet is
+# untracked while its twin is missing.
 setup_ports() {
 	local rules='*raw
 -I PREROUTING 1 -p tcp -m tcp --dport 23 -j DROP
@@ -68,15 +104,12 @@ COMMIT'
 		iptables-legacy-restore --noflush <<<"$rules" &&
 		ip6tables-legacy-restore --noflush <<<"$rules"
 }
-# web's rules between dns's in each of rawtune's chains
+# web's rules between dns's in each of rawtune's chains (raw), web's twins
+# beside dns's in FW (filter)
 setup_remove() {
 	local rules='*raw
 -I RAWTUNE-PREROUTING 1 -p udp -m udp --dport 5353 -m comment --comment rawtune:dns -j CT --notrack
 -I RAWTUNE-OUTPUT 1 -p udp -m udp --sport 5353 -m comment --comment rawtune:dns -j CT --notrack
-COMMIT
-*filter
--I RAWTUNE-INPUT 1 -p udp -m udp --dport 5353 -m comment --comment rawtune:dns -j ACCEPT
--I RAWTUNE-OUTPUT 1 -p udp -m udp --sport 5353 -m comment --comment rawtune:dns -j ACCEPT
 COMMIT'
 
 	rawtune apply web --port 80 && rawtune apply dns &&
@@ -84,7 +117,7 @@ COMMIT'
 		ip6tables-legacy-restore --noflush <<<"$rules"
 }
 setup_remove-all() { rawtune apply web --port 80 && rawtune apply dns; }
-# a firewall left half changed: the accepts for 8080 committed, their undo refused
+# a firewall left half changed: the twins for 8080 committed, their undo refused
 setup_half() {
 	local said
 
@@ -303,9 +336,37 @@ run_scenario() {
 	pass "$scenario: each replace failing in turn leaves the rules as they were"
 }
 
-state=none
-run_scenario apply 4 apply web --port 80
-run_scenario ports 6 apply web --port 8080
-run_scenario remove 4 remove web
-run_scenario remove-all 4 remove --all
-run_scenario half 4 apply web --port 8080
+# The raw jumps of the ports scenario, after apply: still at 2, below the user's rule.
+jumps_stay() {
+	local family cmd chain
+
+	for family in 4 6; do
+		cmd=iptables-legacy
+		[ $family = 6 ] && cmd=ip6tables-legacy
+		for chain in PREROUTING OUTPUT; do
+			[ "$($cmd -t raw -S $chain | sed -n 3p)" = "-A $chain -m comment --comment rawtune -j RAWTUNE-$chain" ] ||
+				fail "ports: ipv$family raw $chain: the jump moved: $($cmd -t raw -S $chain)"
+		done
+	done
+	pass "ports: the raw jumps stay where they stand, below the user's rules"
+}
+
+# Each scenario in a subshell: one that fails does not keep the others from
+# being tried; the test fails at the end, naming them.
+failed_scenarios=()
+scenario() {
+	local name=$1
+
+	( run_scenario "$@" && if [ "$name" = ports ]; then jumps_stay; fi ) ||
+		failed_scenarios+=("$name")
+	state=unknown
+}
+
+scenario apply 4 apply web --port 80
+scenario upgrade 6 apply web --port 80
+scenario remove 4 remove web
+scenario remove-all 4 remove --all
+scenario ports 6 apply web --port 8080
+# raw, then the twins of 80 go (filter): 2 + 2
+scenario half 4 apply web --port 8080
+[ "${#failed_scenarios[@]}" -eq 0 ] || fail "scenarios failed (above): ${failed_scenarios[*]}"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Over an existing stateful ruleset (user chains, a final REJECT, raw and nat
-# rules, both families): apply puts rawtune's jumps first and changes no
-# other rule; remove returns iptables-legacy-save to exactly the original.
+# rules, both families): apply puts rawtune's raw jumps first, adds the twins
+# of the firewall's NEW accept directly before it in the admin's chain, and
+# changes no other rule; remove returns iptables-legacy-save to exactly the
+# original.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 need_root_and unshare iptables-legacy-restore ip6tables-legacy-restore
 enter_netns "$@"
@@ -52,20 +54,30 @@ save_all >"$TEST_TMP/before"
 save_all >"$TEST_TMP/applied"
 
 # Every original line is still there, in the same order, once rawtune's are taken out.
-grep -v 'RAWTUNE-' "$TEST_TMP/applied" >"$TEST_TMP/applied-others"
+grep -v 'RAWTUNE-\|"rawtune:web"' "$TEST_TMP/applied" >"$TEST_TMP/applied-others"
 assert_same "$TEST_TMP/before" "$TEST_TMP/applied-others" "apply changed no rule it does not own"
 
-# rawtune's jump is the first rule of each built-in chain it uses.
+# rawtune's jump is the first rule of each raw built-in chain; filter gets no
+# chain of rawtune's, only the two twins (SYN and the later segments) right
+# before the NEW accept in FW.
+new_rule='-A FW -p tcp -m conntrack --ctstate NEW -m multiport --dports 22,80 -j ACCEPT'
 for family in 4 6; do
 	cmd=iptables-legacy
 	[ $family = 6 ] && cmd=ip6tables-legacy
-	for tc in raw:PREROUTING raw:OUTPUT filter:INPUT filter:OUTPUT; do
+	for tc in raw:PREROUTING raw:OUTPUT; do
 		first=$($cmd -t "${tc%%:*}" -S "${tc#*:}" | sed -n 2p)
 		[ "$first" = "-A ${tc#*:} -m comment --comment rawtune -j RAWTUNE-${tc#*:}" ] ||
 			fail "ipv$family ${tc%%:*} ${tc#*:}: first rule is '$first'"
 	done
+	$cmd -S | grep -q RAWTUNE && fail "ipv$family filter: $($cmd -S | grep RAWTUNE)"
+	[ "$($cmd -S | grep -c 'rawtune:web')" -eq 2 ] || fail "ipv$family filter: want 2 twins: $($cmd -S | grep rawtune)"
+	$cmd -S FW | grep -B2 -x -- "$new_rule" | head -2 >"$TEST_TMP/twins"
+	grep -c -- '^-A FW -p tcp .*--dport 80 .*--ctstate UNTRACKED -m comment --comment "rawtune:web" -j ACCEPT$' \
+		"$TEST_TMP/twins" | grep -qx 2 || fail "ipv$family: the twins are not right before the NEW accept: $($cmd -S FW)"
+	grep -c -- ' ! --tcp-flags FIN,SYN,RST,ACK SYN ' "$TEST_TMP/twins" | grep -qx 1 ||
+		fail "ipv$family: want one SYN and one later-segment twin: $(cat "$TEST_TMP/twins")"
 done
-pass "the jumps are at position 1, ahead of the REJECT"
+pass "the raw jumps are at position 1; filter: two twins right before the NEW accept, ahead of the REJECT"
 grep -q 'RAWTUNE' <(save4 | grep -A100 '^\*nat' | sed '/^COMMIT/q') && fail "rawtune touched the nat table"
 
 "$RAWTUNE" remove web >/dev/null || fail "remove failed"

@@ -1,10 +1,12 @@
 #!/bin/bash
 # Many writers at once in one namespace: rawtune applying nine profiles over
-# and over with changing ports while iptables appends marker rules to the
-# chains that rawtune jumps from, all under the one xtables lock. Afterwards
-# every marker is there exactly once, each profile's rules are what --dry-run
-# renders for its last ports, each jump is alone at position 1, no command
-# failed and rawtune never had to retry a commit.
+# and over with changing ports, over a stateful INPUT whose NEW accept gets
+# each profile's twins, while iptables appends marker rules to the chains
+# that rawtune jumps from and writes twins into, all under the one xtables
+# lock. Afterwards every marker is there exactly once, each profile's raw
+# rules are what --dry-run renders for its last ports and its twins are what
+# apply wants (applying it again commits nothing), each raw jump is alone at
+# position 1, no command failed and rawtune never had to retry a commit.
 #
 # Then again with some iptables writers ignoring the lock. The kernel refuses
 # (EAGAIN) a replace when the table's rule count changed since it was read:
@@ -139,6 +141,11 @@ stress() {
 	check_profiles "$name"
 	check_jumps "$name"
 	check_markers "$name"
+	# (A failure here is reported at the end: the unlocked round runs either way.)
+	if [ "$name" = locked ]; then
+		( check_twins "$name" ) || TWINS_FAILED=$name
+	fi
+	return 0
 }
 
 # Each profile's rules are exactly what --dry-run renders for the ports of
@@ -160,7 +167,8 @@ check_profiles() {
 		done <"$RUN/$p.log"
 		[ -n "$last" ] || fail "$1: every apply of $p failed"
 		rendered "$p" "$last" >"$RUN/$p.want"
-		grep -F -- "--comment \"rawtune:$p\"" "$RUN/rules" | by_chain >"$RUN/$p.have"
+		grep -F -- "--comment \"rawtune:$p\"" "$RUN/rules" | grep '^. [a-z]* -A RAWTUNE-' |
+			by_chain >"$RUN/$p.have"
 		cmp -s "$RUN/$p.want" "$RUN/$p.have" && continue
 		for ft in "${TABLES[@]}"; do
 			grep "^$ft " "$RUN/$p.want" >"$RUN/want"
@@ -215,12 +223,40 @@ profile_number() {
 	done
 }
 
-# Each of rawtune's chains is reached by one jump, at position 1.
+# Each profile's twins are what apply wants for its last ports over this
+# firewall: applying the same again commits nothing. (Under the lock only:
+# without it, a stale copy of filter may be written back.)
+check_twins() {
+	local p ports status round last twins=0 out
+
+	for p in "${PROFILES[@]}"; do
+		last=
+		while read -r ports status round; do
+			[ "$status" -eq 0 ] && last=$ports
+		done <"$RUN/$p.log"
+		twins=$((twins + $(grep -F -- "--comment \"rawtune:$p\"" "$RUN/rules" |
+			grep -c '^. filter -A INPUT .*--ctstate UNTRACKED .*-j ACCEPT$')))
+		apply_args "$p" "$last"
+		save_all >"$RUN/before-again"
+		out=$("$RAWTUNE" "${ARGS[@]}" -w "$WAIT") || fail "$1: rawtune ${ARGS[*]} failed again"
+		save_all | diff "$RUN/before-again" - >&2
+		[[ $out == "$p: already applied (ipv4+ipv6), nothing changed" ]] ||
+			fail "$1: rawtune ${ARGS[*]} again said: $out"
+	done
+	grep -c -- '--ctstate UNTRACKED .*-j ACCEPT$' "$RUN/rules" | grep -qx "$twins" ||
+		fail "$1: twins of no profile: $(grep -- '--ctstate UNTRACKED' "$RUN/rules" | grep -v rawtune:)"
+	[ "$twins" -gt 0 ] || fail "$1: no twins at all"
+	pass "$1: $twins twins in INPUT; applying each profile again commits nothing"
+}
+
+# Each of rawtune's chains (raw only) is reached by one jump, at position 1,
+# and filter has none: there, rawtune writes twins only.
 check_jumps() {
 	local f t c first
 
+	grep -q '^. filter .*RAWTUNE' "$RUN/rules" && fail "$1: a RAWTUNE chain or jump in filter"
 	for f in 4 6; do
-		for t in "filter INPUT" "filter OUTPUT" "raw PREROUTING" "raw OUTPUT"; do
+		for t in "raw PREROUTING" "raw OUTPUT"; do
 			read -r t c <<<"$t"
 			[ "$(grep -c "^$f $t -A .* -j RAWTUNE-$c\$" "$RUN/rules")" -eq 1 ] ||
 				fail "$1: ipv$f $t: not exactly one jump to RAWTUNE-$c"
@@ -264,21 +300,30 @@ check_markers() {
 	sort "$RUN"/writer*.err | uniq -c | sed 's/^/  /'
 }
 
-# Both tables of both families exist and are empty.
+# Both tables of both families exist and are empty, but for filter's INPUT:
+# a stateful firewall (policy DROP, a NEW accept) that needs twins.
 instantiate() {
-	local f t
+	local f t cmd
 
 	for f in 4 6; do
+		cmd=$(iptables_cmd $f)
 		for t in filter raw; do
-			"$(iptables_cmd $f)" -w -t "$t" -F || fail "cannot flush the ipv$f $t table"
-			"$(iptables_cmd $f)" -w -t "$t" -X || fail "cannot delete the ipv$f $t table's chains"
+			$cmd -w -t "$t" -F || fail "cannot flush the ipv$f $t table"
+			$cmd -w -t "$t" -X || fail "cannot delete the ipv$f $t table's chains"
 		done
+		$cmd -w -P INPUT DROP &&
+			$cmd -w -A INPUT -i lo -j ACCEPT &&
+			$cmd -w -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT &&
+			$cmd -w -A INPUT -m conntrack --ctstate NEW -j ACCEPT ||
+			fail "cannot load the ipv$f firewall"
 	done
 }
 
+TWINS_FAILED=
 instantiate
 stress locked
 
 "$RAWTUNE" remove --all >/dev/null || fail "remove --all failed"
 instantiate
 stress unlocked ${STRESS_UNLOCKED:-0 5}
+[ -z "$TWINS_FAILED" ] || fail "$TWINS_FAILED: the twins are not what apply wants (above)"

@@ -83,11 +83,16 @@ expect_error 2 apply web --wait soon
 expect_error 2 apply web --wait -1
 expect_error 2 remove
 expect_error 2 remove web extra
-expect_error 2 status extra
+expect_error 2 status web extra
 expect_error 2 status --json-ish
 expect_error 2 top -n 3
 expect_error 2 watch -p /dev/null
 pass "unknown commands, options and missing arguments are usage errors"
+
+# status PROFILE: a profile that is not applied is exit 4, one line.
+expect_error 4 status extra
+grep -qx "rawtune: extra: not applied" "$TEST_TMP/err1" || fail "status extra said: $(cat "$TEST_TMP/err1")"
+pass "status of a profile not applied: exit 4"
 
 # Without CAP_NET_ADMIN: a clear permission error, exit 1.
 chmod 0755 "$TEST_TMP"
@@ -128,3 +133,10 @@ RAWTUNE_LOG=DEBUG "$RAWTUNE" apply web --port 8082 >/dev/null 2>"$TEST_TMP/err" 
 grep -q '^rawtune: took the xtables lock' "$TEST_TMP/err" || fail "RAWTUNE_LOG=DEBUG: no debug output"
 grep -n '^$' "$TEST_TMP/err" && fail "debug output has an empty line: $(cat "$TEST_TMP/err")"
 pass "RAWTUNE_LOG: unknown values warned of, debug output without empty lines"
+
+# status PROFILE refuses a bad profile name as apply and remove do (checked
+# last: the other checks run either way).
+for name in ../web 'web;ls' aaaaaaaaaaaaaaaaaaaaa; do
+	expect_error 2 status "$name"
+done
+pass "status refuses bad profile names"

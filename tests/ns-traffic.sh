@@ -2,6 +2,10 @@
 # Real packets through the rules, in namespaces joined by veth pairs:
 # - a client on the same host reaches the local server through loopback with
 #   no conntrack entry, past a ruleset that rejects untracked packets;
+# - a remote client reaches it with no conntrack entry either, through the
+#   twins of the ruleset's NEW accept; again after a reload of the firewall
+#   with its ESTABLISHED accept below the NEW one (status finds the drift,
+#   apply repairs it);
 # - this host's own connections to remote port P stay tracked;
 # - a router that forwards and masquerades traffic to port P keeps tracking
 #   and NATing it (the inbound rule matches only packets for this host).
@@ -41,11 +45,26 @@ lo_entries=$(ip netns exec "$host" conntrack -L -p tcp --dport 8080 2>/dev/null 
 [ "$lo_entries" -eq 0 ] || fail "loopback: $lo_entries conntrack entries for port 8080, want 0"
 pass "loopback: $N/$N requests, 0 conntrack entries"
 
+# A remote client of this host's server: untracked both ways, through the twins.
+start_nginx "$host" 10.203.0.1:8080 public
+remote_client() { # WHAT
+	local done entries
+
+	ip netns exec "$host" conntrack -F 2>/dev/null
+	done=$(requests "$remote" http://10.203.0.1:8080/ $N)
+	[ "$done" = "$N" ] || fail "$1: ${done:-0} of $N requests from the remote client completed"
+	entries=$(ip netns exec "$host" conntrack -L -p tcp --dport 8080 -d 10.203.0.1 2>/dev/null | grep -c .)
+	[ "$entries" -eq 0 ] || fail "$1: $entries conntrack entries for port 8080, want 0"
+	pass "$1: $N/$N requests from a remote client, 0 conntrack entries"
+}
+remote_client "remote client"
+
 done=$(requests "$host" http://10.203.0.2:8080/ $N)
 [ "$done" = "$N" ] || fail "outbound: ${done:-0} of $N requests to the remote port completed"
 out_entries=$(ip netns exec "$host" conntrack -L -p tcp --dport 8080 -d 10.203.0.2 2>/dev/null | grep -c .)
 [ "$out_entries" -ge "$N" ] || fail "outbound: $out_entries entries, want $N: the host's own connections were untracked"
 pass "this host's connections to remote port 8080 stay tracked ($out_entries entries)"
+
 
 # ---- a router that masquerades forwarded traffic to port 80 -----------------
 netns_add client client
@@ -82,3 +101,25 @@ sources=$(sort -u "$TEST_TMP/server.access" | tr '\n' ' ')
 fwd_entries=$(ip netns exec "$router" conntrack -L -p tcp --dport 80 2>/dev/null | grep -c .)
 [ "$fwd_entries" -ge "$N" ] || fail "forwarded: router tracks $fwd_entries flows, want $N"
 pass "router: $N/$N forwarded requests masqueraded and tracked ($fwd_entries entries)"
+
+# ---- back on the host: its firewall reloaded ------------------------------
+# The firewall reloaded, its ESTABLISHED accept now below the NEW one: the
+# twins are gone (status: drift, exit 3); apply puts back what this order
+# needs, a twin for the SYN and one for the later segments.
+ip netns exec "$host" iptables-legacy-restore <<'RULES' || fail "reload"
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:FW - [0:0]
+-A INPUT -j FW
+-A FW -p tcp -m conntrack --ctstate NEW -m tcp --dport 8080 -j ACCEPT
+-A FW -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FW -j REJECT
+COMMIT
+RULES
+st=0
+ip netns exec "$host" "$RAWTUNE" status >/dev/null 2>&1 || st=$?
+[ "$st" -eq 3 ] || fail "status after the reload exited $st, want 3 (drift)"
+ip netns exec "$host" "$RAWTUNE" apply web --port 8080 >/dev/null || fail "apply after the reload failed"
+remote_client "reloaded, ESTABLISHED below NEW"
