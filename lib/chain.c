@@ -184,3 +184,17 @@ bool rt_rule_is_jump(const struct rt_rule *r)
 	return r->verdict == RT_VERDICT_JUMP && !r->foreign && !r->proto && !r->nports &&
 	       strcmp(r->comment, RT_JUMP_COMMENT) == 0;
 }
+
+bool rt_chain_is_filter_own(const char *chain)
+{
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		char own[RT_CHAIN_MAX];
+
+		if (!rt_table_has_hook(RT_TABLE_FILTER, hook))
+			continue;
+		rt_hook_chain(hook, own);
+		if (strcmp(chain, own) == 0)
+			return true;
+	}
+	return false;
+}

@@ -162,13 +162,30 @@ static void put_pmtu(struct rt_writer *w, const struct rt_rule *r)
 	}
 }
 
-size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
-			   size_t *matches_size)
+static void put_state(struct rt_writer *w, const struct rt_rule *r)
 {
-	struct rt_writer w = { .buf = buf, .len = len };
+	struct xt_conntrack_mtinfo3 *ct = put_ext(w, "conntrack", 3, sizeof(*ct));
 
+	if (ct) {
+		ct->match_flags = XT_CONNTRACK_STATE;
+		ct->state_mask = r->invalid ? XT_CONNTRACK_STATE_INVALID
+					    : XT_CONNTRACK_STATE_UNTRACKED;
+	}
+}
+
+static void put_comment(struct rt_writer *w, const struct rt_rule *r)
+{
+	struct xt_comment_info *c = put_ext(w, "comment", 0, sizeof(*c));
+
+	if (c)
+		memcpy(c->comment, r->comment, sizeof(c->comment) - 1);
+}
+
+/* Every match but the state and the comment, which rules and twins place apart. */
+static void put_matches(struct rt_writer *w, const struct rt_rule *r)
+{
 	if (r->dst_local || r->dst_not_local) {
-		struct xt_addrtype_info_v1 *at = put_ext(&w, "addrtype", 1, sizeof(*at));
+		struct xt_addrtype_info_v1 *at = put_ext(w, "addrtype", 1, sizeof(*at));
 
 		if (at) {
 			at->dest = XT_ADDRTYPE_LOCAL;
@@ -176,28 +193,19 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 		}
 	}
 	if (r->pmtu)
-		put_pmtu(&w, r);
+		put_pmtu(w, r);
 	if (r->nports)
-		put_ports(&w, r);
+		put_ports(w, r);
 	if (r->has_owner) {
-		struct xt_owner_match_info *o = put_ext(&w, "owner", 1, sizeof(*o));
+		struct xt_owner_match_info *o = put_ext(w, "owner", 1, sizeof(*o));
 
 		if (o) {
 			o->uid_min = o->uid_max = r->owner;
 			o->match = XT_OWNER_UID;
 		}
 	}
-	if (r->untracked || r->invalid) {
-		struct xt_conntrack_mtinfo3 *ct = put_ext(&w, "conntrack", 3, sizeof(*ct));
-
-		if (ct) {
-			ct->match_flags = XT_CONNTRACK_STATE;
-			ct->state_mask = r->invalid ? XT_CONNTRACK_STATE_INVALID
-						    : XT_CONNTRACK_STATE_UNTRACKED;
-		}
-	}
 	if (r->limited) {
-		struct xt_rateinfo *rate = put_ext(&w, "limit", 0, sizeof(*rate));
+		struct xt_rateinfo *rate = put_ext(w, "limit", 0, sizeof(*rate));
 
 		/* 10 a second, bursts of 20: path MTU discovery needs a few */
 		if (rate) {
@@ -205,15 +213,70 @@ size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
 			rate->burst = 20;
 		}
 	}
-	if (r->comment[0]) {
-		struct xt_comment_info *c = put_ext(&w, "comment", 0, sizeof(*c));
+}
 
-		if (c)
-			memcpy(c->comment, r->comment, sizeof(c->comment) - 1);
-	}
+size_t rt_entry_build_body(const struct rt_rule *r, uint8_t *buf, size_t len,
+			   size_t *matches_size)
+{
+	struct rt_writer w = { .buf = buf, .len = len };
+
+	put_matches(&w, r);
+	if (r->untracked || r->invalid)
+		put_state(&w, r);
+	if (r->comment[0])
+		put_comment(&w, r);
 	*matches_size = w.used;
 	put_target(&w, r);
 	return w.overflow ? 0 : w.used;
+}
+
+size_t rt_twin_matches(const struct rt_rule *r, const uint8_t *copied, size_t ncopied,
+		       uint8_t *buf, size_t len)
+{
+	struct rt_writer w = { .buf = buf, .len = len };
+
+	put_comment(&w, r);
+	if (w.overflow || w.used + ncopied > len)
+		return 0;
+	memcpy(buf + w.used, copied, ncopied);
+	w.used += ncopied;
+	put_matches(&w, r);
+	put_state(&w, r);
+	return w.overflow ? 0 : w.used;
+}
+
+static const struct xt_entry_match *last_match(const uint8_t *matches, size_t size)
+{
+	const struct xt_entry_match *last = NULL;
+
+	for (size_t off = 0; off + sizeof(*last) <= size;) {
+		const struct xt_entry_match *m = (const void *)(matches + off);
+
+		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > size)
+			return NULL;
+		last = m;
+		off += m->u.match_size;
+	}
+	return last;
+}
+
+bool rt_is_twin(const uint8_t *matches, size_t size, const char *profile)
+{
+	const struct xt_entry_match *first = (const void *)matches, *last;
+	const char *c;
+
+	if (size < sizeof(*first) + sizeof(struct xt_comment_info) ||
+	    strcmp(first->u.user.name, "comment") != 0 ||
+	    first->u.match_size < sizeof(*first) + sizeof(struct xt_comment_info))
+		return false;
+	c = ((const struct xt_comment_info *)first->data)->comment;
+	if (strncmp(c, RT_COMMENT_PREFIX, strlen(RT_COMMENT_PREFIX)) != 0)
+		return false;
+	c += strlen(RT_COMMENT_PREFIX);
+	if (profile ? strcmp(c, profile) != 0 : !rt_profile_name_valid(c))
+		return false;
+	last = last_match(matches, size);
+	return last && rt_match_is_untracked(last);
 }
 
 /*

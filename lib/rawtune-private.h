@@ -295,6 +295,17 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 			  const char *target_name, struct rt_rule *r);
 
 bool rt_all_zero(const void *p, size_t len);
+/*
+ * A twin's matches into @buf: the comment "rawtune:PROFILE" of @r first,
+ * then the original's @copied matches, then what @r adds (ports, flags,
+ * owner, ICMP, limit), the state (UNTRACKED, or INVALID) last. That frame
+ * tells rawtune's twins from the admin's rules. Returns the size, 0 when
+ * it does not fit.
+ */
+size_t rt_twin_matches(const struct rt_rule *r, const uint8_t *copied, size_t ncopied,
+		       uint8_t *buf, size_t len);
+/* Are @matches a twin's frame, of @profile (any profile's when NULL)? */
+bool rt_is_twin(const uint8_t *matches, size_t size, const char *profile);
 /* Zero what the kernel left after the names of matches and a target laid end to end. */
 void rt_ext_scrub(uint8_t *exts, size_t len);
 /*
@@ -355,6 +366,8 @@ unsigned int rt_chain_length(const struct rt_family_ops *ops, struct xtc_handle 
 			     const char *chain);
 /* Tagged "rawtune:@profile" (any profile when @profile is NULL). */
 bool rt_rule_is_profile(const struct rt_rule *r, const char *profile);
+/* RAWTUNE-INPUT, -OUTPUT, -FORWARD: rawtune 0.1's chains in filter, never a twin's place. */
+bool rt_chain_is_filter_own(const char *chain);
 /* rawtune's own jump from a built-in chain to its RAWTUNE chain. */
 bool rt_rule_is_jump(const struct rt_rule *r);
 

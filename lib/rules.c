@@ -106,16 +106,7 @@ static bool is_twin_entry(const struct rt_family_ops *ops, const rt_entry *e)
 	struct rt_entry_view v;
 
 	ops->view(e, &v);
-	for (size_t off = 0; off + 32 <= v.matches_size;) {
-		const uint16_t *size = (const void *)(v.matches + off);
-
-		if (*size < 32)
-			return false;
-		if (rt_match_is_untracked(v.matches + off))
-			return true;
-		off += *size;
-	}
-	return false;
+	return rt_is_twin(v.matches, v.matches_size, NULL);
 }
 
 static int read_twins(const struct rt_family_ops *ops, struct xtc_handle *h,
@@ -124,7 +115,7 @@ static int read_twins(const struct rt_family_ops *ops, struct xtc_handle *h,
 	int err = 0;
 
 	for (const char *c = ops->first_chain(h); c && err == 0; c = ops->next_chain(h)) {
-		if (strncmp(c, RT_CHAIN_PREFIX, strlen(RT_CHAIN_PREFIX)) == 0)
+		if (rt_chain_is_filter_own(c))
 			continue;
 		for (const rt_entry *e = ops->first_rule(h, c); e && err == 0;
 		     e = ops->next_rule(h, e)) {

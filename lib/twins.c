@@ -47,40 +47,15 @@ static void placed_clear(struct rt_placed_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/*
- * Is @e a twin of profile NAME (any profile's with @any)? Tagged
- * "rawtune:NAME" and matching UNTRACKED as rawtune writes it: a rule the
- * admin tagged alike but wrote otherwise is not rawtune's to delete.
- */
+/* Is @e a twin of profile NAME (of any profile's with @any)? */
 static bool is_twin(const struct rt_twins_tx *tx, const rt_entry *e)
 {
 	struct rt_entry_view v;
-	bool tagged = false, untracked = false;
 
 	tx->ops->view(e, &v);
-	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= v.matches_size;) {
-		const struct xt_entry_match *m = (const void *)(v.matches + off);
-		const char *c;
-
-		if (m->u.match_size < sizeof(*m))
-			return false;
-		off += m->u.match_size;
-		untracked |= rt_match_is_untracked(m);
-		if (strcmp(m->u.user.name, "comment") != 0)
-			continue;
-		c = ((const struct xt_comment_info *)m->data)->comment;
-		if (strncmp(c, RT_COMMENT_PREFIX, strlen(RT_COMMENT_PREFIX)) != 0)
-			continue;
-		tagged |= tx->any ? rt_profile_name_valid(c + strlen(RT_COMMENT_PREFIX))
-				  : strcmp(c + strlen(RT_COMMENT_PREFIX), tx->name) == 0;
-	}
-	return tagged && untracked;
+	return rt_is_twin(v.matches, v.matches_size, tx->any ? NULL : tx->name);
 }
 
-static bool own_chain(const char *chain)
-{
-	return strncmp(chain, RT_CHAIN_PREFIX, strlen(RT_CHAIN_PREFIX)) == 0;
-}
 
 /* A copy that compares equal whatever the counters, and that libiptc takes back. */
 static int placed_add(struct rt_twins_tx *tx, struct rt_placed_list *l, const char *chain,
@@ -127,7 +102,7 @@ static int placed_read(struct rt_twins_tx *tx, struct rt_placed_list *l, bool dr
 	     c = tx->ops->next_chain(tx->h)) {
 		unsigned int pos = 0;
 
-		if (own_chain(c))
+		if (rt_chain_is_filter_own(c))
 			continue;
 		for (const rt_entry *e = tx->ops->first_rule(tx->h, c); e && err == 0;
 		     e = tx->ops->next_rule(tx->h, e), pos++)

@@ -137,28 +137,12 @@ static int m_not(int a)
 /* ---- the table, indexed once ------------------------------------------------ */
 
 /*
- * A twin rawtune wrote, for any profile: tagged "rawtune:", and rawtune's
- * UNTRACKED match. Judged as if gone: another profile's twins on a shared
- * port take the same packets as this one's would.
+ * A twin rawtune wrote, for any profile: judged as if gone. Another
+ * profile's twins on a shared port take the same packets as this one's would.
  */
 static bool is_ours(const struct rt_entry_view *v)
 {
-	const char *text = RT_COMMENT_PREFIX;
-
-	bool tagged = false, untracked = false;
-
-	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= v->matches_size;) {
-		const struct xt_entry_match *m = (const void *)(v->matches + off);
-
-		if (m->u.match_size < sizeof(*m))
-			return false;
-		tagged |= strcmp(m->u.user.name, "comment") == 0 &&
-			  strncmp(((const struct xt_comment_info *)m->data)->comment, text,
-				  strlen(text)) == 0;
-		untracked |= rt_match_is_untracked(m);
-		off += m->u.match_size;
-	}
-	return tagged && untracked;
+	return rt_is_twin(v->matches, v->matches_size, NULL);
 }
 
 static enum rt_tkind target_kind(struct rt_judge *j, const char *t)
@@ -716,7 +700,8 @@ static int twin(struct rt_walker *w, const struct rt_xchain *c, const struct rt_
 {
 	struct rt_judge *j = w->j;
 	const struct rawtune_profile *p = j->p;
-	uint8_t body[RT_ENTRY_MAX], target[RT_ENTRY_MAX], entry[2 * RT_ENTRY_MAX];
+	uint8_t body[RT_ENTRY_MAX], matches[2 * RT_ENTRY_MAX], target[RT_ENTRY_MAX];
+	uint8_t entry[3 * RT_ENTRY_MAX];
 	size_t base, tsize = r->v.target_size;
 	struct xt_entry_target *tgt;
 	struct rt_rule extra;
@@ -773,9 +758,10 @@ static int twin(struct rt_walker *w, const struct rt_xchain *c, const struct rt_
 		snprintf(extra.comment, sizeof(extra.comment), RT_COMMENT_PREFIX "%s", p->name);
 		extra.verdict = RT_VERDICT_COUNT;
 		first += n;
-		if (!rt_entry_build_body(&extra, body + base, sizeof(body) - base, &mlen))
+		mlen = rt_twin_matches(&extra, body, base, matches, sizeof(matches));
+		if (!mlen)
 			return -ENOMEM;
-		size = j->ops->assemble(r->e, w->leg->proto, body, base + mlen, target, tsize, entry,
+		size = j->ops->assemble(r->e, w->leg->proto, matches, mlen, target, tsize, entry,
 					sizeof(entry));
 		if (!size)
 			return -ENOMEM;
@@ -803,6 +789,28 @@ static bool flags_part(const struct rt_walker *w, const struct rt_xrule *r,
 }
 
 /*
+ * After @r, is the next rule that can decide for the walker's class an
+ * ESTABLISHED accept of all of it?
+ */
+static bool established_next(const struct rt_walker *w, const struct rt_xchain *c,
+			     const struct rt_xrule *r)
+{
+	for (size_t i = r->pos + 1; i < c->n; i++) {
+		const struct rt_xrule *next = &c->rule[i];
+		struct rt_rinfo ri;
+
+		if (next->ours)
+			continue;
+		analyse(w, next, &ri);
+		if (ri.n == M_NO || (next->kind == T_CONTINUE && !ri.ct_unknown))
+			continue;
+		return next->kind == T_ACCEPT && ri.n == M_ALL && !ri.ct_unknown && ri.nct &&
+		       ct_takes(&ri, S_EST) && !ct_takes(&ri, S_UNTR);
+	}
+	return false;
+}
+
+/*
  * A reply the ESTABLISHED accept @r takes: does every untracked one meet an
  * accept for all of them further down, with nothing on the way that could
  * decide otherwise (as "-A INPUT -i lo -j ACCEPT" below it)? Then it needs
@@ -826,6 +834,25 @@ static bool accepted_further(const struct rt_walker *w, const struct rt_xchain *
 	return false;
 }
 
+/*
+ * A flow's later segment meets a NEW-state rule above the ESTABLISHED accept:
+ * tracked, it passes on to that accept. When nothing else can decide for it
+ * on the way, the flows the rule lets start are the ones whose later
+ * segments get there: they get a "! --syn" twin of the rule. A NEW-only
+ * drop never met them and leaves them alone.
+ */
+static int new_before_established(struct rt_walker *w, const struct rt_xchain *c,
+				  const struct rt_xrule *r, const struct rt_rinfo *ri, bool *taken)
+{
+	*taken = false;
+	if (r->kind == T_DROP || r->kind == T_CONTINUE)
+		return 0;
+	if (r->kind != T_ACCEPT || ri->perpacket || ri->rate || !established_next(w, c, r))
+		return refuse(w, c, r, "rawtune cannot tell where the flows' later packets would go");
+	*taken = true;
+	return twin(w, c, r);
+}
+
 /* Where tracked and untracked walk together: does the untracked packet take @r? */
 static int step_together(struct rt_walker *w, const struct rt_xchain *c,
 			 const struct rt_xrule *r, const struct rt_rinfo *ri, bool *taken)
@@ -834,6 +861,8 @@ static int step_together(struct rt_walker *w, const struct rt_xchain *c,
 	int err;
 
 	*taken = mt;
+	if (mt == mu && !mt && w->est && !w->reply && ct_takes(ri, S_NEW))
+		return new_before_established(w, c, r, ri, taken);
 	if (mt == mu)
 		return flags_part(w, r, ri) && mt
 			       ? refuse(w, c, r, "it treats a SYN and the later segments apart")
@@ -1122,8 +1151,9 @@ static int pmtu_twin(struct rt_judge *j)
 	struct rt_leg leg = { .proto = icmp, .to_local = true, .not_lo = true };
 	struct rt_xchain *c = chain_index(j, "INPUT");
 	struct rt_walker w = { .j = j, .leg = &leg };
-	uint8_t body[RT_ENTRY_MAX], entry[2 * RT_ENTRY_MAX];
-	size_t base, mlen, size;
+	uint8_t body[RT_ENTRY_MAX], matches[2 * RT_ENTRY_MAX], entry[3 * RT_ENTRY_MAX];
+	uint8_t target[RT_ENTRY_MAX];
+	size_t base, mlen, size, tsize;
 	struct rt_rule extra;
 
 	for (size_t i = 0; c && i < c->n; i++) {
@@ -1146,11 +1176,17 @@ static int pmtu_twin(struct rt_judge *j)
 		extra.family = j->ops->family;
 		snprintf(extra.comment, sizeof(extra.comment), RT_COMMENT_PREFIX "%s", j->p->name);
 		extra.verdict = RT_VERDICT_ACCEPT;
-		size = rt_entry_build_body(&extra, body + base, sizeof(body) - base, &mlen);
-		if (!size)
+		/* the target: an accept, as rawtune builds it */
+		tsize = rt_entry_build_body(&extra, target, sizeof(target), &mlen);
+		if (!tsize)
 			return -ENOMEM;
-		size = j->ops->assemble(r->e, icmp, body, base + mlen, body + base + mlen,
-					size - mlen, entry, sizeof(entry));
+		memmove(target, target + mlen, tsize - mlen);
+		tsize -= mlen;
+		mlen = rt_twin_matches(&extra, body, base, matches, sizeof(matches));
+		if (!mlen)
+			return -ENOMEM;
+		size = j->ops->assemble(r->e, icmp, matches, mlen, target, tsize, entry,
+					sizeof(entry));
 		if (!size)
 			return -ENOMEM;
 		return twin_put(j, c, r, entry, size);

@@ -119,7 +119,7 @@ expect "the refused apply left web in place" pass "$C" tcp 10.220.2.1 8080
 # ---- 6. ICMP: only fragmentation-needed, only where RELATED was accepted, limited --
 ip netns exec "$V" iptables-legacy-save -t filter | grep -- '-p icmp' | grep 'rawtune:' >"$TEST_TMP/icmp" || true
 [ "$(wc -l <"$TEST_TMP/icmp")" = 1 ] || fail "ICMP rules of rawtune's: $(cat "$TEST_TMP/icmp")"
-grep -qx -- '-A INPUT -p icmp -m icmp --icmp-type 3/4 -m conntrack --ctstate INVALID -m limit --limit 10/sec --limit-burst 20 -m comment --comment "rawtune:web" -j ACCEPT' \
+grep -qx -- '-A INPUT -p icmp -m comment --comment "rawtune:web" -m icmp --icmp-type 3/4 -m limit --limit 10/sec --limit-burst 20 -m conntrack --ctstate INVALID -j ACCEPT' \
 	"$TEST_TMP/icmp" || fail "the ICMP twin: $(cat "$TEST_TMP/icmp")"
 ip netns exec "$V" iptables-legacy -S INPUT | sed -n '2p;3p' | grep -c -- '--state RELATED,ESTABLISHED\|--icmp-type 3/4' |
 	grep -qx 2 || fail "the ICMP twin is not directly before the RELATED accept"
