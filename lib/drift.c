@@ -54,6 +54,12 @@ static int check_family(struct rawtune_ctx *ctx, const struct rt_family_ops *ops
 
 	if (used) {
 		err = rt_twins_check(ctx, ops, p, &env, why, len);
+		/* the firewall changed so that apply would refuse now: drift too */
+		if (err == -EPERM || err == -EINVAL) {
+			snprintf(why, len, "the firewall changed: apply would refuse now: %s",
+				 rawtune_last_error(ctx));
+			return 1;
+		}
 		if (err != 0)
 			return err;
 		env.ephemeral = rt_ephemeral_range();

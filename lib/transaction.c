@@ -62,9 +62,22 @@ static void undo_twins(struct rt_transaction *tx)
 		if (rt_twins_restore(tx->ctx, tx->twins[f]) < 0)
 			rt_log(tx->ctx, LOG_ERR, __FILE__, __LINE__, __func__,
 			       "could not undo the change: %s", rawtune_last_error(tx->ctx));
+		else
+			rt_notice(tx->ctx, "undid the change to the %s filter table",
+				  rt_families[f]->name);
 		rt_twins_snapshot_free(tx->twins[f]);
 		tx->twins[f] = NULL;
 	}
+}
+
+/* Undo the twins, keeping the error that made it necessary. */
+static void undo_twins_keep_error(struct rt_transaction *tx)
+{
+	char reason[512];
+
+	snprintf(reason, sizeof(reason), "%s", rawtune_last_error(tx->ctx));
+	undo_twins(tx);
+	rt_fail(tx->ctx, 0, "%s", reason);
 }
 
 /* Undo the tables already committed, newest first; keep the original error. */
@@ -121,9 +134,10 @@ static int run_step(struct rt_transaction *tx, const struct rt_step *s)
 }
 
 /*
- * Apply: the twins each family's firewall needs, then the raw plan, which
- * depends on what the firewall allows (a local client's path). A family
- * the profile leaves out gets no twins and an empty plan: its old rules go.
+ * Apply: the twins each family's firewall needs, added beside the old ones
+ * (ports that are still untracked keep theirs until raw changes), then the
+ * raw plan, which depends on what the firewall allows (a local client's
+ * path). A family the profile leaves out gets no twins and an empty plan.
  */
 static int twins_and_plans(struct rt_transaction *tx)
 {
@@ -137,8 +151,8 @@ static int twins_and_plans(struct rt_transaction *tx)
 		struct rt_plan_env env = rt_plan_env_default;
 		struct rt_counts counts = { 0 };
 
-		err = rt_twins_sync(tx->ctx, ops, used ? p : NULL, p->name, force, &counts, &env,
-				    &tx->twins[f]);
+		err = rt_twins_sync(tx->ctx, ops, used ? p : NULL, p->name, force, true, &counts,
+				    &env, &tx->twins[f]);
 		tx->counts.added += counts.added;
 		tx->counts.removed += counts.removed;
 		env.ephemeral = rt_ephemeral_range();
@@ -150,18 +164,26 @@ static int twins_and_plans(struct rt_transaction *tx)
 	return err;
 }
 
-/* Remove: the twins go last, once nothing is untracked any more. */
-static int twins_remove(struct rt_transaction *tx)
+/*
+ * Last, once raw is as planned: the twins become exactly what the firewall
+ * needs now (apply: the old ones that no port needs go; remove: all go).
+ */
+static int twins_settle(struct rt_transaction *tx)
 {
+	const struct rawtune_profile *p = tx->applied;
+	bool force = !rt_nat_guard_enabled(tx->ctx);
 	int err = 0;
 
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++) {
+		bool used = p && p->families & rt_families[f]->family;
 		struct rt_plan_env env;
 		struct rt_counts counts = { 0 };
 
-		err = rt_twins_sync(tx->ctx, rt_families[f], NULL, tx->profile, false, &counts, &env,
-				    NULL);
+		/* apply keeps the snapshot of its first pass: that is the state to undo to */
+		err = rt_twins_sync(tx->ctx, rt_families[f], used ? p : NULL, tx->profile, force,
+				    false, &counts, &env, p ? NULL : &tx->twins[f]);
 		tx->counts.removed += counts.removed;
+		tx->counts.added += counts.added;
 	}
 	return err;
 }
@@ -182,7 +204,7 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	if (err == 0 && tx->applied) {
 		err = twins_and_plans(tx);
 		if (err < 0)
-			undo_twins(tx);
+			undo_twins_keep_error(tx);
 	}
 	if (err < 0) {
 		rt_lock_release(lock);
@@ -192,8 +214,12 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 		err = run_step(tx, &steps[i]);
 	if (err < 0)
 		roll_back(tx, steps, i - 1);
-	if (err == 0 && !tx->applied)
-		err = twins_remove(tx);
+	/* a failure here undoes all: raw as it was, and the twins */
+	if (err == 0) {
+		err = twins_settle(tx);
+		if (err < 0)
+			roll_back(tx, steps, nsteps);
+	}
 	rt_lock_release(lock);
 	return err;
 }

@@ -37,6 +37,7 @@ struct rt_twins_tx {
 	bool any; /* every profile's twins */
 	struct rt_placed_list before, after;
 	struct rt_judgement judgement;
+	bool keep_old; /* the twins there stay: only the missing ones are added */
 };
 
 static void placed_clear(struct rt_placed_list *l)
@@ -58,8 +59,8 @@ static bool is_twin(const struct rt_twins_tx *tx, const rt_entry *e)
 
 
 /* A copy that compares equal whatever the counters, and that libiptc takes back. */
-static int placed_add(struct rt_twins_tx *tx, struct rt_placed_list *l, const char *chain,
-		      unsigned int pos, const rt_entry *e)
+static int placed_add_named(struct rt_twins_tx *tx, struct rt_placed_list *l, const char *chain,
+			    unsigned int pos, const rt_entry *e, const char *target)
 {
 	size_t size = tx->ops->size(e);
 	struct rt_entry_view v;
@@ -80,7 +81,7 @@ static int placed_add(struct rt_twins_tx *tx, struct rt_placed_list *l, const ch
 		return -ENOMEM;
 	tx->ops->view(e, &v);
 	tx->ops->assemble(e, 0, v.matches, v.matches_size, v.target, v.target_size, copy, size);
-	tx->ops->rename_target(copy, tx->ops->target(tx->h, e));
+	tx->ops->rename_target(copy, target);
 	tx->ops->view(copy, &v);
 	rt_ext_scrub((uint8_t *)v.matches, v.matches_size + v.target_size);
 	if (v.target_size == XT_ALIGN(sizeof(struct xt_entry_target)) + XT_ALIGN(sizeof(int)))
@@ -91,6 +92,13 @@ static int placed_add(struct rt_twins_tx *tx, struct rt_placed_list *l, const ch
 	p->size = size;
 	p->entry = copy;
 	return 0;
+}
+
+/* An entry of the handle: libiptc names its target. */
+static int placed_add(struct rt_twins_tx *tx, struct rt_placed_list *l, const char *chain,
+		      unsigned int pos, const rt_entry *e)
+{
+	return placed_add_named(tx, l, chain, pos, e, tx->ops->target(tx->h, e));
 }
 
 /* Every twin of the profile in the table, where it stands; with @drop, delete them. */
@@ -144,6 +152,64 @@ static unsigned int placed_missing(const struct rt_placed_list *a, const struct 
 	return n;
 }
 
+/* With keep_old: the same twin stands already (the "before" copies are as the kernel has them). */
+static bool already_there(const struct rt_twins_tx *tx, const struct rt_twin *t)
+{
+	struct rt_twins_tx probe = *tx;
+	struct rt_placed_list one = { 0 };
+	struct rt_entry_view v;
+	bool found = false;
+
+	/* compare as placed_add() normalises: scrubbed names, named targets */
+	tx->ops->view(t->entry, &v);
+	if (placed_add_named(&probe, &one, t->chain, 0, t->entry,
+			     ((const struct xt_entry_target *)v.target)->u.user.name) == 0)
+		for (size_t i = 0; i < tx->before.n && !found; i++)
+			found = strcmp(tx->before.rule[i].chain, t->chain) == 0 &&
+				tx->before.rule[i].size == one.rule[0].size &&
+				memcmp(tx->before.rule[i].entry, one.rule[0].entry, t->size) == 0;
+	placed_clear(&one);
+	return found;
+}
+
+/* The profile named by a twin's first match, "" for another rule. */
+static void twin_name(const struct rt_twins_tx *tx, const rt_entry *e, char *name, size_t len)
+{
+	struct rt_entry_view v;
+	const struct xt_entry_match *m;
+
+	name[0] = '\0';
+	tx->ops->view(e, &v);
+	if (!rt_is_twin(v.matches, v.matches_size, NULL))
+		return;
+	m = (const void *)v.matches;
+	snprintf(name, len, "%s",
+		 ((const struct xt_comment_info *)m->data)->comment + strlen(RT_COMMENT_PREFIX));
+}
+
+/*
+ * Where a twin goes: before its original, and among other profiles' twins
+ * there in the order of their names, so that applying one profile again
+ * never moves it past another's.
+ */
+static unsigned int place(const struct rt_twins_tx *tx, const struct rt_twin *t)
+{
+	char name[RT_COMMENT_MAX];
+	unsigned int pos = t->pos, i = 0;
+	const rt_entry *e, *above[64];
+	size_t n = 0;
+
+	for (e = tx->ops->first_rule(tx->h, t->chain); e && i < t->pos;
+	     e = tx->ops->next_rule(tx->h, e), i++)
+		above[n++ % 64] = e;
+	for (; pos > 0 && n > 0 && t->pos - pos < 64; pos--) {
+		twin_name(tx, above[--n % 64], name, sizeof(name));
+		if (!name[0] || strcmp(name, tx->name) < 0)
+			break;
+	}
+	return pos;
+}
+
 /* By chain and position, and in the judgement's order where they are the same. */
 static int twin_order(const void *a, const void *b)
 {
@@ -173,7 +239,10 @@ static int insert_twins(struct rt_twins_tx *tx)
 		order[i] = &jd->twin[i];
 	qsort(order, jd->n, sizeof(*order), twin_order);
 	for (size_t i = jd->n; i-- > 0 && err == 0;) {
-		err = tx->ops->insert(tx->h, order[i]->chain, order[i]->entry, order[i]->pos);
+		if (tx->keep_old && already_there(tx, order[i]))
+			continue;
+		err = tx->ops->insert(tx->h, order[i]->chain, order[i]->entry,
+				      place(tx, order[i]));
 		if (err < 0)
 			err = rt_fail(tx->ctx, err, "cannot add a twin to %s in the %s filter table: %s",
 				      order[i]->chain, tx->ops->name, tx->ops->strerror(-err));
@@ -213,12 +282,13 @@ static int tx_open(struct rt_twins_tx *tx)
  * telling whether the table now differs from what it was.
  */
 static int tx_edit(struct rt_twins_tx *tx, const struct rawtune_profile *profile, bool force,
-		   bool *changed)
+		   bool keep_old, bool *changed)
 {
 	int err;
 
+	tx->keep_old = keep_old;
 	placed_clear(&tx->before);
-	err = placed_read(tx, &tx->before, true);
+	err = placed_read(tx, &tx->before, !keep_old);
 	if (err == 0 && profile)
 		err = rt_verdict_judge(tx->ctx, tx->ops, tx->h, tx->mangle, profile, force,
 				       &tx->judgement);
@@ -291,7 +361,7 @@ int rt_twins_restore(struct rawtune_ctx *ctx, const struct rt_twins_snapshot *sn
 
 int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		  const struct rawtune_profile *profile, const char *name, bool force,
-		  struct rt_counts *counts, struct rt_plan_env *env,
+		  bool keep_old, struct rt_counts *counts, struct rt_plan_env *env,
 		  struct rt_twins_snapshot **snap)
 {
 	struct rt_twins_tx tx = { .ctx = ctx, .ops = ops, .any = !name && !profile };
@@ -308,7 +378,7 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 	for (int attempt = 1; attempt <= RT_TWIN_ATTEMPTS; attempt++) {
 		err = tx_open(&tx);
 		if (err == 0)
-			err = tx_edit(&tx, profile, force, &changed);
+			err = tx_edit(&tx, profile, force, keep_old, &changed);
 		env->loopback = tx.judgement.loopback || !profile;
 		if (err == 0 && tx.judgement.forced)
 			rt_log(ctx, LOG_WARNING, __FILE__, __LINE__, __func__,
@@ -324,7 +394,13 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		if (err == 0 || err != -EAGAIN)
 			break;
 		tx_close(&tx);
+		rt_dbg(ctx, "the %s filter table changed under us (attempt %d), reading it again",
+		       ops->name, attempt);
 	}
+	if (err == -EAGAIN)
+		rt_fail(ctx, err, "the %s filter table kept changing while rawtune committed it "
+			"(%d attempts): another program writes it without the xtables lock",
+			ops->name, RT_TWIN_ATTEMPTS);
 	if (err < 0 && !rawtune_last_error(ctx)[0])
 		rt_fail(ctx, err, "cannot commit the %s filter table: %s", ops->name,
 			ops->strerror(-err));
@@ -347,7 +423,7 @@ int rt_twins_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		return 0;
 	err = tx_open(&tx);
 	if (err == 0)
-		err = tx_edit(&tx, profile, false, &changed);
+		err = tx_edit(&tx, profile, false, false, &changed);
 	env->loopback = tx.judgement.loopback;
 	if (err == 0 && changed)
 		snprintf(why, len, "%s: the %s filter table holds %u twin(s) the firewall no longer "

@@ -92,6 +92,7 @@ struct rt_judge {
 	bool twins_allowed;
 	bool failed;
 	struct rt_judgement *out;
+	const struct rt_ports *ports; /* the profile's, or one range of them */
 	size_t nchains;
 	struct rt_xchain **chains; /* each its own allocation: walks hold pointers */
 	struct rt_plan_env env;
@@ -105,7 +106,7 @@ struct rt_walker {
 	enum rt_flags flags, ref_flags; /* this class's, and the request's other class's */
 	bool tail;    /* tracked accepted at the ESTABLISHED accept; untracked goes on */
 	bool strip_rate; /* the twin being made leaves limit and hashlimit out */
-	bool accepted; /* some path accepts the class */
+	bool *open;   /* the NEW class: which of the profile's port ranges some path accepts */
 	int depth;
 };
 
@@ -331,7 +332,7 @@ static int range_match(const struct rt_judge *j, const struct rt_leg *leg, bool 
 	if (pts[0] == 0 && pts[1] == UINT16_MAX)
 		res = M_ALL;
 	else if (dst == leg->request)
-		res = ports_rel(&j->p->ports, pts[0], pts[1]);
+		res = ports_rel(j->ports, pts[0], pts[1]);
 	else if (leg->other)
 		res = leg->other->lo >= pts[0] && leg->other->hi <= pts[1] ? M_ALL
 		      : leg->other->lo <= pts[1] && leg->other->hi >= pts[0] ? M_SOME
@@ -940,6 +941,24 @@ static int step_tail(struct rt_walker *w, const struct rt_xchain *c, const struc
 	return w->leg->proto == IPPROTO_TCP ? twin(w, c, r) : 0;
 }
 
+/* An accept the class takes: which port ranges of the profile can it take? */
+static void mark_open(struct rt_walker *w, const struct rt_xrule *r)
+{
+	struct rt_judge *j = w->j;
+	const struct rt_ports *all = j->ports;
+
+	for (size_t i = 0; w->open && i < all->n; i++) {
+		struct rt_ports one = { .n = 1, .range = &all->range[i] };
+		struct rt_rinfo ri = { 0 };
+
+		if (w->open[i])
+			continue;
+		j->ports = &one;
+		w->open[i] = rule_match(j, w->leg, &r->v, w->flags, &ri) != M_NO;
+		j->ports = all;
+	}
+}
+
 static int step(struct rt_walker *w, struct rt_xchain *c, const struct rt_xrule *r)
 {
 	struct rt_rinfo ri;
@@ -961,7 +980,7 @@ static int step(struct rt_walker *w, struct rt_xchain *c, const struct rt_xrule 
 	case T_CONTINUE:
 		return STEP_ON;
 	case T_ACCEPT:
-		w->accepted = true;
+		mark_open(w, r);
 		/* fall through */
 	case T_DROP:
 		return ri.n == M_ALL ? STEP_DONE : STEP_ON;
@@ -1001,8 +1020,13 @@ static int walk(struct rt_walker *w, struct rt_xchain *c)
 
 /* ---- legs ---------------------------------------------------------------------- */
 
+/*
+ * Walk @chain for one class. With @closed (the NEW class of a request):
+ * *@closed is the first port range of the profile that no path accepts,
+ * -1 when every one is accepted somewhere.
+ */
 static int walk_class(struct rt_judge *j, const char *chain, const struct rt_leg *leg, bool est,
-		      bool reply, bool *accepted)
+		      bool reply, int *closed)
 {
 	enum rt_flags first = leg->proto == IPPROTO_TCP ? F_SYN : F_ANY;
 	struct rt_walker w = {
@@ -1016,38 +1040,50 @@ static int walk_class(struct rt_judge *j, const char *chain, const struct rt_leg
 			     : reply || !est ? F_NOTSYN : F_SYN,
 	};
 	const char *policy;
-	int res = walk(&w, chain_index(j, chain));
+	bool policy_accepts;
+	int res;
 
-	if (res < 0)
-		return res;
+	if (closed) {
+		w.open = calloc(j->ports->n + 1, sizeof(*w.open));
+		if (!w.open)
+			return -ENOMEM;
+	}
+	res = walk(&w, chain_index(j, chain));
 	policy = j->ops->policy(j->h, chain);
-	if (accepted)
-		*accepted = w.accepted ||
-			    (res == STEP_ON && policy && strcmp(policy, "ACCEPT") == 0);
-	return 0;
+	policy_accepts = res == STEP_ON && policy && strcmp(policy, "ACCEPT") == 0;
+	for (size_t i = 0; closed && res >= 0 && i < j->ports->n; i++)
+		if (!w.open[i] && !policy_accepts) {
+			*closed = (int)i;
+			break;
+		}
+	free(w.open);
+	return res < 0 ? res : 0;
 }
 
 /* One direction: a request (NEW and ESTABLISHED classes) or a reply (ESTABLISHED). */
 static int judge_leg(struct rt_judge *j, const char *chain, const struct rt_leg *leg, bool reply)
 {
-	bool accepted = true;
-	int err;
+	int closed = -1, err;
 
 	if (!j->ops->is_chain(j->h, chain))
 		return 0;
 	if (reply)
 		return walk_class(j, chain, leg, true, true, NULL);
-	err = walk_class(j, chain, leg, false, false, &accepted);
+	err = walk_class(j, chain, leg, false, false, &closed);
 	if (err == 0)
 		err = walk_class(j, chain, leg, true, false, NULL);
-	if (err == 0 && !accepted && !j->quiet && j->twins_allowed) {
+	if (err == 0 && closed >= 0 && !j->quiet && j->twins_allowed) {
 		struct rt_walker w = { .j = j, .leg = leg };
 		struct rt_xchain *c = chain_index(j, chain);
+		const struct rt_port_range *r = &j->ports->range[closed];
 
 		if (!c)
 			return -ENOMEM;
-		return refuse(&w, c, NULL, "the firewall does not accept this traffic; rawtune "
-			      "untracks, it does not open ports");
+		if (r->lo == r->hi)
+			return refuse(&w, c, NULL, "the firewall does not accept port %u; rawtune "
+				      "untracks, it does not open ports", r->lo);
+		return refuse(&w, c, NULL, "the firewall does not accept ports %u-%u; rawtune "
+			      "untracks, it does not open ports", r->lo, r->hi);
 	}
 	return err;
 }
@@ -1242,7 +1278,8 @@ int rt_verdict_judge(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		     struct xtc_handle *filter, struct xtc_handle *mangle,
 		     const struct rawtune_profile *profile, bool force, struct rt_judgement *out)
 {
-	struct rt_judge j = { .ctx = ctx, .ops = ops, .p = profile, .force = force, .out = out };
+	struct rt_judge j = { .ctx = ctx, .ops = ops, .p = profile, .force = force, .out = out,
+			      .ports = &profile->ports };
 	int err;
 
 	memset(out, 0, sizeof(*out));

@@ -45,9 +45,10 @@ bool rt_chain_is_managed(const char *chain);
 
 /*
  * Make the profile's twins in the family's filter table what the firewall
- * needs now (none when @profile is NULL or @remove: every twin of @name, or of
- * every profile when @name is NULL too, goes), and commit when that changed
- * anything. @counts gets rules added and removed; @env->loopback what the
+ * needs now (none when @profile is NULL: every twin of @name, or of every
+ * profile when @name is NULL too, goes), and commit when that changed
+ * anything. With @keep_old, the twins there stay and only the missing ones
+ * are added (the first half of a change of ports). @counts gets rules added and removed; @env->loopback what the
  * judgement said of loopback; *@snap (when not NULL) what to put back, or
  * NULL when nothing was committed. Returns 0 or a negative errno with the
  * context's error set.
@@ -55,7 +56,7 @@ bool rt_chain_is_managed(const char *chain);
 struct rt_twins_snapshot;
 int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		  const struct rawtune_profile *profile, const char *name, bool force,
-		  struct rt_counts *counts, struct rt_plan_env *env,
+		  bool keep_old, struct rt_counts *counts, struct rt_plan_env *env,
 		  struct rt_twins_snapshot **snap);
 /* After a later table failed: the twins as they were before rt_twins_sync(). */
 int rt_twins_restore(struct rawtune_ctx *ctx, const struct rt_twins_snapshot *snap);

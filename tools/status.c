@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* rawtune status [--json]: the applied profiles and their rules, read from the kernel. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,6 +188,11 @@ int cmd_status(struct rawtune_ctx *ctx, int argc, char *argv[])
 	err = rawtune_rules_read(ctx, &rules);
 	if (err < 0)
 		return tool_lib_error(ctx, "status", err);
+	/* a name that no profile may have is bad input, as for apply and remove */
+	if (only && rawtune_profile_check(ctx, only) == -EINVAL) {
+		rawtune_rules_free(rules);
+		return tool_input_error(ctx, "status", -EINVAL);
+	}
 	if (only && !applied(rules, only)) {
 		rawtune_rules_free(rules);
 		tool_error("%s: not applied", tool_shown(only));
