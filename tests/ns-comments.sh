@@ -53,9 +53,9 @@ for p in json.load(sys.stdin)["profiles"]:
 "$RAWTUNE" watch --count 1 --prometheus "$TEST_TMP/rawtune.prom" >/dev/null ||
 	fail "watch --prometheus failed"
 no_injected "$TEST_TMP/rawtune.prom" "watch --prometheus"
-grep -vE '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{profile="([^"\\]|\\["\\n])*"\})? [0-9]+)$' \
+grep -vE '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{[a-z]+="([^"\\]|\\["\\n])*"(,[a-z]+="([^"\\]|\\["\\n])*")*\})? [0-9]+)$' \
 	"$TEST_TMP/rawtune.prom" && fail "watch --prometheus: lines outside the exposition format"
-grep -qF 'rawtune_saved_total{profile="q\"uote\\x5cx"}' "$TEST_TMP/rawtune.prom" ||
+grep -qF 'rawtune_profile_saved_entries_total{profile="q\"uote\\x5cx"}' "$TEST_TMP/rawtune.prom" ||
 	fail "watch --prometheus: the quote is not escaped: $(grep uote "$TEST_TMP/rawtune.prom")"
 pass "watch --prometheus: every line in the exposition format"
 

@@ -287,32 +287,14 @@ static void print_json(const struct watch *w, uint64_t new, uint64_t destroy,
 
 static int write_prometheus(const struct watch *w)
 {
-	unsigned int n = rawtune_saved_count(w->cur.saved);
-	struct prom_profile profiles[n ? n : 1];
-	struct prom_metrics m = {
-		.stat = w->cur.stat,
-		.events = w->events != NULL,
-		.nprofiles = n,
-		.profile = profiles,
-	};
-	int err;
+	struct prom_metrics m = { .events = w->events != NULL };
 
 	if (w->events) {
 		m.events_new = rawtune_ct_events_get_new(w->events);
 		m.events_destroy = rawtune_ct_events_get_destroy(w->events);
 		m.events_lost = rawtune_ct_events_get_lost(w->events);
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		profiles[i].name = rawtune_saved_get_profile(w->cur.saved, i);
-		profiles[i].saved = rawtune_saved_get_entries(w->cur.saved, i);
-	}
-	err = prom_write_file(w->prometheus, &m);
-	if (err < 0) {
-		tool_error("cannot write '%s': %s", tool_shown(w->prometheus),
-			   strerror(-err));
-		return RT_EXIT_FAILURE;
-	}
-	return RT_EXIT_OK;
+	return tool_sample_prometheus(w->ctx, w->prometheus, &w->cur, &m);
 }
 
 /* One line: read, compare with the previous line, write. */
