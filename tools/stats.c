@@ -53,7 +53,7 @@ static int parse_options(int argc, char *argv[], bool *json, const char **promet
 	}
 	/* one output: a timer's run writes the file and nothing else */
 	if (*json && *prometheus)
-		return tool_usage_error("stats", "--json and --prometheus go apart");
+		return tool_usage_error("stats", "--json and --prometheus exclude each other");
 	return tool_operand("stats", argc, argv, NULL, NULL);
 }
 
