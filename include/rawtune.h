@@ -284,6 +284,19 @@ struct rawtune_profile *rawtune_profile_unref(struct rawtune_profile *profile);
 int rawtune_profile_set_ports(struct rawtune_profile *profile, const char *list);
 
 /**
+ * rawtune_profile_add_ports - add to the profile's ports
+ * @profile: the profile
+ * @list: a port list as for rawtune_profile_set_ports()
+ *
+ * The ports already there stay; the new ones are merged in. On error the
+ * profile keeps its ports and rawtune_last_error() names the bad entry.
+ *
+ * Returns: 0, -EINVAL for a malformed list, -ENOMEM.
+ * Since: 0.2
+ */
+int rawtune_profile_add_ports(struct rawtune_profile *profile, const char *list);
+
+/**
  * rawtune_profile_set_protocols - which protocols the profile untracks
  * @protocols: RAWTUNE_PROTO_TCP, RAWTUNE_PROTO_UDP or both, or-ed
  * Returns: 0, or -EINVAL.
@@ -672,6 +685,17 @@ uint64_t rawtune_rules_get_packets(const struct rawtune_rules *rules, unsigned i
  * Since: 0.1
  */
 int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);
+
+/**
+ * rawtune_rules_get_count_only - does rule @i only count?
+ *
+ * 1 for a rule without a target (the TCP count rule before a notrack rule):
+ * the packets it counts are counted again by the rule after it, so a sum of
+ * a profile's packets or bytes that should not count a flow's first packet
+ * twice leaves it out.
+ * Since: 0.2
+ */
+int rawtune_rules_get_count_only(const struct rawtune_rules *rules, unsigned int i);
 
 /**
  * rawtune_rules_get_ports - the ports rule @i matches, as a normalised port

@@ -115,6 +115,25 @@ RAWTUNE_EXPORT int rawtune_profile_set_ports(struct rawtune_profile *p, const ch
 	return 0;
 }
 
+/*
+ * Through the text of both lists: the parser already merges overlapping and
+ * adjacent entries, and names a bad entry in the user's own words.
+ */
+RAWTUNE_EXPORT int rawtune_profile_add_ports(struct rawtune_profile *p, const char *list)
+{
+	const char *now = rawtune_profile_get_ports(p);
+	char *joined;
+	int err;
+
+	if (!now[0])
+		return rawtune_profile_set_ports(p, list);
+	if (asprintf(&joined, "%s,%s", now, list) < 0)
+		return -ENOMEM;
+	err = rawtune_profile_set_ports(p, joined);
+	free(joined);
+	return err;
+}
+
 RAWTUNE_EXPORT int rawtune_profile_set_addresses(struct rawtune_profile *p, const char *list)
 {
 	struct rt_addrs addrs;

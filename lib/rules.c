@@ -232,6 +232,12 @@ RAWTUNE_EXPORT int rawtune_rules_get_saved(const struct rawtune_rules *rules, un
 	return i < rules->n && rules->rule[i].saved;
 }
 
+RAWTUNE_EXPORT int rawtune_rules_get_count_only(const struct rawtune_rules *rules,
+						unsigned int i)
+{
+	return i < rules->n && rules->rule[i].rule.verdict == RT_VERDICT_COUNT;
+}
+
 RAWTUNE_EXPORT const char *rawtune_rules_get_ports(const struct rawtune_rules *rules,
 						   unsigned int i)
 {

@@ -50,14 +50,17 @@ for p in json.load(sys.stdin)["profiles"]:
     if p["name"] == "../../x" and p["seconds"] is not None:
         sys.exit("applied read through ../../x: %r" % p)' || fail "stats --json read outside the run directory"
 
-"$RAWTUNE" watch --count 1 --prometheus "$TEST_TMP/rawtune.prom" >/dev/null ||
-	fail "watch --prometheus failed"
-no_injected "$TEST_TMP/rawtune.prom" "watch --prometheus"
-grep -vE '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{profile="([^"\\]|\\["\\n])*"\})? [0-9]+)$' \
-	"$TEST_TMP/rawtune.prom" && fail "watch --prometheus: lines outside the exposition format"
-grep -qF 'rawtune_saved_total{profile="q\"uote\\x5cx"}' "$TEST_TMP/rawtune.prom" ||
-	fail "watch --prometheus: the quote is not escaped: $(grep uote "$TEST_TMP/rawtune.prom")"
-pass "watch --prometheus: every line in the exposition format"
+for cmd in "watch --count 1" "stats"; do
+	# shellcheck disable=SC2086 # $cmd is the command and its options
+	"$RAWTUNE" $cmd --prometheus "$TEST_TMP/rawtune.prom" >/dev/null ||
+		fail "$cmd --prometheus failed"
+	no_injected "$TEST_TMP/rawtune.prom" "$cmd --prometheus"
+	grep -vE '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{[a-z]+="([^"\\]|\\["\\n])*"(,[a-z]+="([^"\\]|\\["\\n])*")*\})? [0-9]+)$' \
+		"$TEST_TMP/rawtune.prom" && fail "$cmd --prometheus: lines outside the exposition format"
+	grep -qF 'rawtune_profile_saved_entries_total{profile="q\"uote\\x5cx"}' "$TEST_TMP/rawtune.prom" ||
+		fail "$cmd --prometheus: the quote is not escaped: $(grep uote "$TEST_TMP/rawtune.prom")"
+done
+pass "watch and stats --prometheus: every line in the exposition format"
 
 # Nothing was written outside the run directory, nor read from there.
 [ "$(cat "$TEST_TMP/x")" = 1000 ] || fail "$TEST_TMP/x changed"

@@ -31,7 +31,7 @@ $script" "$@" <"$TEST_TMP/$name.json" || fail "$name: the JSON is not as documen
 
 # ---- status --json ------------------------------------------------------------------
 "$RAWTUNE" status --json >"$TEST_TMP/empty.json" || fail "status --json failed"
-[ "$(cat "$TEST_TMP/empty.json")" = '{"schema":1,"profiles":[]}' ] || fail "status --json, nothing applied: $(cat "$TEST_TMP/empty.json")"
+[ "$(cat "$TEST_TMP/empty.json")" = '{"schema":2,"profiles":[]}' ] || fail "status --json, nothing applied: $(cat "$TEST_TMP/empty.json")"
 
 # A stateful firewall in both families: its NEW accepts get twins, which
 # status lists in the filter table.
@@ -69,12 +69,28 @@ for line in open(sys.argv[1]):
                                            packets=packets, bytes=bytes_))
 '
 ( check_json status "$READ_SAVED"'
-assert list(d) == ["schema", "profiles"] and d["schema"] == 1, list(d)
+assert list(d) == ["schema", "profiles"] and d["schema"] == 2, list(d)
 assert sorted(p["name"] for p in d["profiles"]) == ["dns", "web"], d["profiles"]
 for p in d["profiles"]:
-    assert [k for k in p if k != "drift"] == ["name", "state", "families", "rules"], list(p)
+    assert [k for k in p if k != "drift"] == ["name", "state", "families", "ports",
+                                             "protocols", "direction", "family", "forward",
+                                             "applied_at", "packets", "bytes", "saved",
+                                             "rules"], list(p)
     want = {"web": ["ipv4", "ipv6"], "dns": ["ipv4"]}[p["name"]]
     assert p["families"] == want, (p["name"], p["families"])
+    # what the rules untrack, in the types of "profiles --json"
+    want = {"web": ("80,443", ["tcp"], "both"), "dns": ("53", ["tcp", "udp"], "ipv4")}
+    assert (p["ports"], p["protocols"], p["family"]) == want[p["name"]], p
+    assert p["direction"] == "server" and p["forward"] is False, p
+    # applied a moment ago, as ISO 8601 in UTC
+    when = datetime.datetime.strptime(p["applied_at"], "%Y-%m-%dT%H:%M:%SZ")
+    age = datetime.datetime.utcnow() - when
+    assert datetime.timedelta(0) <= age < datetime.timedelta(minutes=5), p["applied_at"]
+    # the sums leave out the count rules, which count the same packets again
+    mine = [r for r in saved[p["name"]] if " -j " in r["rule"]]
+    assert p["packets"] == sum(r["packets"] for r in mine), p
+    assert p["bytes"] == sum(r["bytes"] for r in mine), p
+    assert p["saved"] == {"web": 0, "dns": 1}[p["name"]], p
     for r in p["rules"]:
         assert list(r) == ["family", "table", "rule", "packets", "bytes"], list(r)
         assert type(r["packets"]) is int and type(r["bytes"]) is int, r
@@ -120,6 +136,10 @@ st=0
 grep -qx "rawtune: ntp: not applied" "$TEST_TMP/err" || fail "status ntp said: $(cat "$TEST_TMP/err")"
 pass "status --json: state drift with its reason and exit 3; a profile not applied: exit 4"
 "$RAWTUNE" apply web >/dev/null && "$RAWTUNE" apply dns -4 >/dev/null || fail "apply again failed"
+# People see the bytes beside the packets: the dns datagram is 1 packet of 34 bytes.
+"$RAWTUNE" status | grep -qE '^  ipv4 raw +1 pkts +34 bytes  -A RAWTUNE-PREROUTING -p udp .*rawtune:dns' ||
+	fail "status: no line with packets and bytes: $("$RAWTUNE" status)"
+pass "status: bytes beside packets"
 
 # ---- profiles --json ----------------------------------------------------------------
 # A description with a quote, a backslash, a tab, é and a byte that is not
@@ -135,7 +155,7 @@ pass "status --json: state drift with its reason and exit 3; a profile not appli
 check_json profiles '
 keys = ["name", "description", "source", "ports", "protocols", "direction", "family",
         "addresses", "interfaces", "forward", "applied", "applied_as"]
-assert list(d) == ["schema", "profiles"] and d["schema"] == 1, list(d)
+assert list(d) == ["schema", "profiles"] and d["schema"] == 2, list(d)
 profiles = {p["name"]: p for p in d["profiles"]}
 assert [p["name"] for p in d["profiles"]] == sorted(profiles), "not sorted by name"
 assert sorted(profiles) == ["dns", "memcached", "ntp", "odd", "syslog", "web"], sorted(profiles)
@@ -188,21 +208,30 @@ pass "profiles: an aligned table with a header"
 for cmd in "status" "profiles" "stats" "top -c 1" "watch -i 1 -c 1"; do
 	# shellcheck disable=SC2086 # the command's words
 	"$RAWTUNE" $cmd -j >"$TEST_TMP/schema.json" || fail "$cmd -j failed"
-	check_json schema 'assert list(d)[0] == "schema" and d["schema"] == 1, list(d)'
+	check_json schema 'assert list(d)[0] == "schema" and d["schema"] == 2, list(d)'
 done
-pass "status, profiles, stats, top and watch: \"schema\": 1 first in every --json text"
+pass "status, profiles, stats, top and watch: \"schema\": 2 first in every --json text"
+
+# watch: the kernel's counters as stats gives them, their rise since the last line apart
+"$RAWTUNE" watch -i 1 -c 1 -j >"$TEST_TMP/watch.json" || fail "watch -j failed"
+check_json watch '
+for k in ("drop", "early_drop", "insert_failed"):
+    assert type(d[k]) is int and type(d[k + "_delta"]) is int, d
+    assert 0 <= d[k + "_delta"] <= d[k], d
+'
+pass "watch --json: drop and drop_delta apart"
 
 # ---- apply and remove --json: what changed -------------------------------------------
 "$RAWTUNE" remove -q --all || fail "remove --all failed"
 "$RAWTUNE" apply web -j >"$TEST_TMP/apply.json" || fail "apply web -j failed"
-check_json apply 'assert d == {"schema": 1, "profile": "web", "changed": True, "added": 18,
+check_json apply 'assert d == {"schema": 2, "profile": "web", "changed": True, "added": 18,
     "removed": 0, "families": ["ipv4", "ipv6"], "conntrack_deleted": 0}, d'
 "$RAWTUNE" apply web --json >"$TEST_TMP/again.json" || fail "apply web --json again failed"
 check_json again 'assert d["changed"] is False and d["added"] == d["removed"] == 0, d'
 "$RAWTUNE" apply web -j -4 --port 80 >"$TEST_TMP/narrow.json" || fail "apply web -4 -j failed"
 check_json narrow 'assert d["changed"] is True and d["removed"] > 0 and d["families"] == ["ipv4"], d'
 "$RAWTUNE" remove web -j >"$TEST_TMP/remove.json" || fail "remove web -j failed"
-check_json remove 'assert d == {"schema": 1, "profile": "web", "changed": True, "removed": 9}, d'
+check_json remove 'assert d == {"schema": 2, "profile": "web", "changed": True, "removed": 9}, d'
 "$RAWTUNE" remove web -j >"$TEST_TMP/none.json" || fail "remove web -j again failed"
 check_json none 'assert d["changed"] is False and d["removed"] == 0, d'
 "$RAWTUNE" apply dns -q && "$RAWTUNE" remove --all -j >"$TEST_TMP/all.json" || fail "remove --all -j failed"

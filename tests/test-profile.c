@@ -342,6 +342,26 @@ START_TEST(test_ports_bad_keeps_old_uncached)
 }
 END_TEST
 
+/* Added ports merge with those there; a bad list leaves them as they were. */
+START_TEST(test_add_ports)
+{
+	struct rawtune_profile *p;
+
+	ck_assert_int_eq(rawtune_profile_new(ctx, "mine", &p), 0);
+	ck_assert_int_eq(rawtune_profile_add_ports(p, "8080"), 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "8080");
+	ck_assert_int_eq(rawtune_profile_add_ports(p, "443, 80,8081-8090"), 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "80,443,8080-8090");
+	ck_assert_int_eq(rawtune_profile_add_ports(p, "443"), 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "80,443,8080-8090");
+	for (size_t i = 0; i < sizeof(bad_port_lists) / sizeof(bad_port_lists[0]); i++) {
+		ck_assert_int_eq(rawtune_profile_add_ports(p, bad_port_lists[i]), -EINVAL);
+		ck_assert_str_eq(rawtune_profile_get_ports(p), "80,443,8080-8090");
+	}
+	rawtune_profile_unref(p);
+}
+END_TEST
+
 /* A profile holds a reference on its context: it outlives the caller's. */
 START_TEST(test_profile_ref)
 {
@@ -1010,6 +1030,7 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, test_has_port);
 	tcase_add_loop_test(tc, test_ports_bad_keeps_old, 0, ARRAY_SIZE(bad_port_lists));
 	tcase_add_test(tc, test_ports_bad_keeps_old_uncached);
+	tcase_add_test(tc, test_add_ports);
 	tcase_add_test(tc, test_profile_ref);
 	tcase_add_test(tc, test_profile_unref);
 	suite_add_tcase(s, tc);

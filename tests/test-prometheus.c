@@ -39,6 +39,9 @@ static char *render(const struct prom_metrics *m)
 }
 
 static const char expected_full[] =
+	"# HELP rawtune_build_info Always 1; the version of rawtune that wrote these metrics.\n"
+	"# TYPE rawtune_build_info gauge\n"
+	"rawtune_build_info{version=\"1.2.3\"} 1\n"
 	"# HELP rawtune_conntrack_entries Entries in the conntrack table of this network "
 	"namespace.\n"
 	"# TYPE rawtune_conntrack_entries gauge\n"
@@ -78,19 +81,43 @@ static const char expected_full[] =
 	"watch read them.\n"
 	"# TYPE rawtune_events_lost_total counter\n"
 	"rawtune_events_lost_total 2\n"
-	"# HELP rawtune_saved_total Conntrack entries not created because a rawtune profile "
-	"untracked their flows.\n"
-	"# TYPE rawtune_saved_total counter\n"
-	"rawtune_saved_total{profile=\"web\"} 4874\n"
-	"rawtune_saved_total{profile=\"dns\"} 0\n";
+	"# HELP rawtune_profile_applied 1 for each profile with rules in the kernel.\n"
+	"# TYPE rawtune_profile_applied gauge\n"
+	"rawtune_profile_applied{profile=\"web\"} 1\n"
+	"rawtune_profile_applied{profile=\"dns\"} 1\n"
+	"# HELP rawtune_profile_applied_timestamp_seconds When rawtune made the profile's "
+	"rules, in seconds since the epoch.\n"
+	"# TYPE rawtune_profile_applied_timestamp_seconds gauge\n"
+	"rawtune_profile_applied_timestamp_seconds{profile=\"web\"} 1764777600\n"
+	"# HELP rawtune_profile_saved_entries_total Conntrack entries not created because a "
+	"rawtune profile untracked their flows.\n"
+	"# TYPE rawtune_profile_saved_entries_total counter\n"
+	"rawtune_profile_saved_entries_total{profile=\"web\"} 4874\n"
+	"rawtune_profile_saved_entries_total{profile=\"dns\"} 0\n"
+	"# HELP rawtune_rule_packets_total Packets matched by a profile's rules in one family "
+	"and table.\n"
+	"# TYPE rawtune_rule_packets_total counter\n"
+	"rawtune_rule_packets_total{profile=\"web\",family=\"ipv4\",table=\"raw\"} 900\n"
+	"rawtune_rule_packets_total{profile=\"web\",family=\"ipv6\",table=\"raw\"} 40\n"
+	"# HELP rawtune_rule_bytes_total Bytes matched by a profile's rules in one family and "
+	"table.\n"
+	"# TYPE rawtune_rule_bytes_total counter\n"
+	"rawtune_rule_bytes_total{profile=\"web\",family=\"ipv4\",table=\"raw\"} 61000\n"
+	"rawtune_rule_bytes_total{profile=\"web\",family=\"ipv6\",table=\"raw\"} 3200\n";
 
-static const struct prom_profile two[] = { { "web", 4874 }, { "dns", 0 } };
+/* dns applied by hand, not by rawtune: no time */
+static const struct prom_profile two[] = { { "web", 4874, 1764777600 }, { "dns", 0, -1 } };
+static const struct prom_rules web_rules[] = {
+	{ "web", "ipv4", "raw", 900, 61000 },
+	{ "web", "ipv6", "raw", 40, 3200 },
+};
 
 START_TEST(full_text)
 {
-	struct prom_metrics m = { .stat = stat_all, .events = true, .events_new = 7,
-				  .events_destroy = 5, .events_lost = 2, .nprofiles = 2,
-				  .profile = two };
+	struct prom_metrics m = { .version = "1.2.3", .stat = stat_all, .events = true,
+				  .events_new = 7, .events_destroy = 5, .events_lost = 2,
+				  .nprofiles = 2, .profile = two, .nrules = 2,
+				  .rules = web_rules };
 	char *text = render(&m);
 
 	ck_assert_str_eq(text, expected_full);
@@ -98,16 +125,20 @@ START_TEST(full_text)
 }
 END_TEST
 
-/* Every line a comment of the two kinds or "name[{labels}] integer"; HELP, TYPE, then samples. */
+/*
+ * Every line a comment of the two kinds or "name[{labels}] integer"; HELP,
+ * TYPE, then samples; a counter's name ends in _total.
+ */
+#define LABEL "[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\[\\\\\"n])*\""
+
 static void assert_well_formed(const char *text)
 {
-	regex_t sample, help, type;
+	regex_t sample, help, type, counter;
 	char *copy = strdup(text), *save = NULL, family[128] = "";
 	int state = 0; /* 0: expect HELP, 1: expect TYPE, 2: samples */
 
 	ck_assert_int_eq(regcomp(&sample,
-				 "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|"
-				 "\\\\[\\\\\"n])*\"\\})? [0-9]+$",
+				 "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{" LABEL "(," LABEL ")*\\})? [0-9]+$",
 				 REG_EXTENDED),
 			 0);
 	ck_assert_int_eq(regcomp(&help, "^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) [^\n]+$",
@@ -115,6 +146,9 @@ static void assert_well_formed(const char *text)
 			 0);
 	ck_assert_int_eq(regcomp(&type, "^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (gauge|counter)$",
 				 REG_EXTENDED),
+			 0);
+	ck_assert_int_eq(regcomp(&counter, "^# TYPE [a-zA-Z0-9_:]*_total counter$",
+				 REG_EXTENDED | REG_NOSUB),
 			 0);
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		regmatch_t m[2];
@@ -126,6 +160,9 @@ static void assert_well_formed(const char *text)
 		} else if (regexec(&type, line, 2, m, 0) == 0) {
 			ck_assert_int_eq(state, 1);
 			ck_assert_int_eq(strncmp(line + m[1].rm_so, family, strlen(family)), 0);
+			if (strstr(line, " counter"))
+				ck_assert_msg(regexec(&counter, line, 0, NULL, 0) == 0,
+					      "counter without _total: %s", line);
 			state = 2;
 		} else {
 			ck_assert_msg(regexec(&sample, line, 2, m, 0) == 0, "bad line: %s", line);
@@ -137,13 +174,15 @@ static void assert_well_formed(const char *text)
 	regfree(&sample);
 	regfree(&help);
 	regfree(&type);
+	regfree(&counter);
 	free(copy);
 }
 
 START_TEST(well_formed)
 {
-	struct prom_metrics m = { .stat = stat_all, .events = true, .nprofiles = 2,
-				  .profile = two };
+	struct prom_metrics m = { .version = "1.2.3", .stat = stat_all, .events = true,
+				  .nprofiles = 2, .profile = two, .nrules = 2,
+				  .rules = web_rules };
 	char *text = render(&m);
 
 	assert_well_formed(text);
@@ -173,7 +212,7 @@ START_TEST(no_events_no_profiles)
 {
 	struct prom_metrics m = { .stat = stat_all };
 	char *text = render(&m);
-	const char *tail = "# TYPE rawtune_saved_total counter\n";
+	const char *tail = "# TYPE rawtune_rule_bytes_total counter\n";
 
 	ck_assert_ptr_null(strstr(text, "rawtune_events_"));
 	ck_assert_str_eq(text + strlen(text) - strlen(tail), tail);
@@ -184,13 +223,41 @@ END_TEST
 
 START_TEST(label_escaped)
 {
-	static const struct prom_profile odd[] = { { "a\"b\\c\nd", 1 } };
-	struct prom_metrics m = { .stat = stat_all, .nprofiles = 1, .profile = odd };
+	static const struct prom_profile odd[] = { { "a\"b\\c\nd", 1, -1 } };
+	static const struct prom_rules odd_rules[] = { { "a\"b\\c\nd", "ipv4", "raw", 2, 3 } };
+	struct prom_metrics m = { .version = "0.2\"", .stat = stat_all, .nprofiles = 1,
+				  .profile = odd, .nrules = 1, .rules = odd_rules };
 	char *text = render(&m);
 
-	ck_assert_ptr_nonnull(strstr(text, "rawtune_saved_total{profile=\"a\\\"b\\\\c\\nd\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "rawtune_build_info{version=\"0.2\\\"\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "rawtune_profile_saved_entries_total{profile=\"a\\\"b"
+					   "\\\\c\\nd\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "rawtune_rule_bytes_total{profile=\"a\\\"b\\\\c\\nd\","
+					   "family=\"ipv4\",table=\"raw\"} 3\n"));
 	assert_well_formed(text);
 	free(text);
+}
+END_TEST
+
+/*
+ * Prometheus' own parser, when promtool is installed: it knows rules of the
+ * format (unique series, no HELP after samples) that the checks above do not.
+ */
+START_TEST(promtool_agrees)
+{
+	struct prom_metrics m = { .version = "1.2.3", .stat = stat_all, .events = true,
+				  .nprofiles = 2, .profile = two, .nrules = 2,
+				  .rules = web_rules };
+	FILE *check;
+
+	if (system("command -v promtool >/dev/null") != 0) {
+		puts("SKIP (part): no promtool");
+		return;
+	}
+	check = popen("promtool check metrics", "w");
+	ck_assert_ptr_nonnull(check);
+	prom_write(check, &m);
+	ck_assert_int_eq(pclose(check), 0);
 }
 END_TEST
 
@@ -268,6 +335,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, unknown_left_out);
 	tcase_add_test(tc, no_events_no_profiles);
 	tcase_add_test(tc, label_escaped);
+	tcase_add_test(tc, promtool_agrees);
 	tcase_add_test(tc, file_replaced);
 	tcase_add_test(tc, file_errors);
 	suite_add_tcase(s, tc);

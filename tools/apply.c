@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--force]
- *		 [--quiet|--json] [--wait SECONDS]
+ * rawtune apply PROFILE [--port LIST | --add-port LIST] [--proto LIST] [-4|-6]
+ *		 [--dry-run] [--force] [--quiet|--json] [--wait SECONDS]
+ * rawtune apply --name NAME --port LIST [--proto LIST] [-4|-6] ...
  * rawtune apply --all [--dry-run] [--force] [--quiet|--json] [--wait SECONDS]
  */
 #include <errno.h>
@@ -12,14 +13,18 @@
 
 /* What the command line changes in the profile, and how to apply it. */
 struct apply_args {
-	char *ports; /* every --port joined */
+	char *ports;	 /* every --port joined */
+	char *add_ports; /* every --add-port joined */
+	const char *name; /* --name: a profile made on the command line */
 	unsigned int protos, families;
 	bool dry_run, all, quiet, json;
 };
 
 const char apply_usage[] =
-	"Usage: rawtune apply PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
-	"                     [--force] [--quiet|--json] [--wait SECONDS]\n"
+	"Usage: rawtune apply PROFILE [--port LIST | --add-port LIST] [--proto LIST]\n"
+	"                     [-4|-6] [--dry-run] [--force] [--quiet|--json]\n"
+	"                     [--wait SECONDS]\n"
+	"       rawtune apply --name NAME --port LIST [--proto LIST] [-4|-6] [OPTIONS]\n"
 	"       rawtune apply --all [--dry-run] [--force] [--quiet|--json] [--wait SECONDS]\n"
 	"Install the profile's rules: NOTRACK in the raw table and the matching\n"
 	"UNTRACKED accepts in the filter table. Applying again with other ports\n"
@@ -32,6 +37,12 @@ const char apply_usage[] =
 	"  -p, --port LIST       untrack these ports instead of the profile's own:\n"
 	"                        80, 80,443 or 8000-8100 (1-65535); repeated, the\n"
 	"                        lists add up\n"
+	"      --add-port LIST   add these ports to those the profile is applied with\n"
+	"                        now (read from the kernel), keeping its protocols\n"
+	"                        and families as applied\n"
+	"      --name NAME       apply a profile made here, without a file: tcp,\n"
+	"                        server, both families, the ports of --port; NAME\n"
+	"                        must not be a built-in profile or a profile file's\n"
 	"  -P, --proto LIST      untrack these protocols instead of the profile's own:\n"
 	"                        tcp, udp or tcp,udp; repeated, they add up\n"
 	"  -4, --ipv4            IPv4 only (the profile's IPv6 rules are removed)\n"
@@ -59,6 +70,71 @@ static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 	if (err == 0 && args->families)
 		err = rawtune_profile_set_families(p, args->families);
 	return err < 0 ? tool_input_error(ctx, rawtune_profile_get_name(p), err) : RT_EXIT_OK;
+}
+
+/*
+ * --name: a profile made on the command line. A name that a built-in or a
+ * file holds stays that profile's: its rules and the one-off's would share
+ * their comment, and each apply of one would replace the other's.
+ */
+static int apply_new(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p)
+{
+	struct rawtune_profile *known;
+	int err, status;
+
+	err = rawtune_profile_new(ctx, name, p);
+	if (err < 0)
+		return tool_input_error(ctx, "apply --name", err);
+	err = rawtune_profile_load(ctx, name, &known);
+	if (err == -ENOENT)
+		return RT_EXIT_OK;
+	if (err == 0) {
+		tool_error("--name %s: there is a profile of that name (%s): apply it as "
+			   "'rawtune apply %s', or choose another name",
+			   name, rawtune_profile_get_source(known), name);
+		rawtune_profile_unref(known);
+		status = RT_EXIT_USAGE;
+	} else {
+		status = tool_input_error(ctx, name, err);
+	}
+	*p = rawtune_profile_unref(*p);
+	return status;
+}
+
+/*
+ * --add-port: start from the ports, protocols and families the kernel
+ * applies the profile with now, so that an earlier --port, --proto or -4
+ * is kept rather than undone by the profile's own definition.
+ */
+static int apply_as_now(struct rawtune_ctx *ctx, struct rawtune_profile *p,
+			const struct apply_args *args)
+{
+	const char *name = rawtune_profile_get_name(p);
+	struct rawtune_profile *now;
+	struct rawtune_rules *rules;
+	int err;
+
+	err = rawtune_rules_read(ctx, &rules);
+	if (err < 0)
+		return tool_lib_error(ctx, name, err);
+	err = rawtune_rules_get_applied(ctx, rules, name, &now);
+	rawtune_rules_free(rules);
+	if (err == -ENOENT) {
+		tool_error("%s: not applied, so --add-port has nothing to add to: give --port",
+			   name);
+		return RT_EXIT_FAILURE;
+	}
+	if (err < 0)
+		return tool_lib_error(ctx, name, err);
+	err = rawtune_profile_set_ports(p, rawtune_profile_get_ports(now));
+	if (err == 0 && !args->protos)
+		err = rawtune_profile_set_protocols(p, rawtune_profile_get_protocols(now));
+	if (err == 0 && !args->families)
+		err = rawtune_profile_set_families(p, rawtune_profile_get_families(now));
+	rawtune_profile_unref(now);
+	if (err == 0)
+		err = rawtune_profile_add_ports(p, args->add_ports);
+	return err < 0 ? tool_input_error(ctx, name, err) : RT_EXIT_OK;
 }
 
 static const enum rawtune_family apply_families[] = { RAWTUNE_FAMILY_IPV4, RAWTUNE_FAMILY_IPV6 };
@@ -201,10 +277,38 @@ static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *
 	return RT_EXIT_OK;
 }
 
+/* Long only: each short option means one thing in every command. */
+enum { APPLY_OPT_ADD_PORT = 0x100, APPLY_OPT_NAME };
+
+/* The options that go together, once all are read: 0, or RT_EXIT_USAGE after the error. */
+static int apply_options_check(const struct apply_args *args)
+{
+	if (args->families == RAWTUNE_FAMILY_BOTH)
+		return tool_usage_error("apply",
+					"-4 and -6 exclude each other (give neither for both)");
+	if (args->json && (args->dry_run || args->quiet))
+		return tool_usage_error("apply", "--json excludes --dry-run and --quiet");
+	if (args->all && (args->ports || args->add_ports || args->protos || args->families ||
+			  args->name))
+		return tool_usage_error("apply", "--all applies the profiles as rawtune.conf "
+					"lists them: no --port, --add-port, --name, --proto, "
+					"-4 or -6");
+	if (args->ports && args->add_ports)
+		return tool_usage_error("apply", "--port replaces the ports, --add-port adds "
+					"to them: give one");
+	if (args->name && !args->ports && !args->add_ports)
+		return tool_usage_error("apply", "--name %s needs --port: a profile made on "
+					"the command line has no ports of its own",
+					tool_shown(args->name));
+	return RT_EXIT_OK;
+}
+
 static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct apply_args *args)
 {
 	static const struct option options[] = {
 		{ "port", required_argument, NULL, 'p' },
+		{ "add-port", required_argument, NULL, APPLY_OPT_ADD_PORT },
+		{ "name", required_argument, NULL, APPLY_OPT_NAME },
 		{ "proto", required_argument, NULL, 'P' },
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
@@ -226,6 +330,13 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 		case 'p':
 			if (tool_list_append(&args->ports, optarg) < 0)
 				return tool_lib_error(ctx, "apply", -ENOMEM);
+			break;
+		case APPLY_OPT_ADD_PORT:
+			if (tool_list_append(&args->add_ports, optarg) < 0)
+				return tool_lib_error(ctx, "apply", -ENOMEM);
+			break;
+		case APPLY_OPT_NAME:
+			args->name = optarg;
 			break;
 		case 'P':
 			/* repeated, the protocols add up as the ports do */
@@ -265,15 +376,7 @@ static int apply_options(struct rawtune_ctx *ctx, int argc, char *argv[], struct
 			return tool_bad_option("apply", opt, argv);
 		}
 	}
-	if (args->families == RAWTUNE_FAMILY_BOTH)
-		return tool_usage_error("apply",
-					"-4 and -6 exclude each other (give neither for both)");
-	if (args->json && (args->dry_run || args->quiet))
-		return tool_usage_error("apply", "--json excludes --dry-run and --quiet");
-	if (args->all && (args->ports || args->protos || args->families))
-		return tool_usage_error("apply", "--all applies the profiles as rawtune.conf "
-					"lists them: no --port, --proto, -4 or -6");
-	return RT_EXIT_OK;
+	return apply_options_check(args);
 }
 
 /* One profile as the command line or rawtune.conf gives it; an exit status. */
@@ -383,16 +486,24 @@ static int apply_command(struct rawtune_ctx *ctx, int argc, char *argv[],
 	status = apply_options(ctx, argc, argv, args);
 	if (status == RT_EXIT_OK)
 		status = tool_operand("apply", argc, argv,
-				      args->all ? NULL
-						: "which profile? (e.g. rawtune apply web)",
+				      args->all || args->name
+					      ? NULL
+					      : "which profile? (e.g. rawtune apply web)",
 				      &name);
 	if (status)
 		return status;
 	if (args->all && name)
 		return tool_usage_error("apply", "a profile and --all exclude each other");
+	if (args->name && name)
+		return tool_usage_error("apply", "a profile and --name exclude each other");
 	if (args->all)
 		return apply_all(ctx, args);
-	status = tool_profile_load(ctx, name, &p);
+	if (args->name)
+		status = apply_new(ctx, args->name, &p);
+	else
+		status = tool_profile_load(ctx, name, &p);
+	if (status == RT_EXIT_OK && args->add_ports)
+		status = apply_as_now(ctx, p, args);
 	if (status == RT_EXIT_OK)
 		status = apply_args_set(ctx, p, args);
 	if (status == RT_EXIT_OK)
@@ -409,5 +520,6 @@ int cmd_apply(struct rawtune_ctx *ctx, int argc, char *argv[])
 	int status = apply_command(ctx, argc, argv, &args);
 
 	free(args.ports);
+	free(args.add_ports);
 	return status;
 }

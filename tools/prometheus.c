@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * "rawtune watch --prometheus FILE": the numbers in Prometheus' text
- * exposition format, for node_exporter's textfile collector. The file is
- * replaced by a rename, so the collector never reads half of it.
+ * "rawtune stats --prometheus FILE" and "rawtune watch --prometheus FILE":
+ * the numbers in Prometheus' text exposition format, for node_exporter's
+ * textfile collector. The file is replaced by a rename, so the collector
+ * never reads half of it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +56,37 @@ static void label_value(FILE *out, const char *s)
 	}
 }
 
-void prom_write(FILE *out, const struct prom_metrics *m)
+/* A series' labels, from pairs of name and value, NULL-terminated. */
+static void labels(FILE *out, const char *const *pair)
+{
+	fputc('{', out);
+	for (size_t i = 0; pair[i]; i += 2) {
+		fprintf(out, "%s%s=\"", i ? "," : "", pair[i]);
+		label_value(out, pair[i + 1]);
+		fputc('"', out);
+	}
+	fputc('}', out);
+}
+
+static void sample(FILE *out, const char *name, const char *const *pair, uint64_t v)
+{
+	fputs(name, out);
+	if (pair)
+		labels(out, pair);
+	fprintf(out, " %" PRIu64 "\n", v);
+}
+
+static void write_build(FILE *out, const struct prom_metrics *m)
+{
+	if (!m->version)
+		return;
+	family(out, "rawtune_build_info", "gauge",
+	       "Always 1; the version of rawtune that wrote these metrics.");
+	sample(out, "rawtune_build_info", (const char *const[]){ "version", m->version, NULL },
+	       1);
+}
+
+static void write_ct(FILE *out, const struct prom_metrics *m)
 {
 	for (size_t i = 0; i < sizeof(ct_metrics) / sizeof(ct_metrics[0]); i++) {
 		uint64_t v = m->stat[ct_metrics[i].stat];
@@ -64,27 +95,75 @@ void prom_write(FILE *out, const struct prom_metrics *m)
 		if (v == RAWTUNE_CT_STAT_UNKNOWN)
 			continue;
 		family(out, ct_metrics[i].name, ct_metrics[i].type, ct_metrics[i].help);
-		fprintf(out, "%s %" PRIu64 "\n", ct_metrics[i].name, v);
+		sample(out, ct_metrics[i].name, NULL, v);
 	}
-	if (m->events) {
-		family(out, "rawtune_events_new_total", "counter",
-		       "Conntrack NEW events counted since rawtune watch started.");
-		fprintf(out, "rawtune_events_new_total %" PRIu64 "\n", m->events_new);
-		family(out, "rawtune_events_destroy_total", "counter",
-		       "Conntrack DESTROY events counted since rawtune watch started.");
-		fprintf(out, "rawtune_events_destroy_total %" PRIu64 "\n",
-			m->events_destroy);
-		family(out, "rawtune_events_lost_total", "counter",
-		       "Conntrack events the kernel dropped before rawtune watch read them.");
-		fprintf(out, "rawtune_events_lost_total %" PRIu64 "\n", m->events_lost);
-	}
-	family(out, "rawtune_saved_total", "counter",
-	       "Conntrack entries not created because a rawtune profile untracked their flows.");
+}
+
+static void write_events(FILE *out, const struct prom_metrics *m)
+{
+	if (!m->events)
+		return;
+	family(out, "rawtune_events_new_total", "counter",
+	       "Conntrack NEW events counted since rawtune watch started.");
+	sample(out, "rawtune_events_new_total", NULL, m->events_new);
+	family(out, "rawtune_events_destroy_total", "counter",
+	       "Conntrack DESTROY events counted since rawtune watch started.");
+	sample(out, "rawtune_events_destroy_total", NULL, m->events_destroy);
+	family(out, "rawtune_events_lost_total", "counter",
+	       "Conntrack events the kernel dropped before rawtune watch read them.");
+	sample(out, "rawtune_events_lost_total", NULL, m->events_lost);
+}
+
+static void write_profiles(FILE *out, const struct prom_metrics *m)
+{
+	family(out, "rawtune_profile_applied", "gauge",
+	       "1 for each profile with rules in the kernel.");
+	for (size_t i = 0; i < m->nprofiles; i++)
+		sample(out, "rawtune_profile_applied",
+		       (const char *const[]){ "profile", m->profile[i].name, NULL }, 1);
+	family(out, "rawtune_profile_applied_timestamp_seconds", "gauge",
+	       "When rawtune made the profile's rules, in seconds since the epoch.");
 	for (size_t i = 0; i < m->nprofiles; i++) {
-		fputs("rawtune_saved_total{profile=\"", out);
-		label_value(out, m->profile[i].name);
-		fprintf(out, "\"} %" PRIu64 "\n", m->profile[i].saved);
+		/* rules rawtune did not make have no time: no series, not 0 */
+		if (m->profile[i].applied < 0)
+			continue;
+		sample(out, "rawtune_profile_applied_timestamp_seconds",
+		       (const char *const[]){ "profile", m->profile[i].name, NULL },
+		       (uint64_t)m->profile[i].applied);
 	}
+	family(out, "rawtune_profile_saved_entries_total", "counter",
+	       "Conntrack entries not created because a rawtune profile untracked their flows.");
+	for (size_t i = 0; i < m->nprofiles; i++)
+		sample(out, "rawtune_profile_saved_entries_total",
+		       (const char *const[]){ "profile", m->profile[i].name, NULL },
+		       m->profile[i].saved);
+}
+
+static void write_rule_counter(FILE *out, const struct prom_metrics *m, bool bytes)
+{
+	const char *name = bytes ? "rawtune_rule_bytes_total" : "rawtune_rule_packets_total";
+
+	family(out, name, "counter",
+	       bytes ? "Bytes matched by a profile's rules in one family and table."
+		     : "Packets matched by a profile's rules in one family and table.");
+	for (size_t i = 0; i < m->nrules; i++) {
+		const struct prom_rules *r = &m->rules[i];
+
+		sample(out, name,
+		       (const char *const[]){ "profile", r->profile, "family", r->family,
+					      "table", r->table, NULL },
+		       bytes ? r->bytes : r->packets);
+	}
+}
+
+void prom_write(FILE *out, const struct prom_metrics *m)
+{
+	write_build(out, m);
+	write_ct(out, m);
+	write_events(out, m);
+	write_profiles(out, m);
+	write_rule_counter(out, m, false);
+	write_rule_counter(out, m, true);
 }
 
 static int split_path(const char *path, char *dir, size_t dlen, const char **base)

@@ -16,7 +16,7 @@ const char remove_usage[] =
 /* How much to say on success. */
 enum say { SAY_TEXT, SAY_NOTHING, SAY_JSON };
 
-/* {"schema":1,"profile":"web","changed":true,"removed":18}; null for --all */
+/* {"schema":2,"profile":"web","changed":true,"removed":18}; null for --all */
 static void remove_json(const char *name, unsigned int removed)
 {
 	struct json j;

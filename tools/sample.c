@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* One sample of the conntrack counters and the entries saved: stats and watch share it.
+/*
+ * One sample of the conntrack counters and the entries saved: stats and watch
+ * share it, and the file for node_exporter that both write.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/sample.h"
@@ -107,4 +111,88 @@ void tool_duration(int64_t s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%" PRId64 "d%02" PRId64 "h", s / 86400,
 			 s % 86400 / 3600);
+}
+
+/* ---- the sample for node_exporter ------------------------------------------ */
+
+static struct prom_rules *rules_entry(struct prom_rules *sum, size_t *n,
+				      const struct rawtune_rules *rules, unsigned int i)
+{
+	const char *profile = rawtune_rules_get_profile(rules, i);
+	const char *family = tool_families(rawtune_rules_get_family(rules, i));
+	const char *table = rawtune_rules_get_table(rules, i);
+
+	for (size_t k = 0; k < *n; k++)
+		if (!strcmp(sum[k].profile, profile) && !strcmp(sum[k].family, family) &&
+		    !strcmp(sum[k].table, table))
+			return &sum[k];
+	sum[*n] = (struct prom_rules){ .profile = profile, .family = family, .table = table };
+	return &sum[(*n)++];
+}
+
+/*
+ * The count rules are left out: the notrack rule after each counts the same
+ * first packets again, and a sum that counts them twice means nothing.
+ */
+static size_t rules_sum(const struct rawtune_rules *rules, struct prom_rules *sum)
+{
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
+		struct prom_rules *r;
+
+		if (rawtune_rules_get_count_only(rules, i))
+			continue;
+		r = rules_entry(sum, &n, rules, i);
+		r->packets += rawtune_rules_get_packets(rules, i);
+		r->bytes += rawtune_rules_get_bytes(rules, i);
+	}
+	return n;
+}
+
+static int write_file(const char *path, const struct prom_metrics *m)
+{
+	int err = prom_write_file(path, m);
+
+	if (err < 0) {
+		tool_error("cannot write '%s': %s", tool_shown(path), strerror(-err));
+		return RT_EXIT_FAILURE;
+	}
+	return RT_EXIT_OK;
+}
+
+int tool_sample_prometheus(struct rawtune_ctx *ctx, const char *path,
+			   const struct tool_sample *s, struct prom_metrics *m)
+{
+	unsigned int n = rawtune_saved_count(s->saved);
+	struct prom_profile profiles[n ? n : 1];
+	struct rawtune_rules *rules;
+	struct prom_rules *sum;
+	int err, status;
+
+	err = rawtune_rules_read(ctx, &rules);
+	if (err < 0)
+		return read_error(ctx, "rawtune's rules", err);
+	sum = calloc(rawtune_rules_count(rules) + 1, sizeof(*sum));
+	if (!sum) {
+		rawtune_rules_free(rules);
+		tool_error("cannot write '%s': %s", tool_shown(path), strerror(ENOMEM));
+		return RT_EXIT_FAILURE;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		profiles[i] = (struct prom_profile){
+			.name = rawtune_saved_get_profile(s->saved, i),
+			.saved = rawtune_saved_get_entries(s->saved, i),
+			.applied = rawtune_saved_get_applied(s->saved, i),
+		};
+	m->version = PACKAGE_VERSION;
+	m->stat = s->stat;
+	m->nprofiles = n;
+	m->profile = profiles;
+	m->rules = sum;
+	m->nrules = rules_sum(rules, sum);
+	status = write_file(path, m);
+	free(sum);
+	rawtune_rules_free(rules);
+	return status;
 }

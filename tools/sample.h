@@ -16,6 +16,7 @@
 #include "rawtune.h"
 
 struct json;
+struct prom_metrics;
 
 /* ---- one sample (sample.c) -------------------------------------------------- */
 
@@ -38,6 +39,13 @@ unsigned int tool_sample_fill(const struct tool_sample *s);
 uint64_t tool_stat_delta(const uint64_t *a, const uint64_t *b, unsigned int stat);
 /* "saved": the total, and "profiles": [{"name", "saved", "seconds"}] */
 void tool_json_saved(struct json *j, const struct tool_sample *s);
+/*
+ * Write @s to @path for node_exporter, with @m's event counters, this
+ * build's version and the counters of the rules read now: an exit status,
+ * after the error when it is not RT_EXIT_OK.
+ */
+int tool_sample_prometheus(struct rawtune_ctx *ctx, const char *path,
+			   const struct tool_sample *s, struct prom_metrics *m);
 /* "45s", "12m05s", "3h07m", "2d05h" */
 void tool_duration(int64_t seconds, char *buf, size_t len);
 
@@ -46,14 +54,24 @@ void tool_duration(int64_t seconds, char *buf, size_t len);
 struct prom_profile {
 	const char *name;
 	uint64_t saved;
+	int64_t applied; /* Unix time, -1 when unknown */
+};
+
+/* The counters of a profile's rules in one family and table, summed. */
+struct prom_rules {
+	const char *profile, *family, *table;
+	uint64_t packets, bytes;
 };
 
 struct prom_metrics {
+	const char *version;  /* rawtune_build_info, left out when NULL */
 	const uint64_t *stat; /* RAWTUNE_CT_STAT_COUNT counters */
 	bool events;	      /* the event counters below are known */
 	uint64_t events_new, events_destroy, events_lost;
 	size_t nprofiles;
 	const struct prom_profile *profile;
+	size_t nrules;
+	const struct prom_rules *rules;
 };
 
 /* The metrics with their # HELP and # TYPE lines, as node_exporter's textfile collector

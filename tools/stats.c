@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* rawtune stats [--json]: occupancy, drop counters and entries saved, one sample. */
+/*
+ * rawtune stats [--json | --prometheus FILE]: occupancy, drop counters and
+ * entries saved, one sample.
+ */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,11 +11,51 @@
 #include "tools/tool.h"
 
 const char stats_usage[] =
-	"Usage: rawtune stats [--json]\n"
+	"Usage: rawtune stats [--json | --prometheus FILE]\n"
 	"Show how full this network namespace's conntrack table is, the kernel's\n"
 	"drop counters, and the entries each applied profile saved. Reads counters\n"
 	"only (ctnetlink statistics and rule counters): never walks the table.\n"
-	"\n" TOOL_HELP_JSON TOOL_HELP_HELP;
+	"\n" TOOL_HELP_JSON
+	"      --prometheus FILE write the numbers to FILE for node_exporter's textfile\n"
+	"                        collector, replacing it atomically, and print nothing\n"
+	TOOL_HELP_HELP;
+
+/* Long only, as in watch: -p is --port, and -P --proto, in every command. */
+enum { STATS_OPT_PROMETHEUS = 0x100 };
+
+static int parse_options(int argc, char *argv[], bool *json, const char **prometheus)
+{
+	static const struct option options[] = {
+		{ "prometheus", required_argument, NULL, STATS_OPT_PROMETHEUS },
+		TOOL_OPTION_JSON,
+		TOOL_OPTION_HELP,
+		{ 0 },
+	};
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":jh", options, NULL)) != -1) {
+		switch (opt) {
+		case STATS_OPT_PROMETHEUS:
+			if (!optarg[0])
+				return tool_usage_error("stats",
+							"--prometheus needs a file name");
+			*prometheus = optarg;
+			break;
+		case TOOL_OPT_JSON:
+			*json = true;
+			break;
+		case 'h':
+			return RT_HELP;
+		default:
+			return tool_bad_option("stats", opt, argv);
+		}
+	}
+	/* one output: a timer's run writes the file and nothing else */
+	if (*json && *prometheus)
+		return tool_usage_error("stats", "--json and --prometheus exclude each other");
+	return tool_operand("stats", argc, argv, NULL, NULL);
+}
 
 /* The counters in the order people read them: what says "the table is full" first. */
 static const unsigned int shown[] = {
@@ -86,22 +129,24 @@ static void print_json(const struct tool_sample *s)
 
 int cmd_stats(struct rawtune_ctx *ctx, int argc, char *argv[])
 {
+	const char *prometheus = NULL;
+	struct prom_metrics m = { 0 };
 	struct tool_sample s;
 	bool json = false;
 	int status;
 
-	status = tool_json_options("stats", argc, argv, &json);
-	if (status == RT_EXIT_OK)
-		status = tool_operand("stats", argc, argv, NULL, NULL);
+	status = parse_options(argc, argv, &json, &prometheus);
 	if (status)
 		return status;
 	status = tool_sample_read(ctx, &s);
 	if (status)
 		return status;
-	if (json)
+	if (prometheus)
+		status = tool_sample_prometheus(ctx, prometheus, &s, &m);
+	else if (json)
 		print_json(&s);
 	else
 		print_people(&s);
 	tool_sample_clear(&s);
-	return RT_EXIT_OK;
+	return status;
 }

@@ -4,15 +4,16 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tools/tool.h"
 
 const char status_usage[] =
 	"Usage: rawtune status [PROFILE] [--json]\n"
 	"Show each applied profile (or PROFILE) with its rules, as iptables-save writes\n"
-	"them, and each rule's packet counter, read from the kernel's legacy tables;\n"
-	"then plan each profile again against the firewall as it is now and say where\n"
-	"the kernel differs (drift: a firewall reload took its twins away, say).\n"
+	"them, and each rule's packet and byte counters, read from the kernel's legacy\n"
+	"tables; then plan each profile again against the firewall as it is now and\n"
+	"say where the kernel differs (drift: a firewall reload took its twins away, say).\n"
 	"Exit status: 0 all as planned, 3 drift, 4 PROFILE not applied, 1 error.\n"
 	"\n" TOOL_HELP_JSON TOOL_HELP_HELP;
 
@@ -84,8 +85,9 @@ static void print_profile(struct rawtune_ctx *ctx, const struct rawtune_rules *r
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
 		if (!rule_of(rules, i, profile))
 			continue;
-		printf("  %s %-6s %10" PRIu64 " pkts  %s\n", rule_family(rules, i),
-		       rawtune_rules_get_table(rules, i), rawtune_rules_get_packets(rules, i),
+		printf("  %s %-6s %10" PRIu64 " pkts %12" PRIu64 " bytes  %s\n",
+		       rule_family(rules, i), rawtune_rules_get_table(rules, i),
+		       rawtune_rules_get_packets(rules, i), rawtune_rules_get_bytes(rules, i),
 		       rawtune_rules_get_text(rules, i));
 	}
 }
@@ -110,8 +112,80 @@ static int print_people(struct rawtune_ctx *ctx, const struct rawtune_rules *rul
 	return status;
 }
 
+/*
+ * The profile's counters summed as "stats" and the Prometheus file sum them:
+ * the count rules left out of packets and bytes, saved from the rules that
+ * count new flows.
+ */
+static void json_counters(struct json *j, const struct rawtune_rules *rules,
+			  const char *profile)
+{
+	uint64_t packets = 0, bytes = 0, saved = 0;
+
+	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
+		if (!rule_of(rules, i, profile))
+			continue;
+		if (rawtune_rules_get_saved(rules, i))
+			saved += rawtune_rules_get_packets(rules, i);
+		if (rawtune_rules_get_count_only(rules, i))
+			continue;
+		packets += rawtune_rules_get_packets(rules, i);
+		bytes += rawtune_rules_get_bytes(rules, i);
+	}
+	json_uint(j, "packets", packets);
+	json_uint(j, "bytes", bytes);
+	json_uint(j, "saved", saved);
+}
+
+/* When apply made the rules, in UTC: "2026-12-03T16:14:46Z", null when unknown. */
+static void json_applied_at(struct json *j, const struct rawtune_saved *saved,
+			    const char *profile)
+{
+	char when[32];
+	struct tm tm;
+
+	for (unsigned int i = 0; saved && i < rawtune_saved_count(saved); i++) {
+		time_t t = (time_t)rawtune_saved_get_applied(saved, i);
+
+		if (strcmp(rawtune_saved_get_profile(saved, i), profile) != 0 || t < 0)
+			continue;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		json_string(j, "applied_at", when);
+		return;
+	}
+	json_null(j, "applied_at");
+}
+
+/*
+ * What the rules untrack, in the members and types of "profiles --json":
+ * the fields a program wants without parsing rule text.
+ */
+static void json_applied_as(struct rawtune_ctx *ctx, struct json *j,
+			    const struct rawtune_rules *rules, const char *profile)
+{
+	struct rawtune_profile *p;
+	char protos[16];
+
+	if (rawtune_rules_get_applied(ctx, rules, profile, &p) < 0) {
+		json_null(j, "ports");
+		json_null(j, "protocols");
+		json_null(j, "direction");
+		json_null(j, "family");
+		json_null(j, "forward");
+		return;
+	}
+	json_string(j, "ports", rawtune_profile_get_ports(p));
+	tool_protos_text(rawtune_profile_get_protocols(p), ",", protos, sizeof(protos));
+	json_string_list(j, "protocols", protos);
+	json_string(j, "direction", tool_direction_name(rawtune_profile_get_direction(p)));
+	json_string(j, "family", tool_family_name(rawtune_profile_get_families(p)));
+	json_bool(j, "forward", rawtune_profile_get_forward(p));
+	rawtune_profile_unref(p);
+}
+
 static void json_profile(struct rawtune_ctx *ctx, struct json *j,
-			 const struct rawtune_rules *rules, const char *profile, int *status)
+			 const struct rawtune_rules *rules, const struct rawtune_saved *saved,
+			 const char *profile, int *status)
 {
 	unsigned int count, families = profile_families(rules, profile, &count);
 	struct drift d;
@@ -132,6 +206,9 @@ static void json_profile(struct rawtune_ctx *ctx, struct json *j,
 	if (families & RAWTUNE_FAMILY_IPV6)
 		json_string(j, NULL, "ipv6");
 	json_array_end(j);
+	json_applied_as(ctx, j, rules, profile);
+	json_applied_at(j, saved, profile);
+	json_counters(j, rules, profile);
 	json_array_begin(j, "rules");
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
 		if (!rule_of(rules, i, profile))
@@ -151,17 +228,24 @@ static void json_profile(struct rawtune_ctx *ctx, struct json *j,
 static int print_json(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
 		      const char *only)
 {
+	struct rawtune_saved *saved = NULL;
 	int status = RT_EXIT_OK;
 	struct json j;
+
+	/* only for the times of apply: without them, applied_at is null */
+	if (rawtune_saved_read(ctx, &saved) < 0)
+		saved = NULL;
 
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
 	json_array_begin(&j, "profiles");
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++)
 		if (wanted(rules, i, only))
-			json_profile(ctx, &j, rules, rawtune_rules_get_profile(rules, i), &status);
+			json_profile(ctx, &j, rules, saved, rawtune_rules_get_profile(rules, i),
+				     &status);
 	json_array_end(&j);
 	json_object_end(&j);
+	rawtune_saved_free(saved);
 	return status;
 }
 

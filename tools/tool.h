@@ -138,7 +138,7 @@ const char *tool_family_name(unsigned int families);
  * The "schema" member that opens every JSON text (rawtune(8), JSON OUTPUT):
  * raised when a member is removed or changes meaning, not when one is added.
  */
-#define JSON_SCHEMA 1
+#define JSON_SCHEMA 2
 
 /*
  * One JSON text, written as it is built. Every call takes the member's key

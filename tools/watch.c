@@ -240,13 +240,23 @@ static void print_line(const struct watch *w, uint64_t new_s, uint64_t destroy_s
 	fflush(stdout);
 }
 
-static void since_start(struct json *j, const char *key, const struct watch *w,
-			unsigned int stat)
+/*
+ * "drop": the kernel's counter as "stats" gives it, "drop_delta": its rise
+ * since the last line; two names, so that neither is read as the other.
+ */
+static void counter(struct json *j, const char *key, const struct watch *w,
+		    unsigned int stat)
 {
-	if (w->cur.stat[stat] == RAWTUNE_CT_STAT_UNKNOWN)
+	char delta[64];
+
+	snprintf(delta, sizeof(delta), "%s_delta", key);
+	if (w->cur.stat[stat] == RAWTUNE_CT_STAT_UNKNOWN) {
 		json_null(j, key);
-	else
-		json_uint(j, key, tool_stat_delta(w->first.stat, w->cur.stat, stat));
+		json_null(j, delta);
+		return;
+	}
+	json_uint(j, key, w->cur.stat[stat]);
+	json_uint(j, delta, tool_stat_delta(w->prev.stat, w->cur.stat, stat));
 }
 
 static void print_json(const struct watch *w, uint64_t new, uint64_t destroy,
@@ -273,9 +283,9 @@ static void print_json(const struct watch *w, uint64_t new, uint64_t destroy,
 		json_null(&j, "destroy_per_second");
 		json_null(&j, "lost");
 	}
-	since_start(&j, "drop", w, RAWTUNE_CT_STAT_DROP);
-	since_start(&j, "early_drop", w, RAWTUNE_CT_STAT_EARLY_DROP);
-	since_start(&j, "insert_failed", w, RAWTUNE_CT_STAT_INSERT_FAILED);
+	counter(&j, "drop", w, RAWTUNE_CT_STAT_DROP);
+	counter(&j, "early_drop", w, RAWTUNE_CT_STAT_EARLY_DROP);
+	counter(&j, "insert_failed", w, RAWTUNE_CT_STAT_INSERT_FAILED);
 	tool_json_saved(&j, s);
 	json_array_begin(&j, "warnings");
 	for (unsigned int i = 0; i < w->nwarnings; i++)
@@ -287,32 +297,14 @@ static void print_json(const struct watch *w, uint64_t new, uint64_t destroy,
 
 static int write_prometheus(const struct watch *w)
 {
-	unsigned int n = rawtune_saved_count(w->cur.saved);
-	struct prom_profile profiles[n ? n : 1];
-	struct prom_metrics m = {
-		.stat = w->cur.stat,
-		.events = w->events != NULL,
-		.nprofiles = n,
-		.profile = profiles,
-	};
-	int err;
+	struct prom_metrics m = { .events = w->events != NULL };
 
 	if (w->events) {
 		m.events_new = rawtune_ct_events_get_new(w->events);
 		m.events_destroy = rawtune_ct_events_get_destroy(w->events);
 		m.events_lost = rawtune_ct_events_get_lost(w->events);
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		profiles[i].name = rawtune_saved_get_profile(w->cur.saved, i);
-		profiles[i].saved = rawtune_saved_get_entries(w->cur.saved, i);
-	}
-	err = prom_write_file(w->prometheus, &m);
-	if (err < 0) {
-		tool_error("cannot write '%s': %s", tool_shown(w->prometheus),
-			   strerror(-err));
-		return RT_EXIT_FAILURE;
-	}
-	return RT_EXIT_OK;
+	return tool_sample_prometheus(w->ctx, w->prometheus, &w->cur, &m);
 }
 
 /* One line: read, compare with the previous line, write. */
