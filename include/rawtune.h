@@ -418,6 +418,26 @@ const char *rawtune_profile_get_owner(const struct rawtune_profile *profile);
 int rawtune_profile_format(const struct rawtune_profile *profile, char **text);
 
 /**
+ * rawtune_profile_render_host - what apply would commit here, as iptables-restore input
+ * @ctx: the context
+ * @profile: the profile
+ * @family: RAWTUNE_FAMILY_IPV4 or RAWTUNE_FAMILY_IPV6
+ * @text: set to the text (free() it): the twins this host's firewall needs
+ *	("*filter", "-I CHAIN N ..."), then the raw table as
+ *	rawtune_profile_render() gives it; "" when the profile has no rules in
+ *	@family
+ *
+ * Unlike rawtune_profile_render() it reads the family's filter and mangle
+ * tables (CAP_NET_ADMIN), and judges the profile as apply does; it changes
+ * nothing.
+ *
+ * Returns: 0, -EPERM when apply would refuse (the last error says why) or
+ * without the privilege, -EINVAL for another family, -ENOMEM. Since: 0.2
+ */
+int rawtune_profile_render_host(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+				enum rawtune_family family, char **text);
+
+/**
  * rawtune_profile_check - is an applied profile in place as planned?
  * @ctx: the context
  * @name: the profile's name

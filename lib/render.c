@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rawtune-private.h"
+#include "verdict.h"
 
 struct rt_out {
 	char *buf;
@@ -265,6 +266,51 @@ RAWTUNE_EXPORT int rawtune_profile_render(struct rawtune_ctx *ctx,
 	if (t.err) {
 		free(t.buf);
 		return t.err;
+	}
+	*text = t.buf;
+	return 0;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_render_host(struct rawtune_ctx *ctx,
+					       const struct rawtune_profile *profile,
+					       enum rawtune_family family, char **text)
+{
+	const struct rt_family_ops *ops = family == RAWTUNE_FAMILY_IPV6 ? rt_families[1]
+								       : rt_families[0];
+	struct rt_plan_env env = rt_plan_env_default;
+	struct rt_text t = { 0 };
+	struct rt_plan plan = { 0 };
+	char *twins = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	rt_clear_error(ctx);
+	if (family != RAWTUNE_FAMILY_IPV4 && family != RAWTUNE_FAMILY_IPV6)
+		return rt_fail(ctx, -EINVAL, "render: give one family, ipv4 or ipv6");
+	f = open_memstream(&twins, &len);
+	if (!f)
+		return -ENOMEM;
+	err = profile->families & family
+		      ? rt_twins_render(ctx, ops, profile, !rt_nat_guard_enabled(ctx), f, &env)
+		      : 0;
+	if (fclose(f) != 0 && err == 0)
+		err = -ENOMEM;
+	env.ephemeral = rt_ephemeral_range();
+	if (err == 0 && profile->families & family)
+		err = rt_plan_table_env(profile, RT_TABLE_RAW, &env, &plan);
+	rt_plan_keep_family(&plan, family);
+	/* the order apply commits them in: the twins, then raw */
+	text_add(&t, "%s", twins ? twins : "");
+	if (err == 0)
+		text_table(&t, RT_TABLE_RAW, &plan);
+	rt_plan_clear(&plan);
+	free(twins);
+	if (err == 0 && t.err)
+		err = t.err;
+	if (err < 0) {
+		free(t.buf);
+		return err;
 	}
 	*text = t.buf;
 	return 0;

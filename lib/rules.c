@@ -63,11 +63,26 @@ static void rule_ports(const struct rt_rule *r, struct rt_status_rule *s)
 	rt_ports_format(&ports, s->ports, sizeof(s->ports));
 }
 
+/* The rule's text: rawtune's own rules from the model, twins from the entry itself. */
+static char *rule_text(const struct rt_family_ops *ops, const struct rt_chain_rule *cr)
+{
+	int len = cr->rule.chain[0]
+			  ? rt_entry_render(ops, cr->entry, cr->rule.chain, cr->rule.target, NULL, 0)
+			  : rt_rule_render(&cr->rule, NULL, 0);
+	char *text = malloc((size_t)len + 1);
+
+	if (text && cr->rule.chain[0])
+		rt_entry_render(ops, cr->entry, cr->rule.chain, cr->rule.target, text,
+				(size_t)len + 1);
+	else if (text)
+		rt_rule_render(&cr->rule, text, (size_t)len + 1);
+	return text;
+}
+
 static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
 		     const struct rt_chain_rule *cr)
 {
 	struct rt_status_rule *s;
-	int len;
 
 	if (list->n == list->cap) {
 		size_t ncap = list->cap ? list->cap * 2 : 16;
@@ -87,11 +102,9 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 	ops->counters(cr->entry, &s->packets, &s->bytes);
 	s->saved = counts_saved(&cr->rule);
 	rule_ports(&cr->rule, s);
-	len = rt_rule_render(&cr->rule, NULL, 0);
-	s->text = malloc((size_t)len + 1);
+	s->text = rule_text(ops, cr);
 	if (!s->text)
 		return -ENOMEM;
-	rt_rule_render(&cr->rule, s->text, (size_t)len + 1);
 	list->n++;
 	return 0;
 }

@@ -433,3 +433,54 @@ int rt_twins_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 	placed_clear(&tx.before);
 	return err < 0 ? err : changed;
 }
+
+/* "-I CHAIN N RULE" for each twin apply would leave, as iptables-restore reads it. */
+static int render_after(const struct rt_twins_tx *tx, FILE *f)
+{
+	for (size_t i = 0; i < tx->after.n; i++) {
+		const struct rt_placed *p = &tx->after.rule[i];
+		struct rt_entry_view v;
+		char *line;
+		int len;
+
+		tx->ops->view(p->entry, &v);
+		len = rt_entry_render(tx->ops, p->entry, p->chain,
+				      ((const struct xt_entry_target *)v.target)->u.user.name, NULL, 0);
+		line = malloc((size_t)len + 1);
+		if (!line)
+			return -ENOMEM;
+		rt_entry_render(tx->ops, p->entry, p->chain,
+				((const struct xt_entry_target *)v.target)->u.user.name, line,
+				(size_t)len + 1);
+		/* "-A CHAIN ..." as "-I CHAIN N ...": where apply puts it */
+		fprintf(f, "-I %s %u%s\n", p->chain, p->pos + 1, line + 3 + strlen(p->chain));
+		free(line);
+	}
+	return 0;
+}
+
+int rt_twins_render(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
+		    const struct rawtune_profile *profile, bool force, FILE *f,
+		    struct rt_plan_env *env)
+{
+	struct rt_twins_tx tx = { .ctx = ctx, .ops = ops };
+	bool changed;
+	int err;
+
+	snprintf(tx.name, sizeof(tx.name), "%s", profile->name);
+	env->loopback = true;
+	if (!rt_table_exists(ops, RT_TABLE_FILTER))
+		return 0;
+	err = tx_open(&tx);
+	if (err == 0)
+		err = tx_edit(&tx, profile, force, false, &changed);
+	env->loopback = tx.judgement.loopback;
+	if (err == 0 && tx.after.n) {
+		fputs("*filter\n", f);
+		err = render_after(&tx, f);
+		fputs("COMMIT\n", f);
+	}
+	tx_close(&tx);
+	placed_clear(&tx.before);
+	return err;
+}

@@ -8,6 +8,8 @@
 #ifndef RAWTUNE_VERDICT_H
 #define RAWTUNE_VERDICT_H
 
+#include <stdio.h>
+
 #include "rawtune-private.h"
 
 /* A rule to insert directly before the firewall's own rule @pos of @chain. */
@@ -69,6 +71,15 @@ void rt_twins_snapshot_free(struct rt_twins_snapshot *snap);
 int rt_twins_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		   const struct rawtune_profile *profile, struct rt_plan_env *env, char *why,
 		   size_t len);
+
+/*
+ * The twins apply would leave in the family's filter table, as "-I CHAIN N
+ * RULE" lines of iptables-restore input (nothing when the table holds none),
+ * written to @f; @env->loopback as the judgement said. Reads, never writes.
+ */
+int rt_twins_render(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
+		    const struct rawtune_profile *profile, bool force, FILE *f,
+		    struct rt_plan_env *env);
 
 /* The local port range of this network namespace, for client replies. */
 struct rt_port_range rt_ephemeral_range(void);

@@ -133,7 +133,7 @@ iptables-legacy -A INPUT -p tcp -m tcp --dport 8443 -m conntrack --ctstate NEW -
 "$RAWTUNE" apply web --port 8443 -4 --dry-run >"$TEST_TMP/dry" || fail "--dry-run over the firewall failed"
 "$RAWTUNE" apply web --port 8443 -4 >/dev/null || fail "apply over the firewall failed"
 # The twins' rule text, without "-A CHAIN" (--dry-run may insert them by position).
-body() { sed -E -n 's/^-[AI] [^ ]+ ([0-9]+ )?(.*--ctstate UNTRACKED.*"rawtune:web".*)$/\2/p' | sort; }
+body() { sed -E -n 's/^-[AI] [^ ]+ ([0-9]+ )?(.*"rawtune:web".*--ctstate UNTRACKED.*)$/\2/p' | sort; }
 iptables-legacy-save -t filter | body >"$TEST_TMP/twins.applied"
 body <"$TEST_TMP/dry" >"$TEST_TMP/twins.dry"
 dry_twins_ok=yes

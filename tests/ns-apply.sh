@@ -78,7 +78,7 @@ COMMIT
 RULES
 save4 >"$TEST_TMP/fw"
 out=$("$RAWTUNE" apply web --port 80 -4) || fail "apply over the firewall failed"
-[ "$out" = "web: 6 rules added, ipv4" ] || fail "apply over the firewall said: $out"
+[ "$out" = "web: 7 rules added, ipv4" ] || fail "apply over the firewall said: $out"
 save4 >"$TEST_TMP/web-80-fw.ipv4"
 assert_golden "$TEST_TMP/web-80-fw.ipv4" web-80-fw.ipv4
 # The status lists the twins, and finds the firewall as apply left it: no

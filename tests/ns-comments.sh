@@ -28,11 +28,11 @@ no_injected() {
 
 "$RAWTUNE" status >"$TEST_TMP/status" || fail "status failed"
 no_injected "$TEST_TMP/status" status
-grep -qF 'nl\x0aINJECTED: applied, ipv4, 1 rule' "$TEST_TMP/status" ||
+grep -qF 'nl\x0aINJECTED: unknown, ipv4, 1 rule' "$TEST_TMP/status" ||
 	fail "status does not show the escaped name: $(cat "$TEST_TMP/status")"
 "$RAWTUNE" stats >"$TEST_TMP/stats" || fail "stats failed"
 no_injected "$TEST_TMP/stats" stats
-grep -E '^  \.\./\.\./x ' "$TEST_TMP/stats" | grep -q 'unknown time' ||
+grep -E '^  \.\./\.\./x: ' "$TEST_TMP/stats" | grep -q 'unknown time' ||
 	fail "stats read a time for ../../x: $(cat "$TEST_TMP/stats")"
 "$RAWTUNE" watch --count 1 >"$TEST_TMP/watch" || fail "watch failed"
 no_injected "$TEST_TMP/watch" watch

@@ -30,7 +30,7 @@ assert_same "$TEST_TMP/before-others" "$TEST_TMP/applied-others" "apply moved an
 # The twins of the NEW accept: the two rules right before it, after the ban.
 # (Checked at the end, so that remove is tested either way.)
 placement=$(iptables-legacy -S INPUT | grep -B2 -x -- '-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT' |
-	head -2 | grep -c -- '--ctstate UNTRACKED -m comment --comment "rawtune:web" -j ACCEPT$')
+	head -2 | grep -c -- '-m comment --comment "rawtune:web" .*--ctstate UNTRACKED -j ACCEPT$')
 ban_line=$(iptables-legacy -S INPUT | grep -n -x -- '-A INPUT -s 192.0.2.0/24 -j DROP' | cut -d: -f1)
 first_twin=$(iptables-legacy -S INPUT | grep -n -- '--dport 80 .*--ctstate UNTRACKED' | head -1 | cut -d: -f1)
 

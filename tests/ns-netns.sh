@@ -20,7 +20,7 @@ pass "--netns NAME before the command: apply writes in NAME only"
 "$RAWTUNE" status --netns "$A" | grep -q '^web: applied' || fail "status --netns A does not see web"
 "$RAWTUNE" status | grep -qx 'no profile applied' || fail "status without --netns sees web"
 "$RAWTUNE" stats --netns="$A" | grep -q '^  web: ' || fail "stats --netns=A does not see web"
-"$RAWTUNE" remove web --netns "$A" -j | grep -q '"removed":18' || fail "remove --netns A removed other than 18"
+"$RAWTUNE" remove web --netns "$A" -j | grep -q '"removed":8' || fail "remove --netns A removed other than 8 (4 raw rules a family)"
 ip netns exec "$A" iptables-legacy-save | grep -q 'rawtune:' && fail "remove --netns A left rules in A"
 pass "--netns NAME (or --netns=NAME) after the command: status, stats and remove in NAME"
 

@@ -393,7 +393,7 @@ same() { # FILE1 FILE2
 
 # The rules outside rawtune's chains are the original ones, in their order,
 # with only twins added among them, and the jumps are first.
-TWIN='^> -A [^ ]+ .*-m conntrack --ctstate UNTRACKED -m comment --comment "?rawtune:(web|dns|ntp)"?( -j .*)?$'
+TWIN='^> -A [^ ]+ .*-m comment --comment "?rawtune:(web|dns|ntp)"? .*-m conntrack --ctstate (UNTRACKED|INVALID)( -j .*)?$'
 check_others() { # WHAT
 	snapshot "$TEST_TMP/now-others" others || fail_case "$1: the jumps are not in place"
 	same "$TEST_TMP/before" "$TEST_TMP/now-others" 2>/dev/null && return

@@ -136,6 +136,7 @@ pass "RAWTUNE_LOG: unknown values warned of, debug output without empty lines"
 
 # status PROFILE refuses a bad profile name as apply and remove do (checked
 # last: the other checks run either way).
+save_all >"$TEST_TMP/before"
 for name in ../web 'web;ls' aaaaaaaaaaaaaaaaaaaaa; do
 	expect_error 2 status "$name"
 done

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tools/tool.h"
 
@@ -180,7 +181,9 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 
 		if (!(rawtune_profile_get_families(p) & apply_families[i]))
 			continue;
-		err = rawtune_profile_render(ctx, p, apply_families[i], &text);
+		/* root sees the twins its firewall needs; others the raw rules alone */
+		err = geteuid() == 0 ? rawtune_profile_render_host(ctx, p, apply_families[i], &text)
+				     : rawtune_profile_render(ctx, p, apply_families[i], &text);
 		if (err < 0)
 			return tool_lib_error(ctx, name, err);
 		/* a family without rules, as with addresses of the other family only */

@@ -60,10 +60,20 @@ static const char *rule_family(const struct rawtune_rules *rules, unsigned int i
 	return tool_families(rawtune_rules_get_family(rules, i));
 }
 
+/*
+ * Rules tagged with a name no profile can have were not written by rawtune:
+ * listed, never planned, and no failure of status.
+ */
+#define RT_NOT_OURS 2
+
 static void check(struct rawtune_ctx *ctx, const char *profile, struct drift *d)
 {
 	d->state = rawtune_profile_check(ctx, profile);
 	snprintf(d->why, sizeof(d->why), "%s", d->state ? rawtune_last_error(ctx) : "");
+	if (d->state == -EINVAL) {
+		d->state = RT_NOT_OURS;
+		snprintf(d->why, sizeof(d->why), "not a profile's name: rules tagged by hand");
+	}
 }
 
 static void print_profile(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
@@ -73,7 +83,8 @@ static void print_profile(struct rawtune_ctx *ctx, const struct rawtune_rules *r
 	struct drift d;
 
 	check(ctx, profile, &d);
-	printf("%s: %s, %s, %u %s\n", tool_shown(profile), d.state == 1 ? "DRIFT" : "applied",
+	printf("%s: %s, %s, %u %s\n", profile,
+	       d.state == 1 ? "DRIFT" : d.state == RT_NOT_OURS ? "unknown" : "applied",
 	       tool_families(families), count, tool_rules(count));
 	if (d.state == 1) {
 		printf("  drift: %s; 'rawtune apply' repairs it\n", d.why);
