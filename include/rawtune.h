@@ -509,6 +509,16 @@ void rawtune_profile_list_free(struct rawtune_profile_list *list);
 int rawtune_boot_config_read(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
 
 /**
+ * enum rawtune_boot_config_flags - how rawtune_boot_config_enable() and
+ *	rawtune_boot_config_disable() edit the boot file
+ * @RAWTUNE_BOOT_CONFIG_DRY_RUN: change nothing, only say whether the file
+ *	would change (and fail as the edit would)
+ */
+enum rawtune_boot_config_flags {
+	RAWTUNE_BOOT_CONFIG_DRY_RUN = 1 << 0,
+};
+
+/**
  * rawtune_boot_config_enable - list a profile in the boot file, to apply at boot
  * @ctx: the context
  * @name: the profile's name
@@ -516,6 +526,7 @@ int rawtune_boot_config_read(struct rawtune_ctx *ctx, struct rawtune_profile_lis
  *	NULL for its own
  * @protocols: RAWTUNE_PROTO_* bits to apply it with, or 0 for its own
  * @families: RAWTUNE_FAMILY_* bits to apply it with, or 0 for its own
+ * @flags: RAWTUNE_BOOT_CONFIG_* bits, or 0
  *
  * The profile's "apply" line in the file rawtune_get_boot_config() names is
  * replaced where it stands, or one is appended; every other line, comments
@@ -532,12 +543,13 @@ int rawtune_boot_config_read(struct rawtune_ctx *ctx, struct rawtune_profile_lis
  * Since: 0.2
  */
 int rawtune_boot_config_enable(struct rawtune_ctx *ctx, const char *name, const char *ports,
-			       unsigned int protocols, unsigned int families);
+			       unsigned int protocols, unsigned int families, unsigned int flags);
 
 /**
  * rawtune_boot_config_disable - take a profile out of the boot file
  * @ctx: the context
  * @name: the profile's name
+ * @flags: RAWTUNE_BOOT_CONFIG_* bits, or 0
  *
  * Its "apply" lines go, even one that does not parse; everything else stays
  * as in rawtune_boot_config_enable(). Nothing is removed from the kernel.
@@ -547,7 +559,7 @@ int rawtune_boot_config_enable(struct rawtune_ctx *ctx, const char *name, const 
  *	back, or another negative errno.
  * Since: 0.2
  */
-int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name);
+int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name, unsigned int flags);
 
 /* ---- applying and removing ---------------------------------------------- */
 

@@ -418,8 +418,12 @@ static int boot_check(struct rawtune_ctx *ctx, const char *path, const char *tex
 	return err;
 }
 
-/* Read, edit and, when the text changed and reads back, replace the boot file. */
-static int boot_config_edit(struct rawtune_ctx *ctx, const char *name, const char *want)
+/*
+ * Read, edit and, when the text changed and reads back, replace the boot
+ * file (with RAWTUNE_BOOT_CONFIG_DRY_RUN: only say it would).
+ */
+static int boot_config_edit(struct rawtune_ctx *ctx, const char *name, const char *want,
+			    unsigned int flags)
 {
 	const char *path = rawtune_get_boot_config(ctx);
 	char *text = NULL, *edited = NULL;
@@ -437,7 +441,7 @@ static int boot_config_edit(struct rawtune_ctx *ctx, const char *name, const cha
 	if (err < 0 || strcmp(text, edited) == 0)
 		goto out;
 	err = boot_check(ctx, path, edited);
-	if (err == 0)
+	if (err == 0 && !(flags & RAWTUNE_BOOT_CONFIG_DRY_RUN))
 		err = rt_conf_replace(ctx, path, edited);
 	if (err == 0)
 		err = 1;
@@ -450,7 +454,7 @@ out:
 
 RAWTUNE_EXPORT int rawtune_boot_config_enable(struct rawtune_ctx *ctx, const char *name,
 					      const char *ports, unsigned int protocols,
-					      unsigned int families)
+					      unsigned int families, unsigned int flags)
 {
 	struct rt_boot_entry e = { .name = name, .ports = ports };
 	char want[BOOT_LINE_MAX];
@@ -461,19 +465,23 @@ RAWTUNE_EXPORT int rawtune_boot_config_enable(struct rawtune_ctx *ctx, const cha
 	if (err < 0)
 		return err;
 	if ((protocols & ~(unsigned int)(RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP)) ||
-	    (families & ~(unsigned int)RAWTUNE_FAMILY_BOTH))
-		return rt_fail(ctx, -EINVAL, "bad protocols or families for '%s'", name);
+	    (families & ~(unsigned int)RAWTUNE_FAMILY_BOTH) ||
+	    (flags & ~(unsigned int)RAWTUNE_BOOT_CONFIG_DRY_RUN))
+		return rt_fail(ctx, -EINVAL, "bad protocols, families or flags for '%s'", name);
 	e.protocols = protocols;
 	e.families = families;
 	err = entry_format(ctx, &e, want, sizeof(want));
-	return err < 0 ? err : boot_config_edit(ctx, name, want);
+	return err < 0 ? err : boot_config_edit(ctx, name, want, flags);
 }
 
-RAWTUNE_EXPORT int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name)
+RAWTUNE_EXPORT int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name,
+					       unsigned int flags)
 {
 	int err;
 
 	rt_clear_error(ctx);
 	err = rt_profile_name_check(ctx, name);
-	return err < 0 ? err : boot_config_edit(ctx, name, NULL);
+	if (err == 0 && (flags & ~(unsigned int)RAWTUNE_BOOT_CONFIG_DRY_RUN))
+		err = rt_fail(ctx, -EINVAL, "bad flags for '%s'", name);
+	return err < 0 ? err : boot_config_edit(ctx, name, NULL, flags);
 }

@@ -75,6 +75,21 @@ out=$("$RAWTUNE" enable web -4 --proto tcp --port 8080 --json) || fail "enable -
 [ "$(stat -c %i "$conf")" = "$ino" ] || fail "an enable that changes nothing rewrote the file"
 pass "enable again changes nothing and says so"
 
+# --dry-run: whether rawtune.conf would change, nothing changed.
+cp "$conf" "$TEST_TMP/before"
+save_all >"$TEST_TMP/tables"
+out=$("$RAWTUNE" enable web -p 8080 -P tcp -4 --dry-run --json) || fail "enable --dry-run failed"
+[ "$out" = '{"schema":1,"profile":"web","dry_run":true,"config_changed":false}' ] ||
+	fail "enable --dry-run --json said: $out"
+out=$("$RAWTUNE" enable ntp --dry-run) || fail "enable ntp --dry-run failed"
+[ "$out" = "ntp: would be enabled at boot ($conf)" ] || fail "enable ntp --dry-run said: $out"
+out=$("$RAWTUNE" disable web -n --json) || fail "disable --dry-run failed"
+[ "$out" = '{"schema":1,"profile":"web","dry_run":true,"config_changed":true}' ] ||
+	fail "disable --dry-run --json said: $out"
+cmp -s "$TEST_TMP/before" "$conf" || fail "--dry-run changed rawtune.conf"
+save_all >"$TEST_TMP/now"
+assert_same "$TEST_TMP/tables" "$TEST_TMP/now" "--dry-run says what would change and changes nothing"
+
 # Other options: the line replaced where it stands, not moved.
 "$RAWTUNE" enable dns --proto udp >/dev/null || fail "enable dns --proto udp failed"
 grep -n '^apply' "$conf" | tr '\n' ' ' |

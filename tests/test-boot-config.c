@@ -391,7 +391,7 @@ START_TEST(test_enable_round_trip)
 	rawtune_profile_list_free(list);
 
 	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "443, 8080", RAWTUNE_PROTO_UDP,
-						    RAWTUNE_FAMILY_IPV6), 1);
+						    RAWTUNE_FAMILY_IPV6, 0), 1);
 	ck_assert_str_eq(read_conf(), KEPT_HEAD
 			 "apply = web ports=443,8080 protocols=udp family=ipv6\n" KEPT_DNS "# end\n");
 	list = read_ok(names, sizeof(names));
@@ -405,11 +405,11 @@ START_TEST(test_enable_round_trip)
 
 	/* again: nothing to change, the file is not rewritten */
 	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "8080,443", RAWTUNE_PROTO_UDP,
-						    RAWTUNE_FAMILY_IPV6), 0);
+						    RAWTUNE_FAMILY_IPV6, 0), 0);
 	/* the admin's own spelling of the same line stays */
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", "53,5353", 0, 0), 0);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", "53,5353", 0, 0, 0), 0);
 	/* back to the profile's own: the options go */
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0, 0), 1);
 	ck_assert_str_eq(read_conf(), KEPT_HEAD "apply = web\n" KEPT_DNS "# end\n");
 	ck_assert_str_eq(rawtune_last_error(ctx), "");
 }
@@ -422,7 +422,7 @@ START_TEST(test_enable_append)
 
 	/* no newline at the end: the new line still starts a line of its own */
 	write_conf(KEPT_HEAD "apply = web");
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "ntp", "123", RAWTUNE_PROTO_UDP, 0), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "ntp", "123", RAWTUNE_PROTO_UDP, 0, 0), 1);
 	ck_assert_str_eq(read_conf(), KEPT_HEAD "apply = web\napply = ntp ports=123 protocols=udp\n");
 	list = read_ok(names, sizeof(names));
 	ck_assert_str_eq(names, "web ntp");
@@ -435,7 +435,7 @@ START_TEST(test_enable_creates)
 {
 	struct stat st;
 
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, RAWTUNE_FAMILY_IPV4), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, RAWTUNE_FAMILY_IPV4, 0), 1);
 	ck_assert_str_eq(read_conf(), "apply = web family=ipv4\n");
 	ck_assert_int_eq(stat(conf, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0644);
@@ -452,7 +452,7 @@ START_TEST(test_enable_keeps_mode)
 
 	write_conf("apply = web\n");
 	ck_assert_int_eq(chmod(conf, 0600), 0);
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", NULL, 0, 0), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", NULL, 0, 0, 0), 1);
 	ck_assert_int_eq(stat(conf, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	d = opendir(dir);
@@ -470,16 +470,16 @@ START_TEST(test_enable_refused)
 	static const char text[] = KEPT_HEAD "apply = web\n";
 
 	write_conf(text);
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "nosuch", NULL, 0, 0), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "nosuch", NULL, 0, 0, 0), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(rawtune_last_error(ctx), ":5: unknown profile 'nosuch'"));
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "0", 0, 0), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "0", 0, 0, 0), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(rawtune_last_error(ctx), "bad port '0'"));
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "bad/name", NULL, 0, 0), -EINVAL);
-	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "bad/name"), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "bad/name", NULL, 0, 0, 0), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "bad/name", 0), -EINVAL);
 	ck_assert_str_eq(read_conf(), text);
 	/* a broken line elsewhere: the file would not read back */
 	write_conf("bogus\n");
-	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0, 0), -EINVAL);
 	ck_assert_str_eq(read_conf(), "bogus\n");
 }
 END_TEST
@@ -491,24 +491,42 @@ START_TEST(test_disable)
 
 	/* a later duplicate and a broken line of the profile go with it */
 	write_conf(KEPT_HEAD "apply = web ports=8080\n" KEPT_DNS "apply = web bogus\n# end");
-	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web"), 1);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 1);
 	ck_assert_str_eq(read_conf(), KEPT_HEAD KEPT_DNS "# end");
 	list = read_ok(names, sizeof(names));
 	ck_assert_str_eq(names, "dns");
 	rawtune_profile_list_free(list);
 	/* not listed: nothing to do */
-	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web"), 0);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 0);
 	/* "# apply = web" is a comment, "apply = webby" another profile */
 	write_conf("# apply = web\n#apply=web\napply = dns\n");
-	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web"), 0);
-	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "dn"), 0);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 0);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "dn", 0), 0);
 	ck_assert_str_eq(read_conf(), "# apply = web\n#apply=web\napply = dns\n");
+}
+END_TEST
+
+/* A dry run says what would change and changes nothing, failing as the edit would. */
+START_TEST(test_dry_run)
+{
+	static const char text[] = KEPT_HEAD "apply = web\n";
+	const unsigned int dry = RAWTUNE_BOOT_CONFIG_DRY_RUN;
+
+	write_conf(text);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0, dry), 0);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "8080", 0, 0, dry), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", NULL, 0, 0, dry), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "nosuch", NULL, 0, 0, dry), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", dry), 1);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "dns", dry), 0);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 1 << 5), -EINVAL);
+	ck_assert_str_eq(read_conf(), text);
 }
 END_TEST
 
 START_TEST(test_disable_missing)
 {
-	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web"), 0);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 0);
 	ck_assert_int_eq(access(conf, F_OK), -1);
 }
 END_TEST
@@ -542,6 +560,7 @@ static Suite *boot_suite(void)
 	tcase_add_test(tc, test_enable_keeps_mode);
 	tcase_add_test(tc, test_enable_refused);
 	tcase_add_test(tc, test_disable);
+	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_disable_missing);
 	suite_add_tcase(s, tc);
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * rawtune enable PROFILE [--port LIST] [--proto LIST] [-4|-6] [--force]
+ * rawtune enable PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run] [--force]
  *		  [--quiet|--json] [--wait SECONDS]
- * rawtune disable PROFILE [--quiet|--json] [--wait SECONDS]
+ * rawtune disable PROFILE [--dry-run] [--quiet|--json] [--wait SECONDS]
  *
  * What firewall-cmd users call "permanent, and now": the profile's line in
  * rawtune.conf, then the rules at once.
@@ -13,8 +13,8 @@
 #include "tools/tool.h"
 
 const char enable_usage[] =
-	"Usage: rawtune enable PROFILE [--port LIST] [--proto LIST] [-4|-6] [--force]\n"
-	"                      [--quiet|--json] [--wait SECONDS]\n"
+	"Usage: rawtune enable PROFILE [--port LIST] [--proto LIST] [-4|-6] [--dry-run]\n"
+	"                      [--force] [--quiet|--json] [--wait SECONDS]\n"
 	"List the profile in rawtune.conf, so that it is applied at boot, and apply\n"
 	"it now. Its 'apply' line is replaced where it stands, or appended; every\n"
 	"other line of the file stays as it is.\n"
@@ -24,16 +24,19 @@ const char enable_usage[] =
 	"  -P, --proto LIST      these protocols instead: tcp, udp or tcp,udp\n"
 	"  -4, --ipv4            IPv4 only\n"
 	"  -6, --ipv6            IPv6 only\n"
+	"  -n, --dry-run         say whether rawtune.conf would change; change nothing\n"
 	"  -f, --force           apply even where a nat table rule could take this\n"
 	"                        traffic (see 'rawtune apply --help')\n" TOOL_HELP_QUIET
 	"  -j, --json            say what changed in JSON (fields in rawtune(8))\n"
 	TOOL_HELP_WAIT TOOL_HELP_HELP;
 
 const char disable_usage[] =
-	"Usage: rawtune disable PROFILE [--quiet|--json] [--wait SECONDS]\n"
+	"Usage: rawtune disable PROFILE [--dry-run] [--quiet|--json] [--wait SECONDS]\n"
 	"Take the profile out of rawtune.conf, so that it is not applied at boot,\n"
 	"and remove its rules now. Every other line of the file stays as it is.\n"
-	"\n" TOOL_HELP_QUIET
+	"\n"
+	"  -n, --dry-run         say whether rawtune.conf would change; change nothing\n"
+	TOOL_HELP_QUIET
 	"  -j, --json            say what changed in JSON (fields in rawtune(8))\n"
 	TOOL_HELP_WAIT TOOL_HELP_HELP;
 
@@ -42,7 +45,7 @@ struct enable_args {
 	const char *command;
 	char *ports; /* every --port joined */
 	unsigned int protos, families;
-	bool quiet, json;
+	bool dry_run, quiet, json;
 };
 
 /* --proto LIST, added to what earlier ones gave; an exit status. */
@@ -74,6 +77,9 @@ static int enable_option(struct rawtune_ctx *ctx, struct enable_args *args, int 
 	case 'f':
 		rawtune_set_nat_guard(ctx, 0);
 		return RT_EXIT_OK;
+	case 'n':
+		args->dry_run = true;
+		return RT_EXIT_OK;
 	case 'q':
 		args->quiet = true;
 		return RT_EXIT_OK;
@@ -98,6 +104,7 @@ static int enable_options(struct rawtune_ctx *ctx, int argc, char *argv[],
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		TOOL_OPTION_QUIET,
 		TOOL_OPTION_JSON,
 		TOOL_OPTION_WAIT,
@@ -105,12 +112,12 @@ static int enable_options(struct rawtune_ctx *ctx, int argc, char *argv[],
 		{ 0 },
 	};
 	bool enable = args->command[0] == 'e';
-	const struct option *longopts = enable ? options : options + 5;
+	const struct option *longopts = enable ? options : options + 5; /* disable: from dry-run on */
 	int opt, status = RT_EXIT_OK;
 
 	opterr = 0;
 	while (status == RT_EXIT_OK &&
-	       (opt = getopt_long(argc, argv, enable ? ":p:P:46fqjw:h" : ":qjw:h", longopts,
+	       (opt = getopt_long(argc, argv, enable ? ":p:P:46fnqjw:h" : ":nqjw:h", longopts,
 				  NULL)) != -1)
 		status = enable_option(ctx, args, opt, argv);
 	if (status)
@@ -169,12 +176,43 @@ static int edit_error(struct rawtune_ctx *ctx, const char *name, const char *don
 }
 
 /* "web: enabled at boot (/etc/rawtune/rawtune.conf)" and the like. */
-static void say_config(struct rawtune_ctx *ctx, const char *name, bool changed, bool enabled)
+static void say_config(struct rawtune_ctx *ctx, const char *name, bool changed, bool enabled,
+		       bool dry_run)
 {
+	const char *would = dry_run && changed ? "would be " : "";
 	const char *what = enabled ? (changed ? "enabled at boot" : "already enabled at boot")
 				   : (changed ? "disabled at boot" : "not enabled at boot");
 
-	printf("%s: %s (%s)\n", name, what, rawtune_get_boot_config(ctx));
+	printf("%s: %s%s (%s)\n", name, would, what, rawtune_get_boot_config(ctx));
+}
+
+/*
+ * --dry-run: only whether rawtune.conf would change, for a program that
+ * must know before it acts (Ansible's check mode); the rules are apply
+ * --dry-run's and status's to tell.
+ */
+static int dry_run(struct rawtune_ctx *ctx, const char *name, const struct enable_args *args)
+{
+	bool enable = args->command[0] == 'e';
+	int edited = enable ? rawtune_boot_config_enable(ctx, name, args->ports, args->protos,
+							 args->families,
+							 RAWTUNE_BOOT_CONFIG_DRY_RUN)
+			    : rawtune_boot_config_disable(ctx, name, RAWTUNE_BOOT_CONFIG_DRY_RUN);
+	struct json j;
+
+	if (edited < 0)
+		return tool_input_error(ctx, name, edited);
+	if (args->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "profile", name);
+		json_bool(&j, "dry_run", true);
+		json_bool(&j, "config_changed", edited == 1);
+		json_object_end(&j);
+	} else if (!args->quiet) {
+		say_config(ctx, name, edited == 1, enable, true);
+	}
+	return RT_EXIT_OK;
 }
 
 static int enable_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
@@ -190,7 +228,8 @@ static int enable_profile(struct rawtune_ctx *ctx, const struct rawtune_profile 
 	status = tool_apply(ctx, p, &r);
 	if (status)
 		return status;
-	edited = rawtune_boot_config_enable(ctx, name, args->ports, args->protos, args->families);
+	edited = rawtune_boot_config_enable(ctx, name, args->ports, args->protos, args->families,
+					    0);
 	if (edited < 0)
 		return edit_error(ctx, name, "the rules are applied, but not at boot", edited);
 	if (args->json) {
@@ -201,7 +240,7 @@ static int enable_profile(struct rawtune_ctx *ctx, const struct rawtune_profile 
 		json_object_end(&j);
 	} else if (!args->quiet) {
 		tool_applied_say(p, &r);
-		say_config(ctx, name, edited == 1, true);
+		say_config(ctx, name, edited == 1, true, false);
 	}
 	tool_applied_warn(ctx, p, &r);
 	tool_note_nftables(ctx, args->quiet || args->json);
@@ -227,7 +266,7 @@ static int disable_profile(struct rawtune_ctx *ctx, const char *name,
 			   const struct enable_args *args)
 {
 	unsigned int removed = 0;
-	int edited = rawtune_boot_config_disable(ctx, name), err;
+	int edited = rawtune_boot_config_disable(ctx, name, 0), err;
 
 	if (edited < 0)
 		return tool_input_error(ctx, name, edited);
@@ -244,7 +283,7 @@ static int disable_profile(struct rawtune_ctx *ctx, const char *name,
 		printf("%s: %u %s removed\n", name, removed, tool_rules(removed));
 	else
 		printf("%s: not applied, nothing removed\n", name);
-	say_config(ctx, name, edited == 1, false);
+	say_config(ctx, name, edited == 1, false, false);
 	return RT_EXIT_OK;
 }
 
@@ -257,9 +296,11 @@ int cmd_enable(struct rawtune_ctx *ctx, int argc, char *argv[])
 
 	if (status == RT_EXIT_OK)
 		status = enable_load(ctx, name, &args, &p);
-	if (status == RT_EXIT_OK)
+	if (status == RT_EXIT_OK && args.dry_run)
+		status = dry_run(ctx, name, &args);
+	else if (status == RT_EXIT_OK)
 		status = boot_config_readable(ctx, "enable");
-	if (status == RT_EXIT_OK)
+	if (status == RT_EXIT_OK && !args.dry_run)
 		status = enable_profile(ctx, p, &args);
 	rawtune_profile_unref(p);
 	free(args.ports);
@@ -272,5 +313,7 @@ int cmd_disable(struct rawtune_ctx *ctx, int argc, char *argv[])
 	const char *name;
 	int status = enable_options(ctx, argc, argv, &args, &name);
 
-	return status ? status : disable_profile(ctx, name, &args);
+	if (status)
+		return status;
+	return args.dry_run ? dry_run(ctx, name, &args) : disable_profile(ctx, name, &args);
 }
