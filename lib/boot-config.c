@@ -65,7 +65,10 @@ static int boot_lib_error(struct rt_boot_parser *bp, int err)
 }
 
 /* The options an apply line takes after the profile's name. */
-static const char *const boot_options[] = { "ports", "protocols", "family" };
+enum boot_option { BOOT_PORTS, BOOT_PROTOCOLS, BOOT_FAMILY, BOOT_OPTION_COUNT };
+static const char *const boot_options[BOOT_OPTION_COUNT] = {
+	[BOOT_PORTS] = "ports", [BOOT_PROTOCOLS] = "protocols", [BOOT_FAMILY] = "family",
+};
 
 static int bad_option(struct rt_boot_parser *bp, const char *text)
 {
@@ -78,16 +81,20 @@ static int bad_option(struct rt_boot_parser *bp, const char *text)
 }
 
 /* "ports", "protocols" or "family" = @value into @e; each at most once. */
-static int entry_option(struct rt_boot_parser *bp, struct rt_boot_entry *e, size_t i,
-			const char *value)
+static int entry_option(struct rt_boot_parser *bp, struct rt_boot_entry *e,
+			enum boot_option opt, const char *value)
 {
+	bool given[BOOT_OPTION_COUNT] = {
+		[BOOT_PORTS] = e->ports, [BOOT_PROTOCOLS] = e->protocols,
+		[BOOT_FAMILY] = e->families,
+	};
 	int err = 0;
 
-	if ((i == 0 && e->ports) || (i == 1 && e->protocols) || (i == 2 && e->families))
-		return boot_error(bp, -EINVAL, "'%s=' given twice", boot_options[i]);
-	if (i == 0)
+	if (given[opt])
+		return boot_error(bp, -EINVAL, "'%s=' given twice", boot_options[opt]);
+	if (opt == BOOT_PORTS)
 		e->ports = value;
-	else if (i == 1)
+	else if (opt == BOOT_PROTOCOLS)
 		err = rt_conf_protocols(bp->ctx, value, &e->protocols);
 	else
 		err = rt_conf_family(bp->ctx, value, &e->families);
@@ -121,13 +128,16 @@ static int entry_options(struct rt_boot_parser *bp, char *rest, struct rt_boot_e
 {
 	rest = rt_conf_trim(rest);
 	while (*rest) {
-		size_t len = strspn(rest, "abcdefghijklmnopqrstuvwxyz"), i;
+		size_t len = strspn(rest, "abcdefghijklmnopqrstuvwxyz");
 		char *value = rest + len + strspn(rest + len, " \t"), *next;
+		enum boot_option opt;
+		int err;
 
-		for (i = 0; i < ARRAY_SIZE(boot_options); i++)
-			if (len == strlen(boot_options[i]) && strncmp(rest, boot_options[i], len) == 0)
+		for (opt = 0; opt < BOOT_OPTION_COUNT; opt++)
+			if (len == strlen(boot_options[opt]) &&
+			    strncmp(rest, boot_options[opt], len) == 0)
 				break;
-		if (i == ARRAY_SIZE(boot_options) || *value != '=')
+		if (opt == BOOT_OPTION_COUNT || *value != '=')
 			return bad_option(bp, rest);
 		next = next_option(++value);
 		/* "ports==80", "ports=80family=ipv4" */
@@ -136,8 +146,9 @@ static int entry_options(struct rt_boot_parser *bp, char *rest, struct rt_boot_e
 		rest = next ? next : value + strlen(value);
 		if (next)
 			next[-1] = '\0';
-		if (entry_option(bp, e, i, rt_conf_trim(value)) < 0)
-			return -EINVAL;
+		err = entry_option(bp, e, opt, rt_conf_trim(value));
+		if (err < 0)
+			return err;
 	}
 	return 0;
 }
@@ -295,6 +306,21 @@ RAWTUNE_EXPORT int rawtune_boot_config_read(struct rawtune_ctx *ctx,
 
 #define BOOT_LINE_MAX 512
 
+/* RAWTUNE_PROTO_* bits as an apply line writes them; "" for none. */
+static const char *protocols_word(unsigned int protocols)
+{
+	switch (protocols) {
+	case RAWTUNE_PROTO_TCP:
+		return "tcp";
+	case RAWTUNE_PROTO_UDP:
+		return "udp";
+	case RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP:
+		return "tcp,udp";
+	default:
+		return "";
+	}
+}
+
 /*
  * The apply line for @e, in the one form the editor writes: "apply = NAME"
  * and the options it sets, the ports normalised. 0, or -EINVAL for bad
@@ -315,10 +341,7 @@ static int entry_format(struct rawtune_ctx *ctx, const struct rt_boot_entry *e, 
 		rt_ports_clear(&parsed);
 	}
 	used = snprintf(buf, len, "apply = %s%s%s%s%s%s%s", e->name, ports[0] ? " ports=" : "",
-			ports, e->protocols ? " protocols=" : "",
-			e->protocols == RAWTUNE_PROTO_UDP ? "udp"
-			: e->protocols == RAWTUNE_PROTO_TCP ? "tcp"
-			: e->protocols ? "tcp,udp" : "",
+			ports, e->protocols ? " protocols=" : "", protocols_word(e->protocols),
 			e->families ? " family=" : "",
 			e->families ? rt_conf_family_name(e->families) : "");
 	return used < (int)len ? 0 : rt_fail(ctx, -EINVAL, "the apply line is too long");

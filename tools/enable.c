@@ -61,7 +61,8 @@ static int option_proto(struct enable_args *args, const char *arg)
 }
 
 /* One option of enable or disable (disable takes only the last four). */
-static int enable_option(struct rawtune_ctx *ctx, struct enable_args *args, int opt, char *argv[])
+static int enable_option(struct rawtune_ctx *ctx, struct enable_args *args, int opt,
+			 char *argv[])
 {
 	switch (opt) {
 	case 'p':
@@ -134,8 +135,8 @@ static int enable_options(struct rawtune_ctx *ctx, int argc, char *argv[],
 }
 
 /* The profile as it will be applied at boot: its own, with the options' changes. */
-static int enable_load(struct rawtune_ctx *ctx, const char *name, const struct enable_args *args,
-		       struct rawtune_profile **p)
+static int enable_load(struct rawtune_ctx *ctx, const char *name,
+		       const struct enable_args *args, struct rawtune_profile **p)
 {
 	int status = tool_profile_load(ctx, name, p), err = 0;
 
