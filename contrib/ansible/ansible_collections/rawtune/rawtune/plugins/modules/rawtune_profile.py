@@ -44,9 +44,11 @@ options:
     elements: str
     choices: [tcp, udp]
   family:
-    description: The address families to make rules in instead of the profile's own.
+    description:
+      - The one address family to make rules in instead of the profile's own
+        (C(rawtune apply -4) or C(-6)); unset, the profile's own families.
     type: str
-    choices: [ipv4, ipv6, both]
+    choices: [ipv4, ipv6]
   enabled:
     description:
       - C(true) also lists the profile in rawtune.conf, to be applied at boot,
@@ -150,7 +152,7 @@ def profile_args(params):
         args += ["--port", ",".join(str(p) for p in params["ports"])]
     if params["protocols"]:
         args += ["--proto", ",".join(params["protocols"])]
-    if params["family"] in ("ipv4", "ipv6"):
+    if params["family"]:
         args.append("-4" if params["family"] == "ipv4" else "-6")
     return args
 
@@ -230,7 +232,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             ports=dict(type="list", elements="str"),
             protocols=dict(type="list", elements="str", choices=["tcp", "udp"]),
-            family=dict(type="str", choices=["ipv4", "ipv6", "both"]),
+            family=dict(type="str", choices=["ipv4", "ipv6"]),
             enabled=dict(type="bool"),
             force=dict(type="bool", default=False),
             rawtune_bin=dict(type="path"),
