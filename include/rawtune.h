@@ -528,8 +528,8 @@ void rawtune_profile_list_free(struct rawtune_profile_list *list);
  * @list: where the list is stored, in the order of the file
  *
  * Reads the file rawtune_get_boot_config() names: "apply = PROFILE" lines,
- * each optionally ending in "ports=LIST" to replace the profile's ports (see
- * rawtune.conf(5)). Every profile is loaded as rawtune_profile_load() does,
+ * each optionally ending in "ports=LIST", "protocols=LIST" and "family=F"
+ * to replace the profile's own (see rawtune.conf(5); the last two since 0.2). Every profile is loaded as rawtune_profile_load() does,
  * so that a mistake anywhere is found before anything is applied. A file
  * without "apply" lines gives an empty list.
  *
@@ -540,6 +540,59 @@ void rawtune_profile_list_free(struct rawtune_profile_list *list);
  * Since: 0.1
  */
 int rawtune_boot_config_read(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
+
+/**
+ * enum rawtune_boot_config_flags - how rawtune_boot_config_enable() and
+ *	rawtune_boot_config_disable() edit the boot file
+ * @RAWTUNE_BOOT_CONFIG_DRY_RUN: change nothing, only say whether the file
+ *	would change (and fail as the edit would)
+ */
+enum rawtune_boot_config_flags {
+	RAWTUNE_BOOT_CONFIG_DRY_RUN = 1 << 0,
+};
+
+/**
+ * rawtune_boot_config_enable - list a profile in the boot file, to apply at boot
+ * @ctx: the context
+ * @name: the profile's name
+ * @ports: the ports to apply it with, as for rawtune_profile_set_ports(), or
+ *	NULL for its own
+ * @protocols: RAWTUNE_PROTO_* bits to apply it with, or 0 for its own
+ * @families: RAWTUNE_FAMILY_* bits to apply it with, or 0 for its own
+ * @flags: RAWTUNE_BOOT_CONFIG_* bits, or 0
+ *
+ * The profile's "apply" line in the file rawtune_get_boot_config() names is
+ * replaced where it stands, or one is appended; every other line, comments
+ * included, stays byte for byte. A line that says the same already stays as
+ * written. The new text must read back as rawtune_boot_config_read() reads
+ * it (so the profile must exist) before it replaces the file, atomically
+ * (a temporary file in the same directory, renamed over it) and with the
+ * old file's mode and owner; a missing file is created with mode 0644.
+ * Concurrent edits wait for each other. Nothing is applied.
+ *
+ * Returns: 1 when the file changed, 0 when it listed the profile so already,
+ *	-EINVAL for a bad name or port list or a file that would not read back
+ *	(the error names the line), or another negative errno.
+ * Since: 0.2
+ */
+int rawtune_boot_config_enable(struct rawtune_ctx *ctx, const char *name, const char *ports,
+			       unsigned int protocols, unsigned int families, unsigned int flags);
+
+/**
+ * rawtune_boot_config_disable - take a profile out of the boot file
+ * @ctx: the context
+ * @name: the profile's name
+ * @flags: RAWTUNE_BOOT_CONFIG_* bits, or 0
+ *
+ * Its "apply" lines go, even one that does not parse; everything else stays
+ * as in rawtune_boot_config_enable(). Nothing is removed from the kernel.
+ *
+ * Returns: 1 when the file changed, 0 when it did not list the profile (or
+ *	does not exist), -EINVAL for a bad name or a file that would not read
+ *	back, or another negative errno.
+ * Since: 0.2
+ */
+int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name, unsigned int flags);
 
 /* ---- applying and removing ---------------------------------------------- */
 

@@ -10,8 +10,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,4 +146,118 @@ int rt_conf_read_at(struct rawtune_ctx *ctx, int dirfd, const char *name, const 
 int rt_conf_read(struct rawtune_ctx *ctx, const char *path, const char *what, char **text)
 {
 	return rt_conf_read_at(ctx, AT_FDCWD, path, path, what, text);
+}
+
+/* ---- writing: rawtune.conf edited in place by "rawtune enable" ------------- */
+
+/* The directory part of @path into @buf: "." when it has none. */
+static const char *dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return ".";
+	if (slash == path)
+		return "/";
+	snprintf(buf, len, "%.*s", (int)(slash - path), path);
+	return buf;
+}
+
+int rt_conf_lock(struct rawtune_ctx *ctx, const char *path)
+{
+	char buf[4096];
+	const char *dir = dir_of(path, buf, sizeof(buf));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return rt_fail(ctx, -errno, "cannot open %s: %m", dir);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int err = -errno;
+
+			close(fd);
+			return rt_fail(ctx, err, "cannot lock %s: %s", dir, strerror(-err));
+		}
+	}
+	return fd;
+}
+
+/* All of @text to @fd, then to the disk: rename must not publish a file still in the cache. */
+static int write_all(int fd, const char *text)
+{
+	size_t len = strlen(text);
+
+	while (len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		text += n;
+		len -= (size_t)n;
+	}
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
+/*
+ * The old file's mode and owner on the temporary file, so the edit keeps
+ * what the admin (or the package) set; a new file gets 0644 as installed.
+ */
+static int keep_mode(int fd, const char *path)
+{
+	struct stat old, st;
+
+	if (lstat(path, &old) < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		return fchmod(fd, 0644) < 0 ? -errno : 0;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_uid != old.st_uid || st.st_gid != old.st_gid) &&
+	    fchown(fd, old.st_uid, old.st_gid) < 0)
+		return -errno;
+	return fchmod(fd, old.st_mode & 07777) < 0 ? -errno : 0;
+}
+
+/* Make the rename itself durable: it lives in the directory. */
+static void sync_dir(const char *path)
+{
+	char buf[4096];
+	int fd = open(dir_of(path, buf, sizeof(buf)), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	fsync(fd);
+	close(fd);
+}
+
+int rt_conf_replace(struct rawtune_ctx *ctx, const char *path, const char *text)
+{
+	char tmp[4096], buf[4096];
+	const char *base = strrchr(path, '/');
+	int fd, err;
+
+	/* hidden, so that a listing of the directory never shows it as a file */
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir_of(path, buf, sizeof(buf)),
+		     base ? base + 1 : path) >= (int)sizeof(tmp))
+		return rt_fail(ctx, -ENAMETOOLONG, "cannot write %s: %s", path,
+			       strerror(ENAMETOOLONG));
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return rt_fail(ctx, -errno, "cannot write %s: cannot create %s: %m", path, tmp);
+	err = keep_mode(fd, path);
+	if (err == 0)
+		err = write_all(fd, text);
+	if (close(fd) < 0 && err == 0)
+		err = -errno;
+	if (err == 0 && rename(tmp, path) < 0)
+		err = -errno;
+	if (err < 0) {
+		unlink(tmp);
+		return rt_fail(ctx, err, "cannot write %s: %s", path, strerror(-err));
+	}
+	sync_dir(path);
+	return 0;
 }

@@ -85,27 +85,54 @@ static int setter_error(struct rt_parser *ps, int err)
 	return rt_fail(ps->ctx, err, "%s:%u: %s", ps->source, ps->line, msg);
 }
 
-/* "tcp", "udp", "tcp, udp" */
-static int set_protocols(struct rt_parser *ps, const char *value)
+int rt_conf_protocols(struct rawtune_ctx *ctx, const char *value, unsigned int *protos)
 {
-	unsigned int protos = 0;
 	char *copy = strdup(value), *save = NULL, shown[RT_PRINTABLE_MAX];
 	int err = 0;
 
 	if (!copy)
 		return -ENOMEM;
+	*protos = 0;
 	for (char *w = strtok_r(copy, ", \t", &save); w && err == 0; w = strtok_r(NULL, ", \t", &save)) {
 		if (strcmp(w, "tcp") == 0)
-			protos |= RAWTUNE_PROTO_TCP;
+			*protos |= RAWTUNE_PROTO_TCP;
 		else if (strcmp(w, "udp") == 0)
-			protos |= RAWTUNE_PROTO_UDP;
+			*protos |= RAWTUNE_PROTO_UDP;
 		else
-			err = parse_error(ps, "bad protocol '%s': tcp or udp", SHOWN(w, shown));
+			err = rt_fail(ctx, -EINVAL, "bad protocol '%s': tcp or udp", SHOWN(w, shown));
 	}
 	free(copy);
-	if (err == 0 && !protos)
-		err = parse_error(ps, "no protocol given: tcp, udp or both");
-	return err < 0 ? err : rawtune_profile_set_protocols(ps->p, protos);
+	if (err == 0 && !*protos)
+		err = rt_fail(ctx, -EINVAL, "no protocol given: tcp, udp or both");
+	return err;
+}
+
+int rt_conf_family(struct rawtune_ctx *ctx, const char *value, unsigned int *families)
+{
+	static const char *const words[] = { "ipv4", "ipv6", "both" };
+	static const unsigned int bits[] = { RAWTUNE_FAMILY_IPV4, RAWTUNE_FAMILY_IPV6,
+					     RAWTUNE_FAMILY_BOTH };
+	char shown[RT_PRINTABLE_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		if (strcmp(value, words[i]) == 0) {
+			*families = bits[i];
+			return 0;
+		}
+	}
+	return rt_fail(ctx, -EINVAL, "bad family '%s': ipv4, ipv6 or both", SHOWN(value, shown));
+}
+
+const char *rt_conf_family_name(unsigned int families)
+{
+	switch (families & RAWTUNE_FAMILY_BOTH) {
+	case RAWTUNE_FAMILY_IPV4:
+		return "ipv4";
+	case RAWTUNE_FAMILY_IPV6:
+		return "ipv6";
+	default:
+		return "both";
+	}
 }
 
 /* value must be one of @words; returns its index or a negative errno. */
@@ -124,9 +151,9 @@ static int pick(struct rt_parser *ps, const char *key, const char *value,
 static int set_key(struct rt_parser *ps, enum rt_key key, const char *value)
 {
 	static const char *const directions[] = { "server", "client" };
-	static const char *const families[] = { "ipv4", "ipv6", "both" };
 	static const char *const yesno[] = { "no", "yes" };
 	struct rawtune_profile *p = ps->p;
+	unsigned int bits;
 	int i, err = 0;
 
 	switch (key) {
@@ -137,7 +164,10 @@ static int set_key(struct rt_parser *ps, enum rt_key key, const char *value)
 		err = rawtune_profile_set_ports(p, value);
 		break;
 	case RT_KEY_PROTOCOLS:
-		return set_protocols(ps, value);
+		err = rt_conf_protocols(ps->ctx, value, &bits);
+		if (err == 0)
+			err = rawtune_profile_set_protocols(p, bits);
+		break;
 	case RT_KEY_DIRECTION:
 		i = pick(ps, "direction", value, directions, 2);
 		if (i < 0)
@@ -145,11 +175,9 @@ static int set_key(struct rt_parser *ps, enum rt_key key, const char *value)
 		p->direction = i ? RAWTUNE_DIRECTION_CLIENT : RAWTUNE_DIRECTION_SERVER;
 		break;
 	case RT_KEY_FAMILY:
-		i = pick(ps, "family", value, families, 3);
-		if (i < 0)
-			return i;
-		p->families = i == 0 ? RAWTUNE_FAMILY_IPV4 : i == 1 ? RAWTUNE_FAMILY_IPV6
-								  : RAWTUNE_FAMILY_BOTH;
+		err = rt_conf_family(ps->ctx, value, &bits);
+		if (err == 0)
+			p->families = bits;
 		break;
 	case RT_KEY_ADDRESSES:
 		err = rawtune_profile_set_addresses(p, value);
@@ -491,7 +519,6 @@ static void format_list(FILE *f, const char *key, const char *list)
 
 RAWTUNE_EXPORT int rawtune_profile_format(const struct rawtune_profile *p, char **text)
 {
-	static const char *const families[] = { "", "ipv4", "ipv6", "both" };
 	unsigned int protos = p->protocols;
 	size_t len = 0;
 	FILE *f;
@@ -508,7 +535,7 @@ RAWTUNE_EXPORT int rawtune_profile_format(const struct rawtune_profile *p, char 
 		protos & RAWTUNE_PROTO_UDP ? "udp" : "");
 	fprintf(f, "direction = %s\n",
 		p->direction == RAWTUNE_DIRECTION_CLIENT ? "client" : "server");
-	fprintf(f, "family = %s\n", families[p->families & RAWTUNE_FAMILY_BOTH]);
+	fprintf(f, "family = %s\n", rt_conf_family_name(p->families));
 	/* the optional keys only when set, as a person would write the file */
 	format_list(f, "addresses", rawtune_profile_get_addresses(p));
 	format_list(f, "interfaces", rawtune_profile_get_interfaces(p));

@@ -129,6 +129,16 @@ int rt_profile_set_source(struct rawtune_profile *p, const char *source);
 
 /* Cut blanks around @s, and a carriage return at its end, in place. */
 char *rt_conf_trim(char *s);
+/*
+ * The values that profile files and rawtune.conf's apply lines share, with
+ * the same words and messages in both: "tcp, udp" into RAWTUNE_PROTO_* bits,
+ * "ipv4", "ipv6" or "both" into RAWTUNE_FAMILY_* bits. 0, or -EINVAL with
+ * the context's error naming the bad word (the caller adds file and line).
+ */
+int rt_conf_protocols(struct rawtune_ctx *ctx, const char *value, unsigned int *protos);
+int rt_conf_family(struct rawtune_ctx *ctx, const char *value, unsigned int *families);
+/* The family's word in those files: "ipv4", "ipv6" or "both". */
+const char *rt_conf_family_name(unsigned int families);
 
 /* ---- conf-file.c: configuration read as a root daemon must ------------------- */
 
@@ -150,6 +160,19 @@ int rt_conf_read_at(struct rawtune_ctx *ctx, int dirfd, const char *name, const 
  * context's error set.
  */
 int rt_conf_open_dir(struct rawtune_ctx *ctx, const char *path);
+/*
+ * Serialise the edits of the file at @path: an exclusive flock(2) on its
+ * directory, held until the returned fd is closed; a negative errno with the
+ * context's error set.
+ */
+int rt_conf_lock(struct rawtune_ctx *ctx, const char *path);
+/*
+ * Replace the file at @path with @text as one step: a temporary file in the
+ * same directory, given the old file's mode and owner (0644 for a new file),
+ * synced and renamed over it, so a reader or a crash sees the old file or
+ * the new one, never half of it. 0, or a negative errno with the error set.
+ */
+int rt_conf_replace(struct rawtune_ctx *ctx, const char *path, const char *text);
 struct rawtune_profile_list {
 	size_t n, cap;
 	struct rawtune_profile **profile;

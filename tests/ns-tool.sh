@@ -13,7 +13,7 @@ pass "help and version"
 
 # A short option means one thing in every command: collect "-X, --long" from
 # each command's help and refuse a letter with two meanings.
-for cmd in apply remove status profiles show stats watch top; do
+for cmd in apply remove enable disable status profiles show stats watch top; do
 	"$RAWTUNE" $cmd --help | sed -n 's/^  \(-[[:alnum:]]\), \(--[[:alnum:]-]*\).*/\1 \2/p'
 done | sort -u >"$TEST_TMP/shorts"
 dup=$(cut -d' ' -f1 "$TEST_TMP/shorts" | uniq -d)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The boot file, rawtune.conf: rawtune_boot_config_read() and its errors. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdbool.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rawtune.h"
 
@@ -214,6 +216,37 @@ START_TEST(test_profile_files)
 }
 END_TEST
 
+/* Protocols and families beside the ports, in any order, blanks as for ports. */
+START_TEST(test_protocols_family)
+{
+	struct rawtune_profile_list *list;
+	const struct rawtune_profile *p;
+	char names[256];
+
+	write_conf("apply = web protocols=udp\n"
+		   "apply = dns family = ipv6 ports = 53, 5353 protocols = tcp , udp\n"
+		   "apply = ntp family=ipv4\n"
+		   "apply = syslog ports=1514 family=both protocols=tcp\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "web dns ntp syslog");
+	p = rawtune_profile_list_get(list, 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "80,443");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_UDP);
+	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_BOTH);
+	p = rawtune_profile_list_get(list, 1);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "53,5353");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP);
+	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_IPV6);
+	p = rawtune_profile_list_get(list, 2);
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_UDP);
+	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_IPV4);
+	p = rawtune_profile_list_get(list, 3);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "1514");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_TCP);
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
 /* ---- errors ---------------------------------------------------------------------- */
 
 static const struct {
@@ -226,9 +259,19 @@ static const struct {
 	{ "Apply = web\n", -EINVAL, ":1: unknown key 'Apply'" },
 	{ "apply =\n", -EINVAL, ":1: 'apply' without a profile name" },
 	{ "apply = web port=80\n", -EINVAL,
-	  ":1: expected 'ports=LIST' after the profile's name, got 'port=80'" },
-	{ "apply = web 80\n", -EINVAL, ":1: expected 'ports=LIST' after the profile's name, got '80'" },
+	  ":1: expected 'ports=LIST', 'protocols=LIST' or 'family=ipv4|ipv6|both' after the "
+	  "profile's name, got 'port=80'" },
+	{ "apply = web 80\n", -EINVAL,
+	  ":1: expected 'ports=LIST', 'protocols=LIST' or 'family=ipv4|ipv6|both' after the "
+	  "profile's name, got '80'" },
 	{ "apply = web ports 80\n", -EINVAL, ":1: expected 'ports=LIST'" },
+	{ "apply = web ports==80\n", -EINVAL, ":1: expected 'ports=LIST'" },
+	{ "apply = web ports=80family=ipv4\n", -EINVAL, ":1: expected 'ports=LIST'" },
+	{ "apply = web protocols=sctp\n", -EINVAL, ":1: bad protocol 'sctp': tcp or udp" },
+	{ "apply = web protocols=\n", -EINVAL, ":1: no protocol given: tcp, udp or both" },
+	{ "apply = web family=inet\n", -EINVAL, ":1: bad family 'inet': ipv4, ipv6 or both" },
+	{ "apply = web family=ipv4 family=ipv6\n", -EINVAL, ":1: 'family=' given twice" },
+	{ "apply = web ports=80 protocols=udp ports=81\n", -EINVAL, ":1: 'ports=' given twice" },
 	{ "apply = web ports=\n", -EINVAL, ":1: " },
 	{ "apply = web ports=0\n", -EINVAL, ":1: bad port '0'" },
 	{ "apply = web ports=80 # http\n", -EINVAL, ":1: bad port '80 # http'" },
@@ -316,6 +359,178 @@ START_TEST(test_error_cleared)
 }
 END_TEST
 
+/* ---- editing: enable and disable ------------------------------------------------ */
+
+static char *read_conf(void)
+{
+	static char text[4096];
+	FILE *f = fopen(conf, "re");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* The comments, blank lines and other profiles' lines that every edit keeps. */
+#define KEPT_HEAD "# boot profiles\n\n  # web: see the wiki\n"
+#define KEPT_DNS "apply=dns   ports = 5353, 53\n"
+
+/* Parse, edit, parse: the edit says what was asked, everything else as it was. */
+START_TEST(test_enable_round_trip)
+{
+	struct rawtune_profile_list *list;
+	const struct rawtune_profile *p;
+	char names[256];
+
+	write_conf(KEPT_HEAD "apply = web\n" KEPT_DNS "# end\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "web dns");
+	rawtune_profile_list_free(list);
+
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "443, 8080", RAWTUNE_PROTO_UDP,
+						    RAWTUNE_FAMILY_IPV6, 0), 1);
+	ck_assert_str_eq(read_conf(), KEPT_HEAD
+			 "apply = web ports=443,8080 protocols=udp family=ipv6\n" KEPT_DNS "# end\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "web dns");
+	p = rawtune_profile_list_get(list, 0);
+	ck_assert_str_eq(rawtune_profile_get_ports(p), "443,8080");
+	ck_assert_uint_eq(rawtune_profile_get_protocols(p), RAWTUNE_PROTO_UDP);
+	ck_assert_uint_eq(rawtune_profile_get_families(p), RAWTUNE_FAMILY_IPV6);
+	ck_assert_str_eq(ports_of(list, 1), "53,5353");
+	rawtune_profile_list_free(list);
+
+	/* again: nothing to change, the file is not rewritten */
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "8080,443", RAWTUNE_PROTO_UDP,
+						    RAWTUNE_FAMILY_IPV6, 0), 0);
+	/* the admin's own spelling of the same line stays */
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", "53,5353", 0, 0, 0), 0);
+	/* back to the profile's own: the options go */
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0, 0), 1);
+	ck_assert_str_eq(read_conf(), KEPT_HEAD "apply = web\n" KEPT_DNS "# end\n");
+	ck_assert_str_eq(rawtune_last_error(ctx), "");
+}
+END_TEST
+
+START_TEST(test_enable_append)
+{
+	struct rawtune_profile_list *list;
+	char names[256];
+
+	/* no newline at the end: the new line still starts a line of its own */
+	write_conf(KEPT_HEAD "apply = web");
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "ntp", "123", RAWTUNE_PROTO_UDP, 0, 0), 1);
+	ck_assert_str_eq(read_conf(), KEPT_HEAD "apply = web\napply = ntp ports=123 protocols=udp\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "web ntp");
+	rawtune_profile_list_free(list);
+}
+END_TEST
+
+/* A missing file is created, as the package installs it: 0644. */
+START_TEST(test_enable_creates)
+{
+	struct stat st;
+
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, RAWTUNE_FAMILY_IPV4, 0), 1);
+	ck_assert_str_eq(read_conf(), "apply = web family=ipv4\n");
+	ck_assert_int_eq(stat(conf, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+}
+END_TEST
+
+/* The file keeps its mode; no temporary file stays behind. */
+START_TEST(test_enable_keeps_mode)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int n = 0;
+
+	write_conf("apply = web\n");
+	ck_assert_int_eq(chmod(conf, 0600), 0);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", NULL, 0, 0, 0), 1);
+	ck_assert_int_eq(stat(conf, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.' || de->d_name[1] == 'r'; /* ".rawtune.conf.XXXXXX" */
+	closedir(d);
+	ck_assert_int_eq(n, 2); /* rawtune.conf and profiles.d */
+}
+END_TEST
+
+/* Nothing written when the result would not read back, or the input is bad. */
+START_TEST(test_enable_refused)
+{
+	static const char text[] = KEPT_HEAD "apply = web\n";
+
+	write_conf(text);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "nosuch", NULL, 0, 0, 0), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rawtune_last_error(ctx), ":5: unknown profile 'nosuch'"));
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "0", 0, 0, 0), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rawtune_last_error(ctx), "bad port '0'"));
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "bad/name", NULL, 0, 0, 0), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "bad/name", 0), -EINVAL);
+	ck_assert_str_eq(read_conf(), text);
+	/* a broken line elsewhere: the file would not read back */
+	write_conf("bogus\n");
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0, 0), -EINVAL);
+	ck_assert_str_eq(read_conf(), "bogus\n");
+}
+END_TEST
+
+START_TEST(test_disable)
+{
+	struct rawtune_profile_list *list;
+	char names[256];
+
+	/* a later duplicate and a broken line of the profile go with it */
+	write_conf(KEPT_HEAD "apply = web ports=8080\n" KEPT_DNS "apply = web bogus\n# end");
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 1);
+	ck_assert_str_eq(read_conf(), KEPT_HEAD KEPT_DNS "# end");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "dns");
+	rawtune_profile_list_free(list);
+	/* not listed: nothing to do */
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 0);
+	/* "# apply = web" is a comment, "apply = webby" another profile */
+	write_conf("# apply = web\n#apply=web\napply = dns\n");
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 0);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "dn", 0), 0);
+	ck_assert_str_eq(read_conf(), "# apply = web\n#apply=web\napply = dns\n");
+}
+END_TEST
+
+/* A dry run says what would change and changes nothing, failing as the edit would. */
+START_TEST(test_dry_run)
+{
+	static const char text[] = KEPT_HEAD "apply = web\n";
+	const unsigned int dry = RAWTUNE_BOOT_CONFIG_DRY_RUN;
+
+	write_conf(text);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", NULL, 0, 0, dry), 0);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "web", "8080", 0, 0, dry), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "dns", NULL, 0, 0, dry), 1);
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "nosuch", NULL, 0, 0, dry), -EINVAL);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", dry), 1);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "dns", dry), 0);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 1 << 5), -EINVAL);
+	ck_assert_str_eq(read_conf(), text);
+}
+END_TEST
+
+START_TEST(test_disable_missing)
+{
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 0);
+	ck_assert_int_eq(access(conf, F_OK), -1);
+}
+END_TEST
+
 static Suite *boot_suite(void)
 {
 	Suite *s = suite_create("boot-config");
@@ -334,6 +549,19 @@ static Suite *boot_suite(void)
 	tcase_add_test(tc, test_order_and_ports);
 	tcase_add_test(tc, test_blanks);
 	tcase_add_test(tc, test_profile_files);
+	tcase_add_test(tc, test_protocols_family);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("edit");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_enable_round_trip);
+	tcase_add_test(tc, test_enable_append);
+	tcase_add_test(tc, test_enable_creates);
+	tcase_add_test(tc, test_enable_keeps_mode);
+	tcase_add_test(tc, test_enable_refused);
+	tcase_add_test(tc, test_disable);
+	tcase_add_test(tc, test_dry_run);
+	tcase_add_test(tc, test_disable_missing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

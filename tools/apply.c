@@ -194,9 +194,9 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 	return RT_EXIT_OK;
 }
 
-/* rawtune's rules are invisible to the nf_tables variant's "iptables -L". */
-static void apply_note_nftables(struct rawtune_ctx *ctx, bool quiet)
+void tool_note_nftables(struct rawtune_ctx *ctx, bool quiet)
 {
+	/* rawtune's rules are invisible to the nf_tables variant's "iptables -L" */
 	if (!quiet && rawtune_nftables_in_use(ctx) == 1)
 		fputs("rawtune: note: this host's iptables is the nf_tables variant; "
 		      "rawtune's rules are in the legacy tables: see them with "
@@ -208,31 +208,52 @@ static void apply_note_nftables(struct rawtune_ctx *ctx, bool quiet)
  * "web: 16 rules added, ipv4+ipv6; 30 conntrack entries deleted", naming
  * the families that have rules now.
  */
-static void apply_say(const struct rawtune_profile *p, unsigned int ruled, unsigned int added,
-		      unsigned int removed, unsigned int deleted)
+void tool_applied_say(const struct rawtune_profile *p, const struct tool_applied *r)
 {
 	const char *name = rawtune_profile_get_name(p);
-	const char *fams = tool_families(ruled);
+	const char *fams = tool_families(r->ruled);
 
-	if (!ruled) {
+	if (!r->ruled) {
 		printf("%s: no rules in %s: its addresses are all of the other family", name,
 		       tool_families(rawtune_profile_get_families(p)));
-		if (removed)
-			printf("; %u %s removed", removed, tool_rules(removed));
+		if (r->removed)
+			printf("; %u %s removed", r->removed, tool_rules(r->removed));
 		printf("\n");
 		return;
 	}
-	if (!added && !removed) {
+	if (!r->added && !r->removed) {
 		printf("%s: already applied (%s), nothing changed\n", name, fams);
 		return;
 	}
-	printf("%s: %u %s added, ", name, added, tool_rules(added));
-	if (removed)
-		printf("%u removed, ", removed);
+	printf("%s: %u %s added, ", name, r->added, tool_rules(r->added));
+	if (r->removed)
+		printf("%u removed, ", r->removed);
 	printf("%s", fams);
-	if (deleted)
-		printf("; %u conntrack %s deleted", deleted, deleted == 1 ? "entry" : "entries");
+	if (r->deleted)
+		printf("; %u conntrack %s deleted", r->deleted, r->deleted == 1 ? "entry" : "entries");
 	printf("\n");
+}
+
+/* The members of tool_applied_say()'s line for programs. */
+void tool_applied_json(struct json *j, const struct rawtune_profile *p,
+		       const struct tool_applied *r)
+{
+	json_string(j, "profile", rawtune_profile_get_name(p));
+	json_bool(j, "changed", r->added || r->removed);
+	json_uint(j, "added", r->added);
+	json_uint(j, "removed", r->removed);
+	json_families(j, "families", r->ruled);
+	json_uint(j, "conntrack_deleted", r->deleted);
+}
+
+void tool_applied_warn(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+		       const struct tool_applied *r)
+{
+	/* the warning after the line that says the rules are in */
+	fflush(stdout);
+	if (r->flush_err < 0)
+		tool_warning("%s: the rules are in, but the old conntrack entries stay: %s",
+			     rawtune_profile_get_name(p), tool_lib_message(ctx, r->flush_err));
 }
 
 /*
@@ -240,43 +261,38 @@ static void apply_say(const struct rawtune_profile *p, unsigned int ruled, unsig
  * until they time out: delete them, so the table reflects the rules now.
  * A failure is only a warning: the rules are in, the entries expire anyway.
  */
-/* The line of apply_say() for programs: one JSON text. */
-static void apply_json(const struct rawtune_profile *p, unsigned int ruled, unsigned int added,
-		       unsigned int removed, unsigned int deleted)
+int tool_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p, struct tool_applied *r)
 {
-	struct json j;
+	int err;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "profile", rawtune_profile_get_name(p));
-	json_bool(&j, "changed", added || removed);
-	json_uint(&j, "added", added);
-	json_uint(&j, "removed", removed);
-	json_families(&j, "families", ruled);
-	json_uint(&j, "conntrack_deleted", deleted);
-	json_object_end(&j);
+	*r = (struct tool_applied){ 0 };
+	err = rawtune_profile_apply(ctx, p, &r->added, &r->removed);
+	if (err < 0)
+		return tool_lib_error(ctx, rawtune_profile_get_name(p), err);
+	if (r->added || r->removed)
+		r->flush_err = rawtune_ct_flush_profile(ctx, p, &r->deleted);
+	r->ruled = rule_families(ctx, p);
+	return RT_EXIT_OK;
 }
 
 static int apply_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 			 const struct apply_args *args)
 {
-	unsigned int added = 0, removed = 0, deleted = 0;
-	const char *name = rawtune_profile_get_name(p);
-	int err = rawtune_profile_apply(ctx, p, &added, &removed);
+	struct tool_applied r;
+	int status = tool_apply(ctx, p, &r);
+	struct json j;
 
-	if (err < 0)
-		return tool_lib_error(ctx, name, err);
-	if (added || removed)
-		err = rawtune_ct_flush_profile(ctx, p, &deleted);
-	if (args->json)
-		apply_json(p, rule_families(ctx, p), added, removed, deleted);
-	else if (!args->quiet)
-		apply_say(p, rule_families(ctx, p), added, removed, deleted);
-	/* the warning after the line that says the rules are in */
-	fflush(stdout);
-	if (err < 0)
-		tool_warning("%s: the rules are in, but the old conntrack entries stay: %s", name,
-			     tool_lib_message(ctx, err));
+	if (status)
+		return status;
+	if (args->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		tool_applied_json(&j, p, &r);
+		json_object_end(&j);
+	} else if (!args->quiet) {
+		tool_applied_say(p, &r);
+	}
+	tool_applied_warn(ctx, p, &r);
 	return RT_EXIT_OK;
 }
 
@@ -469,7 +485,7 @@ static int apply_all(struct rawtune_ctx *ctx, const struct apply_args *args)
 	if (!dry_run && prune_boot(ctx, list) != RT_EXIT_OK)
 		strcat(strcat(names, failed++ ? ", " : ""), "(removing unlisted profiles)");
 	if (!dry_run && failed < n)
-		apply_note_nftables(ctx, args->quiet);
+		tool_note_nftables(ctx, args->quiet);
 	if (failed) {
 		fflush(stdout);
 		tool_error("apply --all: %u of %u profiles failed: %s", failed, n, names);
@@ -512,7 +528,7 @@ static int apply_command(struct rawtune_ctx *ctx, int argc, char *argv[],
 	if (status == RT_EXIT_OK)
 		status = apply_one(ctx, p, args);
 	if (status == RT_EXIT_OK && !args->dry_run)
-		apply_note_nftables(ctx, args->quiet);
+		tool_note_nftables(ctx, args->quiet);
 	rawtune_profile_unref(p);
 	return status;
 }

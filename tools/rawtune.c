@@ -23,6 +23,8 @@ static const struct rt_command commands[] = {
 	{ "apply", cmd_apply, apply_usage, "install a profile's NOTRACK rules and the twins its firewall needs" },
 	{ "remove", cmd_remove, remove_usage, "delete a profile's rules, or all of rawtune's" },
 	{ "status", cmd_status, status_usage, "show the applied profiles, their rules and counters" },
+	{ "enable", cmd_enable, enable_usage, "apply a profile now and at boot (rawtune.conf)" },
+	{ "disable", cmd_disable, disable_usage, "remove a profile now and from rawtune.conf" },
 	{ "repair", cmd_repair, repair_usage, "apply again, as applied, what a firewall reload undid" },
 	{ "profiles", cmd_profiles, profiles_usage, "list the profiles, built in and from files" },
 	{ "show", cmd_show, show_usage, "print a profile in the profile file format" },

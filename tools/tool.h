@@ -38,6 +38,9 @@ int cmd_top(struct rawtune_ctx *ctx, int argc, char *argv[]);
 extern const char stats_usage[], watch_usage[], top_usage[];
 int cmd_repair(struct rawtune_ctx *ctx, int argc, char *argv[]);
 extern const char repair_usage[];
+int cmd_enable(struct rawtune_ctx *ctx, int argc, char *argv[]);
+int cmd_disable(struct rawtune_ctx *ctx, int argc, char *argv[]);
+extern const char enable_usage[], disable_usage[];
 
 /* ---- options that several commands share (rawtune.c) ---------------------- */
 
@@ -116,6 +119,32 @@ const char *tool_rules(unsigned int n);
 const char *tool_families(unsigned int families);
 /* Parse a decimal number from @min to @max: no sign, blank or trailing text. */
 bool tool_parse_number(const char *s, unsigned int min, unsigned int max, unsigned int *out);
+
+/* ---- applying a profile (apply.c), for apply and enable -------------------- */
+
+/* What applying a profile did. */
+struct tool_applied {
+	unsigned int ruled; /* the families with rules now */
+	unsigned int added, removed, deleted; /* rules; conntrack entries */
+	int flush_err; /* why the entries could not be deleted, or 0 */
+};
+
+/*
+ * Apply @p, then delete the conntrack entries of the flows untracked from
+ * now on; an exit status after the error. A failed delete is not one:
+ * tool_applied_warn() says it after the caller said what changed.
+ */
+int tool_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p, struct tool_applied *r);
+/* "web: 16 rules added, ipv4+ipv6" */
+void tool_applied_say(const struct rawtune_profile *p, const struct tool_applied *r);
+/* The same as members of a JSON object: profile, changed, added, removed, ... */
+struct json;
+void tool_applied_json(struct json *j, const struct rawtune_profile *p,
+		       const struct tool_applied *r);
+void tool_applied_warn(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+		       const struct tool_applied *r);
+/* Where to look for the rules when iptables is the nf_tables variant. */
+void tool_note_nftables(struct rawtune_ctx *ctx, bool quiet);
 
 /* ---- a profile's fields in the words of profile files (format.c) ---------- */
 
