@@ -101,7 +101,9 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 	s->table = cr->rule.table;
 	ops->counters(cr->entry, &s->packets, &s->bytes);
 	s->saved = counts_saved(&cr->rule);
-	rule_ports(&cr->rule, s);
+	/* a twin's first ports are its original's: the raw rules say what is applied */
+	if (!cr->rule.chain[0])
+		rule_ports(&cr->rule, s);
 	s->text = rule_text(ops, cr);
 	if (!s->text)
 		return -ENOMEM;

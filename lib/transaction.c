@@ -46,6 +46,7 @@ struct rt_transaction {
 	const struct rawtune_profile *applied; /* apply: plan it once the firewall is read */
 	const struct rawtune_profile *guarded; /* apply: look at NAT first, under the lock */
 	struct rt_twins_snapshot *twins[RT_FAMILY_COUNT];
+	bool stale_twins[RT_FAMILY_COUNT]; /* apply's first pass kept twins no rule needs */
 	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	/* the union pass left the table as the exact pass would: skip that */
@@ -95,7 +96,8 @@ static void roll_back(struct rt_transaction *tx, const struct rt_step *steps, si
 		if (rt_sync_restore(tx->ctx, *snap) < 0)
 			rt_log(tx->ctx, LOG_ERR, __FILE__, __LINE__, __func__,
 			       "could not undo the change: %s", rawtune_last_error(tx->ctx));
-		else
+		/* a filter table whose twins are put back too is said once, with them */
+		else if (steps[i].table != RT_TABLE_FILTER || !tx->twins[steps[i].family])
 			rt_notice(tx->ctx, "undid the change to the %s %s table",
 				  rt_families[steps[i].family]->name, rt_table_name(steps[i].table));
 		rt_snapshot_free(*snap);
@@ -155,6 +157,7 @@ static int twins_and_plans(struct rt_transaction *tx)
 				    &env, &tx->twins[f]);
 		tx->counts.added += counts.added;
 		tx->counts.removed += counts.removed;
+		tx->stale_twins[f] = counts.stale || !used;
 		env.ephemeral = rt_ephemeral_range();
 		if (err == 0 && used) {
 			err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &tx->plan[f][RT_TABLE_RAW]);
@@ -179,9 +182,12 @@ static int twins_settle(struct rt_transaction *tx)
 		struct rt_plan_env env;
 		struct rt_counts counts = { 0 };
 
-		/* apply keeps the snapshot of its first pass: that is the state to undo to */
+		/* apply: a family whose first pass left nothing stale reads no table again */
+		if (p && !tx->stale_twins[f])
+			continue;
+		/* the first commit of the table is the state to undo to */
 		err = rt_twins_sync(tx->ctx, rt_families[f], used ? p : NULL, tx->profile, force,
-				    false, &counts, &env, p ? NULL : &tx->twins[f]);
+				    false, &counts, &env, tx->twins[f] ? NULL : &tx->twins[f]);
 		tx->counts.removed += counts.removed;
 		tx->counts.added += counts.added;
 	}

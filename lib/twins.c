@@ -210,6 +210,28 @@ static unsigned int place(const struct rt_twins_tx *tx, const struct rt_twin *t)
 	return pos;
 }
 
+/* With keep_old: does a twin stand that the judgement did not ask for? */
+static bool stale_twins(struct rt_twins_tx *tx)
+{
+	struct rt_placed_list want = { 0 };
+	bool stale = true;
+	size_t i;
+
+	for (i = 0; i < tx->judgement.n; i++) {
+		const struct rt_twin *t = &tx->judgement.twin[i];
+		struct rt_entry_view v;
+
+		tx->ops->view(t->entry, &v);
+		if (placed_add_named(tx, &want, t->chain, 0, t->entry,
+				     ((const struct xt_entry_target *)v.target)->u.user.name) < 0)
+			break;
+	}
+	if (i == tx->judgement.n)
+		stale = placed_missing(&tx->before, &want) > 0;
+	placed_clear(&want);
+	return stale;
+}
+
 /* By chain and position, and in the judgement's order where they are the same. */
 static int twin_order(const void *a, const void *b)
 {
@@ -380,6 +402,9 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		if (err == 0)
 			err = tx_edit(&tx, profile, force, keep_old, &changed);
 		env->loopback = tx.judgement.loopback || !profile;
+		/* old twins kept that no rule needs now: the settle pass has work */
+		if (err == 0 && keep_old)
+			counts->stale += stale_twins(&tx);
 		if (err == 0 && tx.judgement.forced)
 			rt_log(ctx, LOG_WARNING, __FILE__, __LINE__, __func__,
 			       "--force: applied although %s; this may open or break traffic",

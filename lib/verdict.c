@@ -107,6 +107,7 @@ struct rt_walker {
 	bool tail;    /* tracked accepted at the ESTABLISHED accept; untracked goes on */
 	bool strip_rate; /* the twin being made leaves limit and hashlimit out */
 	bool *open;   /* the NEW class: which of the profile's port ranges some path accepts */
+	size_t nopen;
 	int depth;
 };
 
@@ -197,7 +198,8 @@ static struct rt_xchain *chain_read(struct rt_judge *j, const char *name)
 		j->ops->view(e, &r->v);
 		r->target = j->ops->target(j->h, e);
 		r->kind = target_kind(j, r->target);
-		r->ours = is_ours(&r->v);
+		/* rawtune 0.1's accepts at position 1: going, judged as if gone */
+		r->ours = is_ours(&r->v) || rt_chain_is_filter_own(r->target);
 	}
 	return c;
 }
@@ -947,7 +949,7 @@ static void mark_open(struct rt_walker *w, const struct rt_xrule *r)
 	struct rt_judge *j = w->j;
 	const struct rt_ports *all = j->ports;
 
-	for (size_t i = 0; w->open && i < all->n; i++) {
+	for (size_t i = 0; w->open && w->nopen < all->n && i < all->n; i++) {
 		struct rt_ports one = { .n = 1, .range = &all->range[i] };
 		struct rt_rinfo ri = { 0 };
 
@@ -955,6 +957,7 @@ static void mark_open(struct rt_walker *w, const struct rt_xrule *r)
 			continue;
 		j->ports = &one;
 		w->open[i] = rule_match(j, w->leg, &r->v, w->flags, &ri) != M_NO;
+		w->nopen += w->open[i];
 		j->ports = all;
 	}
 }

@@ -72,7 +72,7 @@ for family in 4 6; do
 	$cmd -S | grep -q RAWTUNE && fail "ipv$family filter: $($cmd -S | grep RAWTUNE)"
 	[ "$($cmd -S | grep -c 'rawtune:web')" -eq 2 ] || fail "ipv$family filter: want 2 twins: $($cmd -S | grep rawtune)"
 	$cmd -S FW | grep -B2 -x -- "$new_rule" | head -2 >"$TEST_TMP/twins"
-	grep -c -- '^-A FW -p tcp .*--dport 80 .*-m comment --comment "rawtune:web" .*--ctstate UNTRACKED -j ACCEPT$' \
+	grep -c -- '^-A FW -p tcp -m comment --comment "rawtune:web" .*--dport 80 .*--ctstate UNTRACKED -j ACCEPT$' \
 		"$TEST_TMP/twins" | grep -qx 2 || fail "ipv$family: the twins are not right before the NEW accept: $($cmd -S FW)"
 	grep -c -- ' ! --tcp-flags FIN,SYN,RST,ACK SYN ' "$TEST_TMP/twins" | grep -qx 1 ||
 		fail "ipv$family: want one SYN and one later-segment twin: $(cat "$TEST_TMP/twins")"

@@ -288,7 +288,7 @@ in_server "$RAWTUNE" remove web >/dev/null || fail "remove web failed"
 # The server's firewall rejects tcp 53: dns as a whole is refused (rawtune
 # untracks, it opens nothing), and no state is written; its UDP half applies.
 in_server "$RAWTUNE" apply dns >/dev/null 2>"$TEST_TMP/err" && fail "apply dns over a firewall that rejects tcp 53 was not refused"
-grep -q "tcp port 53: the firewall does not accept this traffic" "$TEST_TMP/err" ||
+grep -q "tcp port 53: the firewall does not accept port 53" "$TEST_TMP/err" ||
 	fail "apply dns refused with: $(cat "$TEST_TMP/err")"
 [ ! -e "${state%/web}/dns" ] || fail "a refused apply wrote ${state%/web}/dns"
 in_server "$RAWTUNE" apply dns --proto udp >/dev/null || fail "apply dns --proto udp failed"
