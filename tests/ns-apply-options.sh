@@ -173,6 +173,13 @@ printf '%s\n' 'ports = 8443' 'addresses = fd00:9::1' 'family = ipv4' >"$RAWTUNE_
 out=$("$RAWTUNE" apply v4only 2>/dev/null) || fail "apply v4only failed"
 [[ $out =~ ^v4only:\ [0-9]+\ rules\ added,\ ipv4$ ]] || fail "apply v4only said: $out"
 save6 | grep -q 'rawtune:v4only' && fail "apply v4only made IPv6 rules"
+# -6 on addresses of IPv4 only: refused, and the IPv4 rules stay.
+save_all >"$TEST_TMP/v4only"
+out=$("$RAWTUNE" apply v4only -6 2>&1) && fail "apply v4only -6 was taken: $out"
+[[ $out == "rawtune: v4only: -6: its addresses are all of the other family"* ]] ||
+	fail "apply v4only -6 said: $out"
+save_all >"$TEST_TMP/v4only-after"
+assert_same "$TEST_TMP/v4only" "$TEST_TMP/v4only-after" "apply v4only -6: refused, the IPv4 rules kept"
 out=$("$RAWTUNE" apply none 2>/dev/null)
 [ "$out" = "none: no rules in ipv4: its addresses are all of the other family" ] ||
 	fail "apply none said: $out"

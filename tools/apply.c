@@ -59,6 +59,8 @@ const char apply_usage[] =
 	"\nThe profiles: 'rawtune profiles'; one in full: 'rawtune show PROFILE'.\n";
 
 /* The command line's changes to the profile; an exit status. */
+static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_profile *p);
+
 static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 			  const struct apply_args *args)
 {
@@ -70,7 +72,15 @@ static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 		err = rawtune_profile_set_protocols(p, args->protos);
 	if (err == 0 && args->families)
 		err = rawtune_profile_set_families(p, args->families);
-	return err < 0 ? tool_input_error(ctx, rawtune_profile_get_name(p), err) : RT_EXIT_OK;
+	if (err < 0)
+		return tool_input_error(ctx, rawtune_profile_get_name(p), err);
+	/* -6 on addresses of IPv4 only would make no rules and take the IPv4 ones away */
+	if (args->families && !rule_families(ctx, p))
+		return tool_usage_error("apply", "%s: %s: its addresses are all of the other "
+					"family, so it would make no rules (and remove those "
+					"applied)", rawtune_profile_get_name(p),
+					args->families == RAWTUNE_FAMILY_IPV4 ? "-4" : "-6");
+	return RT_EXIT_OK;
 }
 
 /*
