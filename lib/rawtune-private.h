@@ -344,7 +344,7 @@ int rt_mask_to_prefix(const uint8_t *mask, size_t len);
 /* ---- iptc4.c / iptc6.c: one libiptc family ----------------------------------- */
 #include "iptc-ops.h"
 
-/* ---- render-entry.c: any kernel entry, as iptables-save prints it (twins) ---- */
+/* ---- render.c: any kernel entry, as iptables-save prints it (twins) ---- */
 
 int rt_entry_render(const struct rt_family_ops *ops, const rt_entry *entry, const char *chain,
 		    const char *target, char *buf, size_t len);

@@ -434,22 +434,37 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 	return err;
 }
 
+/*
+ * The twins the firewall needs now, planned in a handle that is never
+ * committed (status, dry runs). A family without a filter table needs none.
+ * Returns 0 with *@changed, or a negative errno; tx_close() and the
+ * placed lists are the caller's to clear.
+ */
+static int tx_plan(struct rt_twins_tx *tx, const struct rawtune_profile *profile, bool force,
+		   struct rt_plan_env *env, bool *changed)
+{
+	int err;
+
+	snprintf(tx->name, sizeof(tx->name), "%s", profile->name);
+	env->loopback = true;
+	*changed = false;
+	if (!rt_table_exists(tx->ops, RT_TABLE_FILTER))
+		return 0;
+	err = tx_open(tx);
+	if (err == 0)
+		err = tx_edit(tx, profile, force, false, changed);
+	env->loopback = tx->judgement.loopback;
+	return err;
+}
+
 int rt_twins_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		   const struct rawtune_profile *profile, struct rt_plan_env *env, char *why,
 		   size_t len)
 {
 	struct rt_twins_tx tx = { .ctx = ctx, .ops = ops };
-	bool changed = false;
-	int err;
+	bool changed;
+	int err = tx_plan(&tx, profile, false, env, &changed);
 
-	snprintf(tx.name, sizeof(tx.name), "%s", profile->name);
-	env->loopback = true;
-	if (!rt_table_exists(ops, RT_TABLE_FILTER))
-		return 0;
-	err = tx_open(&tx);
-	if (err == 0)
-		err = tx_edit(&tx, profile, false, false, &changed);
-	env->loopback = tx.judgement.loopback;
 	if (err == 0 && changed)
 		snprintf(why, len, "%s: the %s filter table holds %u twin(s) the firewall no longer "
 			 "needs and lacks %u it needs", profile->name, ops->name,
@@ -490,16 +505,8 @@ int rt_twins_render(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 {
 	struct rt_twins_tx tx = { .ctx = ctx, .ops = ops };
 	bool changed;
-	int err;
+	int err = tx_plan(&tx, profile, force, env, &changed);
 
-	snprintf(tx.name, sizeof(tx.name), "%s", profile->name);
-	env->loopback = true;
-	if (!rt_table_exists(ops, RT_TABLE_FILTER))
-		return 0;
-	err = tx_open(&tx);
-	if (err == 0)
-		err = tx_edit(&tx, profile, force, false, &changed);
-	env->loopback = tx.judgement.loopback;
 	if (err == 0 && tx.after.n) {
 		fputs("*filter\n", f);
 		err = render_after(&tx, f);

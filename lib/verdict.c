@@ -792,35 +792,11 @@ static bool flags_part(const struct rt_walker *w, const struct rt_xrule *r,
 }
 
 /*
- * After @r, is the next rule that can decide for the walker's class an
- * ESTABLISHED accept of all of it?
+ * After @r, the next rule that can decide for the walker's class: is it an
+ * accept of all of it, for packets in state @state?
  */
-static bool established_next(const struct rt_walker *w, const struct rt_xchain *c,
-			     const struct rt_xrule *r)
-{
-	for (size_t i = r->pos + 1; i < c->n; i++) {
-		const struct rt_xrule *next = &c->rule[i];
-		struct rt_rinfo ri;
-
-		if (next->ours)
-			continue;
-		analyse(w, next, &ri);
-		if (ri.n == M_NO || (next->kind == T_CONTINUE && !ri.ct_unknown))
-			continue;
-		return next->kind == T_ACCEPT && ri.n == M_ALL && !ri.ct_unknown && ri.nct &&
-		       ct_takes(&ri, S_EST) && !ct_takes(&ri, S_UNTR);
-	}
-	return false;
-}
-
-/*
- * A reply the ESTABLISHED accept @r takes: does every untracked one meet an
- * accept for all of them further down, with nothing on the way that could
- * decide otherwise (as "-A INPUT -i lo -j ACCEPT" below it)? Then it needs
- * no twin.
- */
-static bool accepted_further(const struct rt_walker *w, const struct rt_xchain *c,
-			     const struct rt_xrule *r)
+static bool next_accepts_all(const struct rt_walker *w, const struct rt_xchain *c,
+			     const struct rt_xrule *r, uint16_t state)
 {
 	for (size_t i = r->pos + 1; i < c->n; i++) {
 		const struct rt_xrule *next = &c->rule[i];
@@ -832,9 +808,28 @@ static bool accepted_further(const struct rt_walker *w, const struct rt_xchain *
 		if (ri.n == M_NO || (next->kind == T_CONTINUE && !ri.ct_unknown))
 			continue;
 		return next->kind == T_ACCEPT && ri.n == M_ALL && !ri.ct_unknown &&
-		       ct_takes(&ri, S_UNTR);
+		       ct_takes(&ri, state);
 	}
 	return false;
+}
+
+/* Is the next rule that decides after @r the ESTABLISHED accept, which untracked packets pass? */
+static bool established_next(const struct rt_walker *w, const struct rt_xchain *c,
+			     const struct rt_xrule *r)
+{
+	return next_accepts_all(w, c, r, S_EST) && !next_accepts_all(w, c, r, S_UNTR);
+}
+
+/*
+ * A reply the ESTABLISHED accept @r takes: does every untracked one meet an
+ * accept for all of them further down, with nothing on the way that could
+ * decide otherwise (as "-A INPUT -i lo -j ACCEPT" below it)? Then it needs
+ * no twin.
+ */
+static bool accepted_further(const struct rt_walker *w, const struct rt_xchain *c,
+			     const struct rt_xrule *r)
+{
+	return next_accepts_all(w, c, r, S_UNTR);
 }
 
 /*
