@@ -279,7 +279,8 @@ RAWTUNE_EXPORT int rawtune_ct_top_read(struct rawtune_ctx *ctx, unsigned int n,
 	for (size_t i = 0; i < w.size; i++)
 		if (w.slot[i].entries)
 			w.slot[k++] = w.slot[i];
-	qsort(w.slot, k, sizeof(*w.slot), by_entries);
+	if (k) /* no slot at all on an empty table: qsort wants an array */
+		qsort(w.slot, k, sizeof(*w.slot), by_entries);
 	top->port = w.slot;
 	top->n = k < n ? k : n;
 	top->total = w.total;
