@@ -46,10 +46,14 @@ rm "$PD/v4only.conf"
 profile addr4 'ports = 8080' 'addresses = 192.0.2.1'
 out=$("$RAWTUNE" apply addr4) || fail "apply addr4 failed"
 [ "$out" = "addr4: 4 rules added, ipv4" ] || fail "apply addr4 said: $out"
-out=$("$RAWTUNE" apply addr4 -6) || fail "apply addr4 -6 failed"
-[ "$out" = "addr4: no rules in ipv6: its addresses are all of the other family; 4 rules removed" ] ||
+# -6 leaves it no rules: refused, the IPv4 rules stay (it used to remove them)
+st=0
+out=$("$RAWTUNE" apply addr4 -6 2>&1) || st=$?
+[ "$st" = 2 ] || fail "apply addr4 -6: exit $st, want 2: $out"
+[[ $out == "rawtune: addr4: -6: its addresses are all of the other family"* ]] ||
 	fail "apply addr4 -6 said: $out"
-save_all | grep -q RAWTUNE && fail "apply addr4 -6 left rules"
+[ "$(save_all | grep -c 'rawtune:addr4')" = 4 ] || fail "apply addr4 -6 changed the rules"
+"$RAWTUNE" remove addr4 >/dev/null || fail "remove addr4 failed"
 rm "$PD/addr4.conf"
 pass "addresses of IPv4 only: IPv4 rules only, and apply names the family"
 
