@@ -14,8 +14,12 @@ nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' | sed 's/@.*//' | sor
 sed -n 's/^\t\(rawtune_[a-z_0-9]*\);$/\1/p' "$TESTS_SRCDIR/../lib/librawtune.sym" | sort >exports.sym
 sed -n 's/^[a-z].*[ *]\(rawtune_[a-z_0-9]*\)(.*/\1/p' "$TESTS_SRCDIR/../include/rawtune.h" |
 	sort >exports.header
+# the Debian symbols file lists them all, or dpkg-gensymbols adds them with a revision
+sed -n 's/^ \(rawtune_[a-z_0-9]*\)@.*/\1/p' "$TESTS_SRCDIR/../debian/librawtune0.symbols" |
+	sort >exports.debian
 status=0
 diff -u exports.sym exports.actual || { echo "FAIL: exports differ from librawtune.sym"; status=1; }
+diff -u exports.debian exports.actual || { echo "FAIL: exports differ from debian/librawtune0.symbols"; status=1; }
 diff -u exports.header exports.actual || { echo "FAIL: exports differ from rawtune.h"; status=1; }
 [ $status -eq 0 ] && echo "ok: $(wc -l <exports.actual) functions exported, all declared and versioned"
 exit $status
