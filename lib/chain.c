@@ -187,14 +187,14 @@ bool rt_rule_is_jump(const struct rt_rule *r)
 
 bool rt_chain_is_filter_own(const char *chain)
 {
-	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
-		char own[RT_CHAIN_MAX];
+	static const char *const hooks[] = { "INPUT", "FORWARD", "OUTPUT" };
 
-		if (!rt_table_has_hook(RT_TABLE_FILTER, hook))
-			continue;
-		rt_hook_chain(hook, own);
-		if (strcmp(chain, own) == 0)
+	/* called for every rule's target: no formatting on this path */
+	if (strncmp(chain, RT_CHAIN_PREFIX, strlen(RT_CHAIN_PREFIX)) != 0)
+		return false;
+	chain += strlen(RT_CHAIN_PREFIX);
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
+		if (strcmp(chain, hooks[i]) == 0)
 			return true;
-	}
 	return false;
 }

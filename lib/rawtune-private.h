@@ -427,6 +427,7 @@ enum rt_sync_mode {
 struct rt_counts {
 	unsigned int added, removed;
 	unsigned int stale; /* after a union: chains that an exact pass would still change */
+	unsigned int legacy; /* filter chains of rawtune 0.1 seen (RAWTUNE-INPUT, ...) */
 };
 
 /*

@@ -47,6 +47,7 @@ struct rt_transaction {
 	const struct rawtune_profile *guarded; /* apply: look at NAT first, under the lock */
 	struct rt_twins_snapshot *twins[RT_FAMILY_COUNT];
 	bool stale_twins[RT_FAMILY_COUNT]; /* apply's first pass kept twins no rule needs */
+	bool legacy[RT_FAMILY_COUNT]; /* apply: rawtune 0.1's filter chains to clean away */
 	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	/* the union pass left the table as the exact pass would: skip that */
@@ -117,6 +118,9 @@ static int run_step(struct rt_transaction *tx, const struct rt_step *s)
 
 	if (s->mode == RT_SYNC_EXACT && *exact)
 		return 0;
+	/* apply read the filter table already: without 0.1's chains, nothing to clean */
+	if (tx->applied && s->table == RT_TABLE_FILTER && !tx->legacy[s->family])
+		return 0;
 	/* The first commit of a table is the one to undo to. */
 	err = rt_sync_table(tx->ctx, rt_families[s->family], s->table, tx->profile,
 			    &tx->plan[s->family][s->table], s->mode, &counts, first ? snap : NULL);
@@ -158,6 +162,7 @@ static int twins_and_plans(struct rt_transaction *tx)
 		tx->counts.added += counts.added;
 		tx->counts.removed += counts.removed;
 		tx->stale_twins[f] = counts.stale || !used;
+		tx->legacy[f] = counts.legacy > 0 || !rt_table_exists(ops, RT_TABLE_FILTER);
 		env.ephemeral = rt_ephemeral_range();
 		if (err == 0 && used) {
 			err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &tx->plan[f][RT_TABLE_RAW]);

@@ -273,6 +273,17 @@ static int insert_twins(struct rt_twins_tx *tx)
 	return err;
 }
 
+/* rawtune 0.1's chains in this filter table: only then has sync.c work there. */
+static unsigned int legacy_chains(const struct rt_twins_tx *tx)
+{
+	static const char *const chains[] = { "RAWTUNE-INPUT", "RAWTUNE-OUTPUT", "RAWTUNE-FORWARD" };
+	unsigned int n = 0;
+
+	for (size_t i = 0; tx->h && i < ARRAY_SIZE(chains); i++)
+		n += tx->ops->is_chain(tx->h, chains[i]);
+	return n;
+}
+
 static void tx_close(struct rt_twins_tx *tx)
 {
 	if (tx->h)
@@ -402,6 +413,7 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		if (err == 0)
 			err = tx_edit(&tx, profile, force, keep_old, &changed);
 		env->loopback = tx.judgement.loopback || !profile;
+		counts->legacy = legacy_chains(&tx);
 		/* old twins kept that no rule needs now: the settle pass has work */
 		if (err == 0 && keep_old)
 			counts->stale += stale_twins(&tx);

@@ -155,15 +155,16 @@ static enum rt_tkind target_kind(struct rt_judge *j, const char *t)
 		"SET",	"IDLETIMER", "LED", "CHECKSUM", "TCPOPTSTRIP", "RATEEST", "NFACCT",
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(go_on); i++)
-		if (strcmp(t, go_on[i]) == 0)
-			return T_CONTINUE;
+	/* the verdicts first: most rules of a big firewall end in one */
 	if (strcmp(t, "ACCEPT") == 0)
 		return T_ACCEPT;
 	if (strcmp(t, "DROP") == 0 || strcmp(t, "REJECT") == 0)
 		return T_DROP;
 	if (strcmp(t, "RETURN") == 0)
 		return T_RETURN;
+	for (size_t i = 0; i < ARRAY_SIZE(go_on); i++)
+		if (strcmp(t, go_on[i]) == 0)
+			return T_CONTINUE;
 	if (j->ops->is_chain(j->h, t))
 		return T_JUMP;
 	return T_UNKNOWN;
@@ -282,7 +283,8 @@ static int iface_match(const char *name, const unsigned char *mask, bool inv, co
 	char padded[IFNAMSIZ] = { 0 };
 	bool match = true;
 
-	if (rt_all_zero(mask, IFNAMSIZ))
+	/* masks cover a prefix of the name: an empty one starts with 0 */
+	if (!mask[0])
 		return inv ? M_NO : M_ALL;
 	/* "-i lo" exactly: never a packet from another host */
 	if (!known && not_lo && strcmp(name, "lo") == 0 && mask[2] == 0xff)
