@@ -19,6 +19,7 @@
 
 /* IPT_INV_VIA_OUT and IP6T_INV_VIA_OUT: "! -o IFACE" in both families */
 #define RT_INV_VIA_OUT 0x02
+#define RT_INV_VIA_IN 0x01 /* IPT_INV_VIA_IN, IP6T_INV_VIA_IN */
 
 /* libiptc declares chain names as xt_chainlabel: hand it one. */
 static void FAM(label)(xt_chainlabel label, const char *chain)
@@ -263,6 +264,16 @@ static void FAM(view)(const rt_entry *entry, struct rt_entry_view *v)
 	v->proto_inv = ENTRY_IP(e).invflags & INV_PROTO;
 }
 
+static void FAM(narrow_iface)(rt_entry *entry, const char *in, const char *out)
+{
+	ENTRY *e = entry;
+
+	if (in && !ENTRY_IP(e).iniface[0] && !(ENTRY_IP(e).invflags & RT_INV_VIA_IN))
+		FAM(put_iface)(ENTRY_IP(e).iniface, ENTRY_IP(e).iniface_mask, in);
+	if (out && !ENTRY_IP(e).outiface[0] && !(ENTRY_IP(e).invflags & RT_INV_VIA_OUT))
+		FAM(put_iface)(ENTRY_IP(e).outiface, ENTRY_IP(e).outiface_mask, out);
+}
+
 static size_t FAM(assemble)(const rt_entry *orig, uint8_t proto, const uint8_t *matches,
 			    size_t matches_size, const uint8_t *target, size_t target_size,
 			    uint8_t *buf, size_t len)
@@ -324,5 +335,6 @@ const struct rt_family_ops FAM(ops) = {
 	.view = FAM(view),
 	.rename_target = FAM(rename_target),
 	.policy = FAM(policy),
+	.narrow_iface = FAM(narrow_iface),
 	.assemble = FAM(assemble),
 };

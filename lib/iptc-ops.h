@@ -81,6 +81,8 @@ struct rt_family_ops {
 	 * named none or another, inverted), then @matches and @target. Returns
 	 * its size, 0 when it does not fit.
 	 */
+	/* Narrow @e to input @in and output @out (NULL: as it is) where it names none. */
+	void (*narrow_iface)(rt_entry *e, const char *in, const char *out);
 	size_t (*assemble)(const rt_entry *orig, uint8_t proto, const uint8_t *matches,
 			   size_t matches_size, const uint8_t *target, size_t target_size,
 			   uint8_t *buf, size_t len);

@@ -770,6 +770,8 @@ static int twin(struct rt_walker *w, const struct rt_xchain *c, const struct rt_
 					sizeof(entry));
 		if (!size)
 			return -ENOMEM;
+		/* the leg's interfaces: a loopback twin never takes a remote host's packets */
+		j->ops->narrow_iface(entry, w->leg->in, w->leg->out);
 		err = twin_put(j, c, r, entry, size);
 	}
 	return err;

@@ -146,6 +146,31 @@ n=$(ip netns exec "$V" conntrack -L -p udp --dport 11211 2>/dev/null | grep -c .
 pass "memcached: the service's datagrams are untracked"
 rawtune_v remove memcached >/dev/null || fail "remove memcached"
 
+# ---- a firewall without a loopback accept: the twins a local client needs are
+# loopback's alone; a banned host's lone segments from the port stay out -------
+if command -v hping3 >/dev/null; then
+	firewall <<'RULES'
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -s 10.220.1.2/32 -j DROP
+-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT
+COMMIT
+RULES
+	[ "$(bare "$B" 10.220.1.1 80 80)" = drop ] || fail "before: banned B's lone ACK from port 80 got in"
+	rawtune_v apply web --port 80 -4 >/dev/null || fail "apply web on the firewall without lo"
+	got=$(bare "$B" 10.220.1.1 80 80)
+	[ "$got" = drop ] || fail "banned B's lone ACK from source port 80 to port 80 got in after apply"
+	expect "no lo accept: C reaches port 80" pass "$C" tcp 10.220.2.1 80
+	pass "no lo accept: banned B's lone segments from the port stay out"
+	rawtune_v remove web >/dev/null || fail "remove web"
+	rhel_firewall
+else
+	echo "SKIP part: lone segments need hping3"
+fi
+
 # ---- IPv6: the same firewall, the same guarantees ------------------------------
 ip netns exec "$V" ip6tables-legacy-restore <<'RULES' || fail "ipv6 firewall"
 *filter

@@ -70,3 +70,15 @@ firewall() {
 rawtune_v() {
 	ip netns exec "$V" "$RAWTUNE" "$@"
 }
+
+# bare NS HOST PORT SPORT: one lone ACK segment (no connection) from NS;
+# prints "pass" when the host's stack answered it (a RST: the firewall let it
+# in), "drop" when nothing came back.
+bare() {
+	if ip netns exec "$1" timeout 3 hping3 -c 1 -A -k -s "$4" -p "$3" "$2" 2>/dev/null |
+		grep -q 'flags=R'; then
+		echo pass
+	else
+		echo drop
+	fi
+}
