@@ -208,6 +208,63 @@ int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *name, unsigned i
  */
 void rawtune_set_nat_guard(struct rawtune_ctx *ctx, int enabled);
 
+/* ---- backends ----------------------------------------------------------- */
+
+/**
+ * enum rawtune_backend - where rawtune's rules live
+ * @RAWTUNE_BACKEND_AUTO: chosen per network namespace (rawtune_backend_choose())
+ * @RAWTUNE_BACKEND_LEGACY: the legacy x_tables raw table, through libiptc
+ *	(iptables-legacy-save lists them)
+ * @RAWTUNE_BACKEND_NFT: nf_tables, rawtune's own table "inet rawtune", through
+ *	libnftnl (nft list table inet rawtune lists them)
+ * Since: 0.2
+ */
+enum rawtune_backend {
+	RAWTUNE_BACKEND_AUTO = 0,
+	RAWTUNE_BACKEND_LEGACY = 1,
+	RAWTUNE_BACKEND_NFT = 2,
+};
+
+/**
+ * rawtune_set_backend - use this backend rather than choosing one
+ * @ctx: the context
+ * @backend: RAWTUNE_BACKEND_LEGACY, _NFT, or _AUTO (the default: the boot
+ *	file's "backend =" key, else chosen per network namespace)
+ * Since: 0.2
+ */
+void rawtune_set_backend(struct rawtune_ctx *ctx, enum rawtune_backend backend);
+
+/**
+ * rawtune_backend_choose - the backend apply uses in this network namespace
+ * @ctx: the context
+ * @why: where the reason is stored, one clause ("the firewall's rules are in
+ *	nf_tables"), valid as long as @ctx; may be NULL
+ *
+ * The one set with rawtune_set_backend(), else the boot file's "backend ="
+ * key, else: the backend that already holds rawtune's rules; legacy where the
+ * legacy tables hold the firewall's rules (also when nf_tables holds tables
+ * too); nf_tables where only nf_tables does, where the kernel has no legacy
+ * tables, or, with no firewall at all, where the iptables command is the
+ * nf_tables variant; legacy otherwise.
+ *
+ * Returns: RAWTUNE_BACKEND_LEGACY or RAWTUNE_BACKEND_NFT, or a negative errno
+ *	(a bad "backend =" key) with rawtune_last_error() set.
+ * Since: 0.2
+ */
+int rawtune_backend_choose(struct rawtune_ctx *ctx, const char **why);
+
+/**
+ * rawtune_backend_name - "auto", "legacy" or "nft"
+ * Returns: the name, or NULL for a value that is not a backend. Since: 0.2
+ */
+const char *rawtune_backend_name(enum rawtune_backend backend);
+
+/**
+ * rawtune_backend_parse - the backend named @name ("auto", "legacy", "nft")
+ * Returns: its enum rawtune_backend value, or -EINVAL. Since: 0.2
+ */
+int rawtune_backend_parse(const char *name);
+
 /**
  * rawtune_last_error - the last failure on @ctx, in one line
  * Returns: the message, or "" when nothing failed yet. Valid until the next
@@ -717,6 +774,14 @@ int rawtune_rules_read(struct rawtune_ctx *ctx, struct rawtune_rules **rules);
 
 /** rawtune_rules_count - how many rules the list holds. Since: 0.1 */
 unsigned int rawtune_rules_count(const struct rawtune_rules *rules);
+
+/**
+ * rawtune_rules_get_backend - which backend holds rule @i
+ * Returns: RAWTUNE_BACKEND_LEGACY or RAWTUNE_BACKEND_NFT (0 past the end).
+ * Since: 0.2
+ */
+enum rawtune_backend rawtune_rules_get_backend(const struct rawtune_rules *rules,
+					       unsigned int i);
 
 /**
  * rawtune_rules_get_profile - the profile rule @i belongs to

@@ -8,7 +8,8 @@
  *	apply = dns ports=53,5353 protocols=udp family=ipv4
  *
  * The lines read as profile files do ("key = value", blanks and comments);
- * "apply" is the one key and may repeat, a profile at most once. The
+ * "apply" may repeat, a profile at most once; "backend = auto|legacy|nft",
+ * at most once, chooses where every command of the host puts the rules. The
  * editor of "rawtune enable" and "rawtune disable" lives here too, beside
  * the parser, and reads an apply line with it: what it writes reads back.
  */
@@ -26,6 +27,8 @@ struct rt_boot_parser {
 	struct rawtune_profile_list *list;
 	const char *source;
 	unsigned int line;
+	int backend;	   /* "backend =": RAWTUNE_BACKEND_*, -1 when not given */
+	bool backend_only; /* read only that key: the profiles are not loaded */
 };
 
 /*
@@ -234,6 +237,20 @@ static int boot_apply(struct rt_boot_parser *bp, char *value)
 	return rt_profile_list_put(bp->list, p);
 }
 
+static int boot_backend(struct rt_boot_parser *bp, const char *value)
+{
+	char shown[RT_PRINTABLE_MAX];
+	int backend = rawtune_backend_parse(value);
+
+	if (backend < 0)
+		return boot_error(bp, -EINVAL, "backend '%s': expected auto, legacy or nft",
+				  SHOWN(value, shown));
+	if (bp->backend >= 0)
+		return boot_error(bp, -EINVAL, "a second 'backend' line: give it once");
+	bp->backend = backend;
+	return 0;
+}
+
 static int boot_line(struct rt_boot_parser *bp, char *line)
 {
 	char *eq, *key, shown[RT_PRINTABLE_MAX];
@@ -247,10 +264,13 @@ static int boot_line(struct rt_boot_parser *bp, char *line)
 				  SHOWN(line, shown));
 	*eq = '\0';
 	key = rt_conf_trim(line);
+	if (strcmp(key, "backend") == 0)
+		return boot_backend(bp, rt_conf_trim(eq + 1));
 	if (strcmp(key, "apply") != 0)
-		return boot_error(bp, -EINVAL, "unknown key '%s': only 'apply' (see rawtune.conf(5))",
+		return boot_error(bp, -EINVAL,
+				  "unknown key '%s': only 'apply' and 'backend' (see rawtune.conf(5))",
 				  SHOWN(key, shown));
-	return boot_apply(bp, rt_conf_trim(eq + 1));
+	return bp->backend_only ? 0 : boot_apply(bp, rt_conf_trim(eq + 1));
 }
 
 static int boot_parse(struct rt_boot_parser *bp, char *text)
@@ -272,7 +292,7 @@ static int boot_parse(struct rt_boot_parser *bp, char *text)
 static int boot_read_text(struct rawtune_ctx *ctx, const char *source, char *text,
 			  struct rawtune_profile_list **out)
 {
-	struct rt_boot_parser bp = { .ctx = ctx, .source = source };
+	struct rt_boot_parser bp = { .ctx = ctx, .source = source, .backend = -1 };
 	int err;
 
 	bp.list = calloc(1, sizeof(*bp.list));
@@ -300,6 +320,27 @@ RAWTUNE_EXPORT int rawtune_boot_config_read(struct rawtune_ctx *ctx,
 	err = boot_read_text(ctx, source, text, out);
 	free(text);
 	return err;
+}
+
+int rt_boot_config_backend(struct rawtune_ctx *ctx)
+{
+	const char *source = rawtune_get_boot_config(ctx);
+	struct rt_boot_parser bp = { .ctx = ctx, .source = source, .backend = -1,
+				     .backend_only = true };
+	char *text;
+	int err;
+
+	err = rt_conf_read(ctx, source, "rawtune.conf file", &text);
+	if (err == -ENOENT)
+		return RAWTUNE_BACKEND_AUTO;
+	if (err < 0)
+		return rawtune_last_error(ctx)[0] ? err
+			: rt_fail(ctx, err, "cannot read %s: %s", source, strerror(-err));
+	err = boot_parse(&bp, text);
+	free(text);
+	if (err < 0)
+		return err;
+	return bp.backend < 0 ? RAWTUNE_BACKEND_AUTO : bp.backend;
 }
 
 /* ---- the editor beside the parser: what it writes reads back --------------- */

@@ -19,6 +19,7 @@ struct rawtune_ctx {
 	int log_priority;
 	unsigned int lock_wait;
 	bool nat_guard;
+	enum rawtune_backend backend;
 	enum rawtune_origin origin;
 	char *profile_dir;
 	char *boot_config;
@@ -207,6 +208,18 @@ RAWTUNE_EXPORT void rawtune_set_nat_guard(struct rawtune_ctx *ctx, int enabled)
 bool rt_nat_guard_enabled(const struct rawtune_ctx *ctx)
 {
 	return ctx->nat_guard;
+}
+
+RAWTUNE_EXPORT void rawtune_set_backend(struct rawtune_ctx *ctx, enum rawtune_backend backend)
+{
+	if (backend == RAWTUNE_BACKEND_AUTO || backend == RAWTUNE_BACKEND_LEGACY ||
+	    backend == RAWTUNE_BACKEND_NFT)
+		ctx->backend = backend;
+}
+
+enum rawtune_backend rt_backend_set(const struct rawtune_ctx *ctx)
+{
+	return ctx->backend;
 }
 
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx)

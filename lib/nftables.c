@@ -58,7 +58,7 @@ static bool iptables_find(char *path, size_t len)
  * iptables-nft is a link to xtables-nft-multi, on Debian by way of
  * /etc/alternatives; the legacy one leads to xtables-legacy-multi.
  */
-static bool iptables_is_nft(struct rawtune_ctx *ctx)
+bool rt_iptables_is_nft(struct rawtune_ctx *ctx)
 {
 	char path[PATH_MAX];
 	char *target, *name;
@@ -112,7 +112,7 @@ RAWTUNE_EXPORT int rawtune_nftables_in_use(struct rawtune_ctx *ctx)
 	 * The command first: asking nf_tables on a legacy host would load
 	 * its module for nothing.
 	 */
-	if (!iptables_is_nft(ctx))
+	if (!rt_iptables_is_nft(ctx))
 		return 0;
 	n = nft_table_count();
 	if (n < 0) {

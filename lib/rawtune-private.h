@@ -43,6 +43,8 @@ int rt_fail(struct rawtune_ctx *ctx, int err, const char *format, ...)
 void rt_clear_error(struct rawtune_ctx *ctx);
 
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx);
+/* What rawtune_set_backend() set: AUTO unless the caller chose. */
+enum rawtune_backend rt_backend_set(const struct rawtune_ctx *ctx);
 enum rawtune_origin rt_origin(const struct rawtune_ctx *ctx);
 
 /*
@@ -139,6 +141,26 @@ int rt_conf_protocols(struct rawtune_ctx *ctx, const char *value, unsigned int *
 int rt_conf_family(struct rawtune_ctx *ctx, const char *value, unsigned int *families);
 /* The family's word in those files: "ipv4", "ipv6" or "both". */
 const char *rt_conf_family_name(unsigned int families);
+
+/* ---- boot-config.c: the boot file's "backend =" key ------------------------- */
+
+/*
+ * RAWTUNE_BACKEND_LEGACY or _NFT as the boot file's "backend =" key names
+ * it; RAWTUNE_BACKEND_AUTO when the key is absent, "auto", or there is no
+ * boot file; a negative errno with the context's error naming file and line
+ * for a value that is not a backend or a file that cannot be read.
+ */
+int rt_boot_config_backend(struct rawtune_ctx *ctx);
+
+/* ---- backend.c: which backend, per network namespace ------------------------- */
+
+/* Does this namespace hold rawtune's rules in the legacy raw table? (Reads, never creates.) */
+bool rt_legacy_has_rules(void);
+
+/* ---- nftables.c ------------------------------------------------------------------ */
+
+/* Is the "iptables" in PATH the nf_tables variant (xtables-nft-multi)? */
+bool rt_iptables_is_nft(struct rawtune_ctx *ctx);
 
 /* ---- conf-file.c: configuration read as a root daemon must ------------------- */
 

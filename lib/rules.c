@@ -6,18 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nft/nft.h"
 #include "rawtune-private.h"
 
 struct rt_status_rule {
 	char profile[RT_COMMENT_MAX];
 	struct rt_rule rule; /* as decoded: what the profile is, as applied */
+	struct rt_ports nft_ports; /* an nf_tables rule's ports: any number */
+	enum rawtune_backend backend;
 	enum rawtune_family family;
 	enum rt_table table;
 	char *text;
 	uint64_t packets, bytes;
 	bool saved;
 	unsigned int protocol; /* RAWTUNE_PROTO_*, 0 for a rule without ports */
-	char ports[RT_RULE_PORT_SLOTS * sizeof("65535-65535,")];
+	char *ports;
 };
 
 struct rawtune_rules {
@@ -52,15 +55,31 @@ static void profile_name(char out[RT_COMMENT_MAX], const char *name)
 		rt_printable(name, strlen(name), out, RT_COMMENT_MAX);
 }
 
-/* The rule's protocol and ports, as a profile's are given: what is applied. */
-static void rule_ports(const struct rt_rule *r, struct rt_status_rule *s)
+/* A legacy rule's ports, or an nf_tables rule's. */
+static struct rt_ports status_ports(const struct rt_status_rule *s)
 {
-	struct rt_ports ports = { .n = r->nports, .range = (struct rt_port_range *)r->ports };
+	struct rt_ports ports = { .n = s->rule.nports,
+				  .range = (struct rt_port_range *)s->rule.ports };
 
-	if (!r->nports || (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP))
-		return;
+	return s->backend == RAWTUNE_BACKEND_NFT ? s->nft_ports : ports;
+}
+
+/* The rule's protocol and ports, as a profile's are given: what is applied. */
+static int rule_ports(struct rt_status_rule *s)
+{
+	const struct rt_rule *r = &s->rule;
+	struct rt_ports ports = status_ports(s);
+	int len;
+
+	if (!ports.n || (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP))
+		return 0;
 	s->protocol = r->proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
-	rt_ports_format(&ports, s->ports, sizeof(s->ports));
+	len = rt_ports_format(&ports, NULL, 0);
+	s->ports = malloc((size_t)len + 1);
+	if (!s->ports)
+		return -ENOMEM;
+	rt_ports_format(&ports, s->ports, (size_t)len + 1);
+	return 0;
 }
 
 /* The rule's text: rawtune's own rules from the model, twins from the entry itself. */
@@ -79,8 +98,8 @@ static char *rule_text(const struct rt_family_ops *ops, const struct rt_chain_ru
 	return text;
 }
 
-static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
-		     const struct rt_chain_rule *cr)
+/* A new zeroed entry at the list's end, not counted yet; NULL without memory. */
+static struct rt_status_rule *rules_grow(struct rawtune_rules *list)
 {
 	struct rt_status_rule *s;
 
@@ -89,26 +108,82 @@ static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops
 		struct rt_status_rule *grown = realloc(list->rule, ncap * sizeof(*grown));
 
 		if (!grown)
-			return -ENOMEM;
+			return NULL;
 		list->rule = grown;
 		list->cap = ncap;
 	}
 	s = &list->rule[list->n];
 	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+static int rules_add(struct rawtune_rules *list, const struct rt_family_ops *ops,
+		     const struct rt_chain_rule *cr)
+{
+	struct rt_status_rule *s = rules_grow(list);
+
+	if (!s)
+		return -ENOMEM;
 	profile_name(s->profile, cr->rule.comment + strlen(RT_COMMENT_PREFIX));
 	s->rule = cr->rule;
+	s->backend = RAWTUNE_BACKEND_LEGACY;
 	s->family = ops->family;
 	s->table = cr->rule.table;
 	ops->counters(cr->entry, &s->packets, &s->bytes);
 	s->saved = counts_saved(&cr->rule);
 	/* a twin's first ports are its original's: the raw rules say what is applied */
-	if (!cr->rule.chain[0])
-		rule_ports(&cr->rule, s);
+	if (!cr->rule.chain[0] && rule_ports(s) < 0)
+		return -ENOMEM;
+	list->n++; /* freed with the list from here */
 	s->text = rule_text(ops, cr);
+	return s->text ? 0 : -ENOMEM;
+}
+
+/* An nf_tables rule of inet rawtune; the list takes its ports. */
+static int rules_add_nft(struct rawtune_rules *list, struct rt_nft_rule *nr)
+{
+	struct rt_status_rule *s = rules_grow(list);
+	int len;
+
+	if (!s)
+		return -ENOMEM;
+	if (!rt_rule_is_profile(&nr->r, NULL)) {
+		rt_ports_clear(&nr->ports);
+		return 0;
+	}
+	profile_name(s->profile, nr->r.comment + strlen(RT_COMMENT_PREFIX));
+	s->rule = nr->r;
+	s->nft_ports = nr->ports;
+	nr->ports.range = NULL;
+	nr->ports.n = 0;
+	s->backend = RAWTUNE_BACKEND_NFT;
+	s->family = nr->r.family ? nr->r.family : RAWTUNE_FAMILY_BOTH;
+	s->table = RT_TABLE_RAW;
+	s->packets = nr->packets;
+	s->bytes = nr->bytes;
+	s->saved = counts_saved(&nr->r);
+	list->n++;
+	if (rule_ports(s) < 0)
+		return -ENOMEM;
+	len = rt_nft_rule_render(nr, NULL, 0);
+	s->text = malloc((size_t)len + 1);
 	if (!s->text)
 		return -ENOMEM;
-	list->n++;
+	s->rule.nports = 0;
+	rt_nft_rule_render(&(struct rt_nft_rule){ .r = s->rule, .ports = s->nft_ports }, s->text,
+			   (size_t)len + 1);
 	return 0;
+}
+
+static int read_nft(struct rawtune_ctx *ctx, struct rawtune_rules *list)
+{
+	struct rt_nft_plan rules;
+	int err = rt_nft_read(ctx, &rules);
+
+	for (size_t i = 0; i < rules.n && err == 0; i++)
+		err = rules_add_nft(list, &rules.rule[i]);
+	rt_nft_plan_clear(&rules);
+	return err;
 }
 
 /*
@@ -199,6 +274,8 @@ RAWTUNE_EXPORT int rawtune_rules_read(struct rawtune_ctx *ctx, struct rawtune_ru
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
 		for (int t = 0; t < RT_TABLE_COUNT && err == 0; t++)
 			err = read_table(ctx, rt_families[f], t, list);
+	if (err == 0)
+		err = read_nft(ctx, list);
 	if (err < 0) {
 		rawtune_rules_free(list);
 		return err;
@@ -216,6 +293,12 @@ RAWTUNE_EXPORT const char *rawtune_rules_get_profile(const struct rawtune_rules 
 						     unsigned int i)
 {
 	return i < rules->n ? rules->rule[i].profile : NULL;
+}
+
+RAWTUNE_EXPORT enum rawtune_backend rawtune_rules_get_backend(const struct rawtune_rules *rules,
+							      unsigned int i)
+{
+	return i < rules->n ? rules->rule[i].backend : 0;
 }
 
 RAWTUNE_EXPORT enum rawtune_family rawtune_rules_get_family(const struct rawtune_rules *rules,
@@ -256,7 +339,7 @@ RAWTUNE_EXPORT int rawtune_rules_get_count_only(const struct rawtune_rules *rule
 RAWTUNE_EXPORT const char *rawtune_rules_get_ports(const struct rawtune_rules *rules,
 						   unsigned int i)
 {
-	return i < rules->n ? rules->rule[i].ports : NULL;
+	return i >= rules->n ? NULL : rules->rule[i].ports ? rules->rule[i].ports : "";
 }
 
 RAWTUNE_EXPORT unsigned int rawtune_rules_get_protocol(const struct rawtune_rules *rules,
@@ -294,9 +377,11 @@ static int ports_append(char **text, size_t *len, const struct rt_port_range *ra
  * their ports, protocols, direction (destination ports: a server) and whether
  * they reach beyond this host's addresses (forward).
  */
-static int applied_from(struct rawtune_profile *p, const struct rt_rule *r, char **ports,
-			size_t *len)
+static int applied_from(struct rawtune_profile *p, const struct rt_status_rule *s,
+			char **ports, size_t *len)
 {
+	const struct rt_rule *r = &s->rule;
+	struct rt_ports all = status_ports(s);
 	int err = 0;
 
 	if (r->verdict != RT_VERDICT_NOTRACK || r->hook != RT_HOOK_PREROUTING || !r->proto)
@@ -304,8 +389,8 @@ static int applied_from(struct rawtune_profile *p, const struct rt_rule *r, char
 	p->protocols |= r->proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
 	p->direction = r->dport ? RAWTUNE_DIRECTION_SERVER : RAWTUNE_DIRECTION_CLIENT;
 	p->forward = p->forward || !r->dst_local;
-	for (unsigned int i = 0; i < r->nports && err == 0; i++)
-		err = ports_append(ports, len, &r->ports[i]);
+	for (size_t i = 0; i < all.n && err == 0; i++)
+		err = ports_append(ports, len, &all.range[i]);
 	return err;
 }
 
@@ -326,7 +411,7 @@ RAWTUNE_EXPORT int rawtune_rules_get_applied(struct rawtune_ctx *ctx,
 		if (strcmp(rules->rule[i].profile, name) != 0)
 			continue;
 		p->families |= rules->rule[i].family;
-		err = applied_from(p, &rules->rule[i].rule, &ports, &len);
+		err = applied_from(p, &rules->rule[i], &ports, &len);
 	}
 	if (err == 0 && !p->families)
 		err = rt_fail(ctx, -ENOENT, "profile '%s' is not applied", name);
@@ -347,8 +432,11 @@ RAWTUNE_EXPORT void rawtune_rules_free(struct rawtune_rules *rules)
 {
 	if (!rules)
 		return;
-	for (size_t i = 0; i < rules->n; i++)
+	for (size_t i = 0; i < rules->n; i++) {
 		free(rules->rule[i].text);
+		free(rules->rule[i].ports);
+		rt_ports_clear(&rules->rule[i].nft_ports);
+	}
 	free(rules->rule);
 	free(rules);
 }

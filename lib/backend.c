@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Which backend holds rawtune's rules in this network namespace: the legacy
+ * x_tables (libiptc) or nf_tables (libnftnl, table inet rawtune). Never
+ * both: the caller's choice first, then the boot file's, then the host's
+ * own answer, read without creating a table in either backend:
+ *
+ * 1. where rawtune's rules already are;
+ * 2. where the firewall lives: legacy tables with rules (also beside
+ *    nf_tables tables: the twins rawtune adds there are legacy rules),
+ *    else nf_tables tables;
+ * 3. with no firewall: the kernel without legacy tables, or the iptables
+ *    command the admin runs, if it is the nf_tables variant, say nf_tables.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nft/nft.h"
+#include "kernel-support.h"
+#include "rawtune-private.h"
+
+static const char *const names[] = {
+	[RAWTUNE_BACKEND_AUTO] = "auto",
+	[RAWTUNE_BACKEND_LEGACY] = "legacy",
+	[RAWTUNE_BACKEND_NFT] = "nft",
+};
+
+RAWTUNE_EXPORT const char *rawtune_backend_name(enum rawtune_backend backend)
+{
+	return (unsigned int)backend < ARRAY_SIZE(names) ? names[backend] : NULL;
+}
+
+RAWTUNE_EXPORT int rawtune_backend_parse(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+/* Does any legacy table of the family hold a rule or a policy other than ACCEPT? */
+static bool family_has_firewall(const struct rt_family_ops *ops, bool *rawtune)
+{
+	char table[64];
+	FILE *f = fopen(ops->names_file, "re");
+	bool found = false;
+
+	/* no file: the family's x_tables are not even loaded */
+	if (!f)
+		return false;
+	while (!found && fgets(table, sizeof(table), f)) {
+		struct xtc_handle *h;
+
+		table[strcspn(table, "\n")] = '\0';
+		h = ops->init(table);
+		if (!h)
+			continue;
+		for (const char *c = ops->first_chain(h); c && !found; c = ops->next_chain(h)) {
+			const char *policy = ops->policy(h, c);
+
+			if (strncmp(c, RT_CHAIN_PREFIX, strlen(RT_CHAIN_PREFIX)) == 0) {
+				*rawtune = *rawtune || ops->first_rule(h, c);
+				continue;
+			}
+			if (policy && strcmp(policy, "ACCEPT") != 0) {
+				found = true;
+				break;
+			}
+			for (const rt_entry *e = ops->first_rule(h, c); e && !found;
+			     e = ops->next_rule(h, e)) {
+				const char *target = ops->target(h, e);
+
+				/* rawtune's own jumps are not the firewall's */
+				found = !target ||
+					strncmp(target, RT_CHAIN_PREFIX, strlen(RT_CHAIN_PREFIX)) != 0;
+			}
+		}
+		ops->free(h);
+	}
+	fclose(f);
+	return found;
+}
+
+bool rt_legacy_has_rules(void)
+{
+	bool rawtune = false;
+
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
+		family_has_firewall(rt_families[f], &rawtune);
+	return rawtune;
+}
+
+/* Can the kernel hold rawtune's legacy rules? Asking loads the modules: asked last. */
+static bool legacy_supported(struct rawtune_ctx *ctx)
+{
+	char saved[512];
+	int err;
+
+	snprintf(saved, sizeof(saved), "%s", rawtune_last_error(ctx));
+	err = rt_kernel_check(ctx, rt_families[0]);
+	rt_fail(ctx, 0, "%s", saved);
+	return err == 0;
+}
+
+RAWTUNE_EXPORT int rawtune_backend_choose(struct rawtune_ctx *ctx, const char **why)
+{
+	struct rt_nft_tables nft = { 0 };
+	bool legacy_rawtune = false, legacy_fw = false;
+	const char *reason;
+	int backend = rt_backend_set(ctx);
+
+	if (backend != RAWTUNE_BACKEND_AUTO) {
+		reason = "chosen with --backend";
+		goto out;
+	}
+	backend = rt_boot_config_backend(ctx);
+	if (backend < 0)
+		return backend;
+	if (backend != RAWTUNE_BACKEND_AUTO) {
+		reason = "chosen in the boot file (backend =)";
+		goto out;
+	}
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
+		legacy_fw = family_has_firewall(rt_families[f], &legacy_rawtune) || legacy_fw;
+	rt_nft_tables_scan(&nft);
+	if (nft.own) {
+		backend = RAWTUNE_BACKEND_NFT;
+		reason = "rawtune's rules are in nf_tables (table inet rawtune)";
+	} else if (legacy_rawtune) {
+		backend = RAWTUNE_BACKEND_LEGACY;
+		reason = "rawtune's rules are in the legacy raw table";
+	} else if (legacy_fw) {
+		backend = RAWTUNE_BACKEND_LEGACY;
+		reason = nft.others ? "the firewall has rules in the legacy tables (and "
+				      "tables in nf_tables)"
+				    : "the firewall's rules are in the legacy tables";
+	} else if (nft.others) {
+		backend = RAWTUNE_BACKEND_NFT;
+		reason = "the firewall's rules are in nf_tables";
+	} else if (rt_iptables_is_nft(ctx)) {
+		backend = RAWTUNE_BACKEND_NFT;
+		reason = "no firewall yet, and iptables is the nf_tables variant";
+	} else if (!legacy_supported(ctx)) {
+		backend = RAWTUNE_BACKEND_NFT;
+		reason = "the kernel has no legacy iptables tables";
+	} else {
+		backend = RAWTUNE_BACKEND_LEGACY;
+		reason = "no firewall yet, and iptables is the legacy variant";
+	}
+out:
+	rt_dbg(ctx, "backend %s: %s", rawtune_backend_name(backend), reason);
+	if (why)
+		*why = reason;
+	return backend;
+}
