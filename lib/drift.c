@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "applied.h"
+#include "nft/nft.h"
 #include "rawtune-private.h"
 #include "verdict.h"
 
-/* Has the kernel any rule of the profile? */
+/* The backend that holds a rule of the profile, 0 for none. */
 static int in_kernel(struct rawtune_ctx *ctx, const char *name)
 {
 	struct rawtune_rules *rules;
@@ -23,7 +24,8 @@ static int in_kernel(struct rawtune_ctx *ctx, const char *name)
 	if (err < 0)
 		return err;
 	for (unsigned int i = 0; i < rawtune_rules_count(rules) && !found; i++)
-		found = strcmp(rawtune_rules_get_profile(rules, i), name) == 0;
+		if (strcmp(rawtune_rules_get_profile(rules, i), name) == 0)
+			found = (int)rawtune_rules_get_backend(rules, i);
 	rawtune_rules_free(rules);
 	return found;
 }
@@ -32,15 +34,38 @@ static int in_kernel(struct rawtune_ctx *ctx, const char *name)
  * The profile as applied; one applied before such records were kept is
  * looked up by name. -ENOENT when the kernel holds none of its rules.
  */
-static int applied_profile(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p)
+static int applied_profile(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p,
+			   int *backend)
 {
 	int err = in_kernel(ctx, name);
 
 	if (err <= 0)
 		return err < 0 ? err : -ENOENT;
+	*backend = err;
 	err = rt_applied_load(ctx, name, p);
 	if (err == -ENOENT)
 		err = rawtune_profile_load(ctx, name, p);
+	return err;
+}
+
+/* The nf_tables backend: the guards would still let it apply, and the table holds the plan. */
+static int check_nft(struct rawtune_ctx *ctx, const struct rawtune_profile *p, char *why,
+		     size_t len)
+{
+	struct rt_nft_plan plan;
+	int err = rt_nft_profile_plan(ctx, p, &plan);
+
+	if (err == -EPERM || err == -EBUSY || err == -EINVAL) {
+		snprintf(why, len, "the firewall changed: apply would refuse now: %s",
+			 rawtune_last_error(ctx));
+		return 1;
+	}
+	if (err == 0)
+		err = rt_nft_check(ctx, p->name, &plan);
+	if (err == 1)
+		snprintf(why, len, "%s: its rules in the nf_tables table inet " RT_NFT_TABLE
+			 " differ from the plan for this firewall (missing, or changed)", p->name);
+	rt_nft_plan_clear(&plan);
 	return err;
 }
 
@@ -79,15 +104,17 @@ RAWTUNE_EXPORT int rawtune_profile_check(struct rawtune_ctx *ctx, const char *na
 {
 	struct rawtune_profile *p = NULL;
 	char why[512] = "";
-	int err;
+	int err, backend = 0;
 
 	rt_clear_error(ctx);
 	err = rt_profile_name_check(ctx, name);
 	if (err == 0)
-		err = applied_profile(ctx, name, &p);
+		err = applied_profile(ctx, name, &p, &backend);
 	if (err == -ENOENT)
 		return rt_fail(ctx, -ENOENT, "%s: not applied", name);
-	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
+	if (err == 0 && backend == RAWTUNE_BACKEND_NFT)
+		err = check_nft(ctx, p, why, sizeof(why));
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0 && backend != RAWTUNE_BACKEND_NFT; f++)
 		err = check_family(ctx, rt_families[f], p, why, sizeof(why));
 	rawtune_profile_unref(p);
 	if (err == 1)
@@ -108,7 +135,7 @@ RAWTUNE_EXPORT int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *n
 		*removed = 0;
 	if (err <= 0)
 		return err;
-	err = applied_profile(ctx, name, &p);
+	err = applied_profile(ctx, name, &p, &(int){ 0 });
 	if (err < 0)
 		return err;
 	/* a repair only repairs: it keeps who applied the profile */

@@ -222,6 +222,9 @@ static bool chain_checked(const struct rt_nft_check *g, const struct rt_nft_chai
 
 	if (!c->type || !family_covered(g->p, c->family))
 		return false;
+	/* rawtune's own table only untracks */
+	if (c->family == NFPROTO_INET && strcmp(c->table, "rawtune") == 0)
+		return false;
 	nat = strcmp(c->type, "nat") == 0;
 	return g->mode == RT_NFT_NAT ? nat : !nat;
 }
@@ -355,9 +358,9 @@ static int refuse_filter(struct rt_nft_check *g, const struct rt_nft_chain *c,
 	hit_text(g, c, how, sizeof(how));
 	return rt_fail(g->ctx, -EPERM,
 		       "the nf_tables chain %s %s %s (hook %s) may drop the untracked packets "
-		       "of %s %s; rawtune writes only legacy iptables rules, which cannot "
-		       "accept them there, and --force does not change that: accept them "
-		       "first with 'nft insert rule %s %s %s %s ct state untracked accept'",
+		       "of %s %s; rawtune cannot make another table's drop accept, and "
+		       "--force does not change that: accept them first with "
+		       "'nft insert rule %s %s %s %s ct state untracked accept'",
 		       family_name(c->family), c->table, c->name, hook_name(c->hook), port, how,
 		       family_name(c->family), c->table, c->name, port);
 }

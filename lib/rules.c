@@ -165,14 +165,14 @@ static int rules_add_nft(struct rawtune_rules *list, struct rt_nft_rule *nr)
 	list->n++;
 	if (rule_ports(s) < 0)
 		return -ENOMEM;
+	nr->ports = s->nft_ports; /* lent back for the text */
 	len = rt_nft_rule_render(nr, NULL, 0);
 	s->text = malloc((size_t)len + 1);
-	if (!s->text)
-		return -ENOMEM;
-	s->rule.nports = 0;
-	rt_nft_rule_render(&(struct rt_nft_rule){ .r = s->rule, .ports = s->nft_ports }, s->text,
-			   (size_t)len + 1);
-	return 0;
+	if (s->text)
+		rt_nft_rule_render(nr, s->text, (size_t)len + 1);
+	nr->ports.range = NULL;
+	nr->ports.n = 0;
+	return s->text ? 0 : -ENOMEM;
 }
 
 static int read_nft(struct rawtune_ctx *ctx, struct rawtune_rules *list)

@@ -11,6 +11,7 @@
 #include "applied.h"
 #include "kernel-support.h"
 #include "nft-guard.h"
+#include "nft/nft.h"
 #include "rawtune-private.h"
 #include "verdict.h"
 
@@ -264,6 +265,57 @@ static void report(const struct rt_transaction *tx, unsigned int *added, unsigne
 		*removed = tx->counts.removed;
 }
 
+/* ---- the nf_tables backend ------------------------------------------------------ */
+
+static int nft_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+		     struct rt_counts *counts)
+{
+	struct rt_nft_plan plan = { 0 };
+	int err = rt_nft_profile_plan(ctx, p, &plan);
+
+	if (err == 0)
+		err = rt_nft_sync(ctx, p->name, &plan, counts);
+	rt_nft_plan_clear(&plan);
+	return err;
+}
+
+/* Which backend a call works on; a negative errno for a bad boot file. */
+static int backend_of(struct rawtune_ctx *ctx)
+{
+	const char *why;
+	int backend = rawtune_backend_choose(ctx, &why);
+
+	if (backend > 0)
+		rt_info(ctx, "backend %s: %s", rawtune_backend_name(backend), why);
+	return backend;
+}
+
+/*
+ * Remove takes the rules from wherever they are, unless the caller named a
+ * backend: the nf_tables table when it exists, the legacy tables when they
+ * are loaded. Reading never creates a table in either.
+ */
+static int nft_remove(struct rawtune_ctx *ctx, const char *name, unsigned int *removed)
+{
+	struct rt_nft_plan empty = { 0 };
+	struct rt_counts counts = { 0 };
+	int err = rt_nft_sync(ctx, name, &empty, &counts);
+
+	if (err == 0 && removed)
+		*removed += counts.removed;
+	return err;
+}
+
+static bool legacy_present(void)
+{
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
+		if (rt_legacy_loaded(rt_families[f]) &&
+		    (rt_table_exists(rt_families[f], RT_TABLE_RAW) ||
+		     rt_table_exists(rt_families[f], RT_TABLE_FILTER)))
+			return true;
+	return false;
+}
+
 RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 					 const struct rawtune_profile *profile,
 					 unsigned int *added, unsigned int *removed)
@@ -281,6 +333,19 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 		return rt_fail(ctx, -EINVAL, "a %s profile needs 'peers =' (the addresses of "
 			       "the far ends): without them any host could send as a reply",
 			       profile->forward ? "forward" : "client");
+	err = backend_of(ctx);
+	if (err < 0)
+		return err;
+	if (err == RAWTUNE_BACKEND_NFT) {
+		err = nft_apply(ctx, profile, &tx.counts);
+		if (err == 0) {
+			report(&tx, added, removed);
+			rt_applied_record(ctx, profile, tx.counts.added > 0);
+			rt_applied_keep(ctx, profile);
+		}
+		return err;
+	}
+	err = 0;
 	/* Name what the kernel lacks before changing anything. */
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
 		if (profile->families & rt_families[f]->family)
@@ -297,15 +362,42 @@ RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
 	return err;
 }
 
+/* Remove @name (every profile with NULL) from the backends that hold rules. */
+static int remove_from(struct rawtune_ctx *ctx, const char *name, unsigned int *removed)
+{
+	struct rt_transaction tx = { .ctx = ctx, .profile = name };
+	enum rawtune_backend only = rt_backend_set(ctx);
+	int err = 0;
+
+	if (removed)
+		*removed = 0;
+	if (only == RAWTUNE_BACKEND_AUTO) {
+		err = rt_boot_config_backend(ctx);
+		/* a bad boot file must not keep rules from going */
+		only = err > 0 ? (enum rawtune_backend)err : RAWTUNE_BACKEND_AUTO;
+		if (err < 0)
+			rt_clear_error(ctx);
+		err = 0;
+	}
+	if (only != RAWTUNE_BACKEND_LEGACY)
+		err = nft_remove(ctx, name, removed);
+	if (err == 0 && only != RAWTUNE_BACKEND_NFT &&
+	    (only == RAWTUNE_BACKEND_LEGACY || legacy_present())) {
+		err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));
+		if (err == 0 && removed)
+			*removed += tx.counts.removed;
+	}
+	tx_clear(&tx);
+	return err;
+}
+
 RAWTUNE_EXPORT int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed)
 {
 	struct rt_transaction tx = { .ctx = ctx, .profile = NULL };
 	int err;
 
 	rt_clear_error(ctx);
-	err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));
-	if (err == 0)
-		report(&tx, NULL, removed);
+	err = remove_from(ctx, NULL, removed);
 	if (err == 0)
 		rt_applied_forget(ctx, tx.profile);
 	tx_clear(&tx);
@@ -322,9 +414,7 @@ RAWTUNE_EXPORT int rawtune_profile_remove(struct rawtune_ctx *ctx, const char *n
 	err = rt_profile_name_check(ctx, name);
 	if (err < 0)
 		return err;
-	err = run(&tx, remove_steps, ARRAY_SIZE(remove_steps));
-	if (err == 0)
-		report(&tx, NULL, removed);
+	err = remove_from(ctx, name, removed);
 	if (err == 0)
 		rt_applied_forget(ctx, tx.profile);
 	tx_clear(&tx);

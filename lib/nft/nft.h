@@ -77,6 +77,18 @@ int rt_nft_read(struct rawtune_ctx *ctx, struct rt_nft_plan *out);
 /* The rule in nft's syntax, as "nft list table inet rawtune" shows it; as snprintf. */
 int rt_nft_rule_render(const struct rt_nft_rule *r, char *buf, size_t len);
 
+/* ---- profile.c ---- */
+
+/* Are the family's legacy tables loaded at all? Reading one that is not would create it. */
+bool rt_legacy_loaded(const struct rt_family_ops *ops);
+
+/*
+ * @p's rules for this backend, in *@out, after the guards: 0, or -EPERM /
+ * -EBUSY with the context's error saying what refuses (nothing written).
+ */
+int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
+			struct rt_nft_plan *out);
+
 /* ---- expr.c: rules as libnftnl objects, and back ---- */
 
 struct nftnl_rule;

@@ -237,7 +237,7 @@ static int reader_load(struct reader *rd)
 		if (!t)
 			return -ENOMEM;
 		err = read_gen(rd);
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK,
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0,
 					    ++rd->seq);
 		nftnl_table_set_str(t, NFTNL_TABLE_NAME, RT_NFT_TABLE);
 		nftnl_table_nlmsg_build_payload(nlh, t);
@@ -396,10 +396,14 @@ static void add_set(struct batch *bt, struct nftnl_set *s)
 		bt->failed = true;
 		return;
 	}
+	/* the iterator never returns to NULL: its answer says whether more follow */
 	while (nftnl_set_elems_iter_cur(it) && !bt->failed) {
-		nftnl_set_elems_nlmsg_build_payload_iter(
+		int more = nftnl_set_elems_nlmsg_build_payload_iter(
 			batch_hdr(bt, NFT_MSG_NEWSETELEM, NLM_F_CREATE), it);
+
 		batch_next(bt);
+		if (more <= 0)
+			break;
 	}
 	nftnl_set_elems_iter_destroy(it);
 }
