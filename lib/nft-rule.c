@@ -600,6 +600,23 @@ static enum rt_nft_match set_ports_one(const struct rt_port_range *p, const void
 	return in ? RT_NFT_MAYBE : RT_NFT_NEVER;
 }
 
+/* How much of the range an interval set of ports covers (its ranges are disjoint). */
+static enum rt_nft_match set_ranges_one(const struct rt_port_range *p, const void *arg)
+{
+	const struct rt_ports *ranges = arg;
+	uint32_t in = 0;
+
+	for (size_t i = 0; i < ranges->n; i++) {
+		uint32_t lo = ranges->range[i].lo > p->lo ? ranges->range[i].lo : p->lo;
+		uint32_t hi = ranges->range[i].hi < p->hi ? ranges->range[i].hi : p->hi;
+
+		in += lo <= hi ? hi - lo + 1 : 0;
+	}
+	if (in == (uint32_t)(p->hi - p->lo) + 1)
+		return RT_NFT_ALWAYS;
+	return in ? RT_NFT_MAYBE : RT_NFT_NEVER;
+}
+
 /* Is the packet's known value, or its ports, a key of @s? */
 static enum rt_nft_match set_match(const struct rt_nft_set *s, const struct rt_nft_reg *r,
 				   const struct rt_nft_packet *pkt)
@@ -641,6 +658,8 @@ static void expr_lookup(struct rt_nft_rule *j, const struct nftnl_expr *e)
 		s = rt_nft_set_get(j->rs, j->chain, name);
 	if (s && s->exact)
 		m = set_match(s, r, j->pkt);
+	else if (s && s->ranges.n && r->kind == RT_NFT_PORT)
+		m = ports_judge(j->pkt, set_ranges_one, &s->ranges);
 	if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
 	    (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV))
 		m = invert(m);

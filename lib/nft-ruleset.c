@@ -23,6 +23,7 @@
 
 #include "nfnl.h"
 #include "nft-ruleset.h"
+#include "nft/nft.h"
 
 void rt_nft_ruleset_clear(struct rt_nft_ruleset *rs)
 {
@@ -43,6 +44,7 @@ void rt_nft_ruleset_clear(struct rt_nft_ruleset *rs)
 		free(rs->set[i].table);
 		free(rs->set[i].name);
 		free(rs->set[i].key);
+		rt_ports_clear(&rs->set[i].ranges);
 	}
 	free(rs->set);
 	if (rs->nl)
@@ -257,8 +259,11 @@ static void set_read(struct rt_nft_ruleset *rs, struct rt_nft_set *s)
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)s->family, NLM_F_DUMP,
 				    (uint32_t)time(NULL));
 	nftnl_set_elems_nlmsg_build_payload(nlh, ns);
-	if (rt_nfnl_talk(rs->nl, nlh, set_elems_cb, ns) == 0)
+	if (rt_nfnl_talk(rs->nl, nlh, set_elems_cb, ns) == 0) {
 		s->exact = set_keys(s, ns);
+		if (!s->exact)
+			rt_nft_set_port_ranges(ns, &s->ranges);
+	}
 	nftnl_set_free(ns);
 }
 

@@ -49,6 +49,7 @@ struct rt_nft_set {
 	uint32_t family;
 	char *table, *name;
 	bool exact; /* every key read, and none is a range */
+	struct rt_ports ranges; /* else an interval set of ports: its ranges */
 	size_t n;
 	struct rt_nft_key {
 		uint32_t len;

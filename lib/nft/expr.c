@@ -499,8 +499,8 @@ static int key_cmp(const void *a, const void *b)
 	return (x->port > y->port) - (x->port < y->port);
 }
 
-/* The ranges of an interval set, from its elements in any order. */
-static bool set_ranges(struct nftnl_set *s, struct rt_ports *out)
+/* The ranges of an interval set of ports, from its elements in any order. */
+bool rt_nft_set_port_ranges(struct nftnl_set *s, struct rt_ports *out)
 {
 	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
 	struct keys *k = malloc(sizeof(*k));
@@ -570,7 +570,7 @@ static void decode_lookup(struct decoder *d, const struct nftnl_expr *e)
 	for (struct nftnl_set *s = it ? nftnl_set_list_iter_next(it) : NULL; s;
 	     s = nftnl_set_list_iter_next(it)) {
 		if (strcmp(nftnl_set_get_str(s, NFTNL_SET_NAME), name) == 0) {
-			ok = set_ranges(s, &found);
+			ok = rt_nft_set_port_ranges(s, &found);
 			break;
 		}
 	}

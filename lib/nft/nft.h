@@ -109,6 +109,12 @@ struct nftnl_rule *rt_nft_rule_build(const struct rt_nft_rule *r, uint32_t set_i
 bool rt_nft_rule_decode(const struct nftnl_rule *nr, const struct nftnl_set_list *sets,
 			struct rt_nft_rule *out);
 
+/*
+ * The port ranges of an interval set of 2-byte keys (as nft writes them:
+ * a start, an end one past it), in @out; false for any other set.
+ */
+bool rt_nft_set_port_ranges(struct nftnl_set *s, struct rt_ports *out);
+
 /* "prerouting" or "output": the base chain of @hook. */
 const char *rt_nft_chain_name(enum rt_hook hook);
 
