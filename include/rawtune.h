@@ -475,6 +475,24 @@ const char *rawtune_profile_get_owner(const struct rawtune_profile *profile);
 int rawtune_profile_format(const struct rawtune_profile *profile, char **text);
 
 /**
+ * rawtune_profile_render_nft - what the nf_tables backend would commit, as nft input
+ * @ctx: the context
+ * @profile: the profile
+ * @host: non-zero: judge the profile against this host's firewalls first, as
+ *	apply does (CAP_NET_ADMIN); 0: the rules alone, reading nothing
+ * @text: set to the text (free() it): the table inet rawtune and its two
+ *	base chains, then one "add rule inet rawtune CHAIN ..." line a rule,
+ *	which "nft -f" loads
+ *
+ * Changes nothing.
+ *
+ * Returns: 0, -EPERM or -EBUSY when apply would refuse (the last error says
+ * why), -ENOMEM. Since: 0.2
+ */
+int rawtune_profile_render_nft(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+			       int host, char **text);
+
+/**
  * rawtune_profile_render_host - what apply would commit here, as iptables-restore input
  * @ctx: the context
  * @profile: the profile

@@ -184,6 +184,21 @@ static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_
 static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
 {
 	const char *name = rawtune_profile_get_name(p);
+	int backend = rawtune_backend_choose(ctx, NULL);
+
+	if (backend < 0)
+		return tool_lib_error(ctx, name, backend);
+	/* nft input, which "nft -f" loads: both families in one table */
+	if (backend == RAWTUNE_BACKEND_NFT) {
+		char *text;
+		int err = rawtune_profile_render_nft(ctx, p, geteuid() == 0, &text);
+
+		if (err < 0)
+			return tool_lib_error(ctx, name, err);
+		fputs(text, stdout);
+		free(text);
+		return RT_EXIT_OK;
+	}
 
 	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
 		char *text;
@@ -206,8 +221,9 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 
 void tool_note_nftables(struct rawtune_ctx *ctx, bool quiet)
 {
-	/* rawtune's rules are invisible to the nf_tables variant's "iptables -L" */
-	if (!quiet && rawtune_nftables_in_use(ctx) == 1)
+	/* rawtune's legacy rules are invisible to the nf_tables variant's "iptables -L" */
+	if (!quiet && rawtune_backend_choose(ctx, NULL) == RAWTUNE_BACKEND_LEGACY &&
+	    rawtune_nftables_in_use(ctx) == 1)
 		fputs("rawtune: note: this host's iptables is the nf_tables variant; "
 		      "rawtune's rules are in the legacy tables: see them with "
 		      "'iptables-legacy -t raw -L' or 'rawtune status'\n",

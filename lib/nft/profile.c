@@ -95,3 +95,67 @@ int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p
 	return 0;
 }
 
+
+/* Without the host: the plan alone, for both families or the profile's one. */
+static int plan_alone(const struct rawtune_profile *p, struct rt_nft_plan *out)
+{
+	struct rt_plan plan = { 0 };
+	int err = rt_plan_table(p, RT_TABLE_RAW, &plan);
+
+	if (err == 0 && p->families != RAWTUNE_FAMILY_BOTH)
+		rt_plan_keep_family(&plan, p->families);
+	if (err == 0)
+		err = rt_nft_plan_from(&plan, out);
+	for (size_t i = 0; err == 0 && i < out->n && p->families != RAWTUNE_FAMILY_BOTH; i++)
+		out->rule[i].r.family = p->families;
+	rt_plan_clear(&plan);
+	return err;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_render_nft(struct rawtune_ctx *ctx,
+					      const struct rawtune_profile *profile, int host,
+					      char **text)
+{
+	struct rt_nft_plan plan = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	rt_clear_error(ctx);
+	*text = NULL;
+	err = host ? rt_nft_profile_plan(ctx, profile, &plan) : plan_alone(profile, &plan);
+	if (err < 0)
+		return err;
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		rt_nft_plan_clear(&plan);
+		return -ENOMEM;
+	}
+	fputs("table inet " RT_NFT_TABLE " {\n"
+	      "\tchain prerouting { type filter hook prerouting priority raw; policy accept; }\n"
+	      "\tchain output { type filter hook output priority raw; policy accept; }\n"
+	      "}\n",
+	      f);
+	for (size_t i = 0; i < plan.n; i++) {
+		int n = rt_nft_rule_render(&plan.rule[i], NULL, 0);
+		char *line = malloc((size_t)n + 1);
+
+		if (!line) {
+			err = -ENOMEM;
+			break;
+		}
+		rt_nft_rule_render(&plan.rule[i], line, (size_t)n + 1);
+		fprintf(f, "%s\n", line);
+		free(line);
+	}
+	if (fclose(f) != 0 && err == 0)
+		err = -ENOMEM;
+	rt_nft_plan_clear(&plan);
+	if (err < 0) {
+		free(buf);
+		return err;
+	}
+	*text = buf;
+	return 0;
+}
