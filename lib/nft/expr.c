@@ -321,6 +321,8 @@ struct decoder {
 	uint32_t base, offset, len;
 	uint8_t mask[16];
 	bool masked;
+	bool has_gte; /* a port range's low end, waiting for its high one */
+	uint16_t gte;
 	bool have_ports;
 	bool ok;
 };
@@ -374,9 +376,10 @@ static int address_side(const struct decoder *d)
 
 	if (d->load != LOAD_PAYLOAD || d->base != NFT_PAYLOAD_NETWORK_HEADER)
 		return 0;
-	if (f == RAWTUNE_FAMILY_IPV4 && d->len == 4)
+	/* nft loads only the prefix's bytes: ip daddr 10.0.0.0/24 reads 3 */
+	if (f == RAWTUNE_FAMILY_IPV4 && d->len >= 1 && d->len <= 4)
 		return d->offset == 12 ? 1 : d->offset == 16 ? 2 : 0;
-	if (f == RAWTUNE_FAMILY_IPV6 && d->len == 16)
+	if (f == RAWTUNE_FAMILY_IPV6 && d->len >= 1 && d->len <= 16)
 		return d->offset == 8 ? 1 : d->offset == 24 ? 2 : 0;
 	return 0;
 }
@@ -425,7 +428,26 @@ static void decode_cmp(struct decoder *d, const struct nftnl_expr *e)
 	struct rt_rule *r = &d->out->r;
 	int side;
 
-	if (!data || (op != NFT_CMP_EQ && op != NFT_CMP_NEQ))
+	/* nft writes a range as two compares: gte the low end, then lte the high */
+	if (data && len == 2 && is_port_load(d) && op == NFT_CMP_GTE && !d->has_gte) {
+		d->has_gte = true;
+		memcpy(&d->gte, data, 2);
+		return;
+	}
+	if (data && len == 2 && is_port_load(d) && op == NFT_CMP_LTE && d->has_gte) {
+		uint16_t hi;
+		struct rt_port_range range;
+
+		memcpy(&hi, data, 2);
+		range.lo = ntohs(d->gte);
+		range.hi = ntohs(hi);
+		d->has_gte = false;
+		d->load = LOAD_NONE;
+		if (!port_side(d, &range, 1))
+			reject(d);
+		return;
+	}
+	if (!data || d->has_gte || (op != NFT_CMP_EQ && op != NFT_CMP_NEQ))
 		return reject(d);
 	if (d->load == LOAD_META)
 		decode_meta_cmp(d, op, data, len);
@@ -460,7 +482,7 @@ static void decode_cmp(struct decoder *d, const struct nftnl_expr *e)
 			return reject(d);
 		a->family = r->family;
 		a->prefix = (uint8_t)prefix;
-		memcpy(&a->addr, data, len);
+		memcpy(&a->addr, data, len); /* the bytes past a short load stay 0 */
 	} else {
 		reject(d);
 	}
@@ -504,7 +526,7 @@ bool rt_nft_set_port_ranges(struct nftnl_set *s, struct rt_ports *out)
 {
 	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
 	struct keys *k = malloc(sizeof(*k));
-	bool ok = it && k;
+	bool ok = it && k, intervals = false;
 
 	if (ok)
 		k->n = 0;
@@ -530,7 +552,17 @@ bool rt_nft_set_port_ranges(struct nftnl_set *s, struct rt_ports *out)
 	ok = ok && out->range;
 	if (ok)
 		qsort(k->key, k->n, sizeof(k->key[0]), key_cmp);
-	for (size_t i = 0; ok && i < k->n; i++) {
+	/* no end at all: a set of single ports, as nft writes { 80, 443 } */
+	for (size_t i = 0; ok && i < k->n; i++)
+		intervals = intervals || k->key[i].end;
+	for (size_t i = 0; ok && !intervals && i < k->n; i++) {
+		if (out->n && out->range[out->n - 1].hi + 1 == k->key[i].port)
+			out->range[out->n - 1].hi = k->key[i].port;
+		else
+			out->range[out->n++] = (struct rt_port_range){ k->key[i].port,
+								       k->key[i].port };
+	}
+	for (size_t i = 0; ok && intervals && i < k->n; i++) {
 		if (k->key[i].end) {
 			/* an end with no start before it: only nft's leading 0 */
 			ok = k->key[i].port == 0 && i == 0;
@@ -679,7 +711,7 @@ bool rt_nft_rule_decode(const struct nftnl_rule *nr, const struct nftnl_set_list
 	else
 		d.ok = false;
 	/* a load without its test, or a rule with no counter */
-	if (d.load != LOAD_NONE || out->r.verdict == RT_VERDICT_NONE)
+	if (d.load != LOAD_NONE || d.has_gte || out->r.verdict == RT_VERDICT_NONE)
 		d.ok = false;
 	out->r.foreign = !d.ok;
 	return d.ok;

@@ -82,9 +82,19 @@ int rt_nft_plan_from(const struct rt_plan *plan, struct rt_nft_plan *out)
 		}
 		err = ports_merge(&to->ports, &plan->rule[i]);
 	}
-	if (err)
+	if (err) {
 		rt_nft_plan_clear(out);
-	return err;
+		return err;
+	}
+	/* in the order the kernel lists them: prerouting's rules, then output's */
+	for (size_t i = 1; i < out->n; i++)
+		for (size_t j = i; j > 0 && out->rule[j - 1].r.hook > out->rule[j].r.hook; j--) {
+			struct rt_nft_rule t = out->rule[j];
+
+			out->rule[j] = out->rule[j - 1];
+			out->rule[j - 1] = t;
+		}
+	return 0;
 }
 
 /* ---- text ------------------------------------------------------------------------ */
