@@ -19,6 +19,8 @@
 #include "rawtune.h"
 #include "tools/tool.h"
 
+const char *tool_netns;
+
 static const struct rt_command commands[] = {
 	{ "apply", cmd_apply, apply_usage, "install a profile's NOTRACK rules and the twins its firewall needs" },
 	{ "remove", cmd_remove, remove_usage, "delete a profile's rules, or all of rawtune's" },
@@ -491,18 +493,18 @@ static int run(const struct rt_command *cmd, int backend, int argc, char *argv[]
 int main(int argc, char *argv[])
 {
 	const struct rt_command *cmd;
-	const char *netns, *backend_name;
+	const char *backend_name;
 	int status, backend;
 
-	status = global_option(&argc, argv, "--netns", &netns);
+	status = global_option(&argc, argv, "--netns", &tool_netns);
 	if (status == 0)
 		status = global_option(&argc, argv, "--backend", &backend_name);
 	if (status == 0)
 		status = backend_option(backend_name, &backend);
 	if (status)
 		return status;
-	if (netns) {
-		status = netns_enter(netns);
+	if (tool_netns) {
+		status = netns_enter(tool_netns);
 		if (status)
 			return status;
 	}
