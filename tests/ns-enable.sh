@@ -69,7 +69,7 @@ cp "$TEST_TMP/want" "$conf"
 "$RAWTUNE" enable web -p 8080 -P tcp -4 >/dev/null || fail "enable web failed"
 ino=$(stat -c %i "$conf")
 out=$("$RAWTUNE" enable web -4 --proto tcp --port 8080 --json) || fail "enable --json failed"
-[[ $out == '{"schema":2,"profile":"web","changed":false,"added":0,"removed":0,'* ]] ||
+[[ $out == '{"schema":3,"profile":"web","changed":false,"added":0,"removed":0,'* ]] ||
 	fail "enable --json again said: $out"
 [[ $out == *'"config_changed":false}' ]] || fail "enable --json again said: $out"
 [ "$(stat -c %i "$conf")" = "$ino" ] || fail "an enable that changes nothing rewrote the file"
@@ -79,12 +79,12 @@ pass "enable again changes nothing and says so"
 cp "$conf" "$TEST_TMP/before"
 save_all >"$TEST_TMP/tables"
 out=$("$RAWTUNE" enable web -p 8080 -P tcp -4 --dry-run --json) || fail "enable --dry-run failed"
-[ "$out" = '{"schema":2,"profile":"web","dry_run":true,"config_changed":false}' ] ||
+[ "$out" = '{"schema":3,"profile":"web","dry_run":true,"config_changed":false}' ] ||
 	fail "enable --dry-run --json said: $out"
 out=$("$RAWTUNE" enable ntp --dry-run) || fail "enable ntp --dry-run failed"
 [ "$out" = "ntp: would be enabled at boot ($conf)" ] || fail "enable ntp --dry-run said: $out"
 out=$("$RAWTUNE" disable web -n --json) || fail "disable --dry-run failed"
-[ "$out" = '{"schema":2,"profile":"web","dry_run":true,"config_changed":true}' ] ||
+[ "$out" = '{"schema":3,"profile":"web","dry_run":true,"config_changed":true}' ] ||
 	fail "disable --dry-run --json said: $out"
 cmp -s "$TEST_TMP/before" "$conf" || fail "--dry-run changed rawtune.conf"
 save_all >"$TEST_TMP/now"
@@ -155,7 +155,7 @@ assert_same "$TEST_TMP/want" "$conf" "disable takes the line out, the rest kept 
 "$RAWTUNE" status web >/dev/null 2>&1
 [ $? -eq 4 ] || fail "web still applied after disable"
 out=$("$RAWTUNE" disable web --json) || fail "disable web again failed"
-[ "$out" = '{"schema":2,"profile":"web","changed":false,"removed":0,"config_changed":false}' ] ||
+[ "$out" = '{"schema":3,"profile":"web","changed":false,"removed":0,"config_changed":false}' ] ||
 	fail "disable --json again said: $out"
 pass "disable again changes nothing and says so"
 

@@ -306,6 +306,9 @@ expect_completion "tcp udp tcp,udp" rawtune apply web --proto ''
 expect_completion "" rawtune apply web ''
 expect_completion "" rawtune remove --all ''
 expect_completion "status show stats" rawtune help s
+expect_completion "legacy nft auto" rawtune --backend ''
+expect_completion "--backend" rawtune --b
+expect_completion "web" rawtune --backend nft apply w
 # remove offers what is applied, as "$RAWTUNE status" says, and only that
 expect_completion "" "$RAWTUNE" remove ''
 "$RAWTUNE" apply -q mine || fail "apply mine failed"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "rawtune.h"
+#include "rawtune-private.h" /* rt_boot_config_backend(): the key without the kernel */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -255,7 +256,7 @@ static const struct {
 	const char *message; /* after "DIR/rawtune.conf" */
 } bad[] = {
 	{ "apply = web\nweb\n", -EINVAL, ":2: expected 'apply = PROFILE', got 'web'" },
-	{ "profile = web\n", -EINVAL, ":1: unknown key 'profile': only 'apply' (see rawtune.conf(5))" },
+	{ "profile = web\n", -EINVAL, ":1: unknown key 'profile': only 'apply' and 'backend' (see rawtune.conf(5))" },
 	{ "Apply = web\n", -EINVAL, ":1: unknown key 'Apply'" },
 	{ "apply =\n", -EINVAL, ":1: 'apply' without a profile name" },
 	{ "apply = web port=80\n", -EINVAL,
@@ -287,6 +288,16 @@ static const struct {
 	{ "apply = web,dns ports=53\n", -EINVAL,
 	  ":1: one profile per 'apply' line: 'apply = web', then 'apply = dns' on a line of its own" },
 	{ "apply = web ,\n", -EINVAL, ":1: one profile per 'apply' line, no comma: 'apply = web'" },
+	/* the backend key: one of three words, once */
+	{ "backend = foo\n", -EINVAL, ":1: backend 'foo': expected auto, legacy or nft" },
+	{ "backend = NFT\n", -EINVAL, ":1: backend 'NFT': expected auto, legacy or nft" },
+	{ "backend =\n", -EINVAL, ":1: backend '': expected auto, legacy or nft" },
+	{ "backend = nft legacy\n", -EINVAL, ":1: backend 'nft legacy': expected" },
+	{ "apply = web\nbackend = iptables\n", -EINVAL, ":2: backend 'iptables': expected" },
+	{ "backend = nft\nbackend = nft\n", -EINVAL, ":2: a second 'backend' line: give it once" },
+	{ "backend = legacy\napply = web\nbackend = auto\n", -EINVAL,
+	  ":3: a second 'backend' line: give it once" },
+	{ "Backend = nft\n", -EINVAL, ":1: unknown key 'Backend'" },
 };
 
 START_TEST(test_bad)
@@ -356,6 +367,113 @@ START_TEST(test_error_cleared)
 	list = read_ok(names, sizeof(names));
 	ck_assert_str_eq(rawtune_last_error(ctx), "");
 	rawtune_profile_list_free(list);
+}
+END_TEST
+
+static char *read_conf(void);
+
+/* ---- the backend key ------------------------------------------------------------- */
+
+static const struct {
+	const char *text;
+	enum rawtune_backend backend;
+} backend_lines[] = {
+	{ "backend = legacy\n", RAWTUNE_BACKEND_LEGACY },
+	{ "backend=nft", RAWTUNE_BACKEND_NFT },
+	{ "\tbackend  =  nft \r\n", RAWTUNE_BACKEND_NFT },
+	{ "backend = auto\n", RAWTUNE_BACKEND_AUTO },
+	{ "# backend = nft\napply = web\n", RAWTUNE_BACKEND_AUTO },
+	{ "", RAWTUNE_BACKEND_AUTO },
+};
+
+START_TEST(test_backend_values)
+{
+	write_conf(backend_lines[_i].text);
+	ck_assert_int_eq(rt_boot_config_backend(ctx), backend_lines[_i].backend);
+	ck_assert_str_eq(rawtune_last_error(ctx), "");
+}
+END_TEST
+
+START_TEST(test_backend_no_file)
+{
+	ck_assert_int_eq(rt_boot_config_backend(ctx), RAWTUNE_BACKEND_AUTO);
+	ck_assert_str_eq(rawtune_last_error(ctx), "");
+}
+END_TEST
+
+/* The apply lines read as before beside it, wherever it stands. */
+START_TEST(test_backend_beside_apply)
+{
+	struct rawtune_profile_list *list;
+	char names[256];
+
+	write_conf("apply = web\nbackend = nft\napply = dns ports=53\n");
+	list = read_ok(names, sizeof(names));
+	ck_assert_str_eq(names, "web dns");
+	ck_assert_str_eq(ports_of(list, 0), "80,443");
+	ck_assert_str_eq(ports_of(list, 1), "53");
+	rawtune_profile_list_free(list);
+	ck_assert_int_eq(rt_boot_config_backend(ctx), RAWTUNE_BACKEND_NFT);
+}
+END_TEST
+
+/* The boot file's backend is the choice, said so; the caller's comes first. */
+START_TEST(test_backend_chosen)
+{
+	const char *why = NULL;
+
+	write_conf("backend = nft\n");
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &why), RAWTUNE_BACKEND_NFT);
+	ck_assert_str_eq(why, "chosen in the boot file (backend =)");
+	write_conf("apply = web\nbackend = legacy\n");
+	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), RAWTUNE_BACKEND_LEGACY);
+	rawtune_set_backend(ctx, RAWTUNE_BACKEND_NFT);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &why), RAWTUNE_BACKEND_NFT);
+	ck_assert_str_eq(why, "chosen with --backend");
+	/* a value that is no backend leaves the choice as it was */
+	rawtune_set_backend(ctx, (enum rawtune_backend)7);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), RAWTUNE_BACKEND_NFT);
+}
+END_TEST
+
+/* A bad key stops the choice with the file and line, as it stops the boot. */
+START_TEST(test_backend_choose_bad)
+{
+	char want[512];
+
+	write_conf("apply = web\n\nbackend = foo\n");
+	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: backend 'foo': expected auto, legacy or nft", conf);
+	ck_assert_str_eq(rawtune_last_error(ctx), want);
+	/* the caller's choice does not read the file */
+	rawtune_set_backend(ctx, RAWTUNE_BACKEND_LEGACY);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), RAWTUNE_BACKEND_LEGACY);
+}
+END_TEST
+
+/* enable and disable edit the apply lines only: the backend line stays. */
+START_TEST(test_backend_edit)
+{
+	write_conf("backend = nft\napply = web\n");
+	ck_assert_int_eq(rawtune_boot_config_enable(ctx, "ntp", "123", RAWTUNE_PROTO_UDP, 0, 0), 1);
+	ck_assert_int_eq(rawtune_boot_config_disable(ctx, "web", 0), 1);
+	ck_assert_str_eq(read_conf(), "backend = nft\napply = ntp ports=123 protocols=udp\n");
+	ck_assert_int_eq(rt_boot_config_backend(ctx), RAWTUNE_BACKEND_NFT);
+}
+END_TEST
+
+START_TEST(test_backend_names)
+{
+	ck_assert_int_eq(rawtune_backend_parse("auto"), RAWTUNE_BACKEND_AUTO);
+	ck_assert_int_eq(rawtune_backend_parse("legacy"), RAWTUNE_BACKEND_LEGACY);
+	ck_assert_int_eq(rawtune_backend_parse("nft"), RAWTUNE_BACKEND_NFT);
+	ck_assert_int_eq(rawtune_backend_parse("Nft"), -EINVAL);
+	ck_assert_int_eq(rawtune_backend_parse(""), -EINVAL);
+	ck_assert_int_eq(rawtune_backend_parse(NULL), -EINVAL);
+	for (int b = RAWTUNE_BACKEND_AUTO; b <= RAWTUNE_BACKEND_NFT; b++)
+		ck_assert_int_eq(rawtune_backend_parse(rawtune_backend_name(b)), b);
+	ck_assert_ptr_null(rawtune_backend_name((enum rawtune_backend)3));
+	ck_assert_ptr_null(rawtune_backend_name((enum rawtune_backend)-1));
 }
 END_TEST
 
@@ -550,6 +668,17 @@ static Suite *boot_suite(void)
 	tcase_add_test(tc, test_blanks);
 	tcase_add_test(tc, test_profile_files);
 	tcase_add_test(tc, test_protocols_family);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("backend");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_backend_values, 0, ARRAY_SIZE(backend_lines));
+	tcase_add_test(tc, test_backend_no_file);
+	tcase_add_test(tc, test_backend_beside_apply);
+	tcase_add_test(tc, test_backend_chosen);
+	tcase_add_test(tc, test_backend_choose_bad);
+	tcase_add_test(tc, test_backend_edit);
+	tcase_add_test(tc, test_backend_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("edit");

@@ -19,6 +19,8 @@
 #include "rawtune.h"
 #include "tools/tool.h"
 
+const char *tool_netns;
+
 static const struct rt_command commands[] = {
 	{ "apply", cmd_apply, apply_usage, "install a profile's NOTRACK rules and the twins its firewall needs" },
 	{ "remove", cmd_remove, remove_usage, "delete a profile's rules, or all of rawtune's" },
@@ -377,41 +379,55 @@ static int netns_enter(const char *name)
 }
 
 /*
- * Take "--netns NAME" (or "--netns=NAME") out of the arguments, wherever it
- * is up to a "--", so that every command has it without parsing it: the
- * namespace is entered before the command runs. *@name is NULL without it.
- * Returns 0 or an exit status.
+ * Take "--OPTION VALUE" (or "--OPTION=VALUE") out of the arguments, wherever
+ * it is up to a "--", so that every command has it without parsing it: the
+ * global options, --netns and --backend, act before the command runs.
+ * *@value is NULL without it. Returns 0 or an exit status.
  */
-static int netns_option(int *argc, char *argv[], const char **name)
+static int global_option(int *argc, char *argv[], const char *option, const char **value)
 {
+	size_t len = strlen(option);
 	int out = 1;
 
-	*name = NULL;
+	*value = NULL;
 	for (int i = 1; i < *argc; i++) {
-		const char *value = NULL;
+		const char *v = NULL;
 
 		if (strcmp(argv[i], "--") == 0) {
 			while (i < *argc)
 				argv[out++] = argv[i++];
 			break;
 		}
-		if (strncmp(argv[i], "--netns=", 8) == 0)
-			value = argv[i] + 8;
-		else if (strcmp(argv[i], "--netns") == 0 && i + 1 < *argc)
-			value = argv[++i];
-		else if (strcmp(argv[i], "--netns") == 0)
-			return tool_usage_error(NULL, "option '--netns' needs a value");
-		if (!value) {
+		if (strncmp(argv[i], option, len) == 0 && argv[i][len] == '=')
+			v = argv[i] + len + 1;
+		else if (strcmp(argv[i], option) == 0 && i + 1 < *argc)
+			v = argv[++i];
+		else if (strcmp(argv[i], option) == 0)
+			return tool_usage_error(NULL, "option '%s' needs a value", option);
+		if (!v) {
 			argv[out++] = argv[i];
 			continue;
 		}
-		if (*name)
-			return tool_usage_error(NULL, "--netns given twice");
-		*name = value;
+		if (*value)
+			return tool_usage_error(NULL, "%s given twice", option);
+		*value = v;
 	}
 	argv[out] = NULL;
 	*argc = out;
 	return 0;
+}
+
+/*
+ * --backend legacy|nft|auto: checked before anything runs, so that a bad
+ * one changes nothing. One line: the accepted values are the whole hint.
+ */
+static int backend_option(const char *name, int *backend)
+{
+	*backend = name ? rawtune_backend_parse(name) : RAWTUNE_BACKEND_AUTO;
+	if (*backend >= 0)
+		return 0;
+	tool_error("bad --backend '%s': expected legacy, nft or auto", tool_shown(name));
+	return RT_EXIT_USAGE;
 }
 
 static const struct rt_command *command_find(const char *name)
@@ -442,13 +458,16 @@ static int help(int argc, char *argv[])
 	printf("\nOptions:\n"
 	       "  --netns NAME   run in the network namespace NAME of 'ip netns' (any\n"
 	       "                 command, before or after it)\n"
+	       "  --backend legacy|nft|auto\n"
+	       "                 where rawtune's rules go: the legacy iptables tables or\n"
+	       "                 nf_tables (default auto: BACKENDS in rawtune(8))\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n'rawtune COMMAND --help' explains a command. See rawtune(8).\n");
 	return RT_EXIT_OK;
 }
 
-static int run(const struct rt_command *cmd, int argc, char *argv[])
+static int run(const struct rt_command *cmd, int backend, int argc, char *argv[])
 {
 	struct rawtune_ctx *ctx;
 	int err, status;
@@ -459,6 +478,7 @@ static int run(const struct rt_command *cmd, int argc, char *argv[])
 		return RT_EXIT_FAILURE;
 	}
 	rawtune_set_log_fn(ctx, log_tool, NULL);
+	rawtune_set_backend(ctx, (enum rawtune_backend)backend);
 	if (!getenv("RAWTUNE_LOG"))
 		rawtune_set_log_priority(ctx, LOG_NOTICE);
 	status = cmd->run(ctx, argc, argv);
@@ -473,14 +493,18 @@ static int run(const struct rt_command *cmd, int argc, char *argv[])
 int main(int argc, char *argv[])
 {
 	const struct rt_command *cmd;
-	const char *netns;
-	int status;
+	const char *backend_name;
+	int status, backend;
 
-	status = netns_option(&argc, argv, &netns);
+	status = global_option(&argc, argv, "--netns", &tool_netns);
+	if (status == 0)
+		status = global_option(&argc, argv, "--backend", &backend_name);
+	if (status == 0)
+		status = backend_option(backend_name, &backend);
 	if (status)
 		return status;
-	if (netns) {
-		status = netns_enter(netns);
+	if (tool_netns) {
+		status = netns_enter(tool_netns);
 		if (status)
 			return status;
 	}
@@ -495,7 +519,7 @@ int main(int argc, char *argv[])
 	}
 	cmd = command_find(argv[1]);
 	if (cmd)
-		return stdout_close(run(cmd, argc - 1, argv + 1));
+		return stdout_close(run(cmd, backend, argc - 1, argv + 1));
 	if (argv[1][0] == '-')
 		return tool_usage_error(NULL, "unknown option '%s'", tool_shown(argv[1]));
 	return tool_usage_error(NULL, "unknown command '%s'", tool_shown(argv[1]));

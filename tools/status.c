@@ -10,15 +10,36 @@
 
 const char status_usage[] =
 	"Usage: rawtune status [PROFILE] [--json]\n"
-	"Show each applied profile (or PROFILE) with its rules, as iptables-save writes\n"
-	"them, and each rule's packet and byte counters, read from the kernel's legacy\n"
-	"tables; then plan each profile again against the firewall as it is now and\n"
-	"say where the kernel differs (drift: a firewall reload took its twins away, say).\n"
-	"Exit status: 0 all as planned, 3 drift, 4 PROFILE not applied, 1 error.\n"
+	"Say which backend this namespace uses (legacy iptables tables or nf_tables)\n"
+	"and why; show each profile applied there (or PROFILE) with its rules, as\n"
+	"iptables-save or nft writes them, and each rule's packet and byte counters;\n"
+	"then plan each profile again against the firewall as it is now and say where\n"
+	"the kernel differs (drift: a firewall reload took its twins away, say). Rules\n"
+	"left in the other backend are listed with the command that removes them.\n"
+	"Exit status: 0 all as planned, 3 drift or rules left in the other backend,\n"
+	"4 PROFILE not applied, 1 error.\n"
 	"\n" TOOL_HELP_JSON TOOL_HELP_HELP;
 
 #define RT_EXIT_DRIFT 3
 #define RT_EXIT_NOT_APPLIED 4
+
+/*
+ * The rules status shows: the profiles in the backend this namespace uses,
+ * and the rules left in the other one (after a switch, say).
+ */
+struct view {
+	const struct rawtune_rules *rules;
+	int backend;	  /* RAWTUNE_BACKEND_LEGACY or _NFT: in use */
+	const char *why;  /* rawtune_backend_choose()'s reason */
+	const char *only; /* PROFILE, or NULL for all */
+};
+
+/* A failure outweighs drift, drift outweighs all as planned. */
+static void worse(int *status, int now)
+{
+	if (*status != RT_EXIT_FAILURE)
+		*status = now;
+}
 
 /* What rawtune_profile_check() said of one profile. */
 struct drift {
@@ -31,28 +52,61 @@ static bool rule_of(const struct rawtune_rules *rules, unsigned int i, const cha
 	return strcmp(rawtune_rules_get_profile(rules, i), profile) == 0;
 }
 
-/* Was the profile of rule @i already shown? Profiles go in the order of their first rule. */
+/* Rule @i is @profile's in @backend. */
+static bool rule_in(const struct rawtune_rules *rules, unsigned int i, const char *profile,
+		    int backend)
+{
+	return (int)rawtune_rules_get_backend(rules, i) == backend && rule_of(rules, i, profile);
+}
+
+/*
+ * Was the profile of rule @i, in its backend, already shown? Profiles go in
+ * the order of their first rule.
+ */
 static bool seen_before(const struct rawtune_rules *rules, unsigned int i)
 {
 	for (unsigned int j = 0; j < i; j++)
-		if (rule_of(rules, j, rawtune_rules_get_profile(rules, i)))
+		if (rule_in(rules, j, rawtune_rules_get_profile(rules, i),
+			    (int)rawtune_rules_get_backend(rules, i)))
 			return true;
 	return false;
 }
 
 static unsigned int profile_families(const struct rawtune_rules *rules, const char *profile,
-				     unsigned int *count)
+				     int backend, unsigned int *count)
 {
 	unsigned int families = 0;
 
 	*count = 0;
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
-		if (!rule_of(rules, i, profile))
+		if (!rule_in(rules, i, profile, backend))
 			continue;
 		(*count)++;
 		families |= rawtune_rules_get_family(rules, i);
 	}
 	return families;
+}
+
+/* The other backend than the one in use: where rules are left over. */
+static int other_backend(int backend)
+{
+	return backend == RAWTUNE_BACKEND_NFT ? RAWTUNE_BACKEND_LEGACY : RAWTUNE_BACKEND_NFT;
+}
+
+/* The first rule of each profile to show (@backend's), or of each left in the other. */
+static bool wanted(const struct view *v, unsigned int i, int backend)
+{
+	return (int)rawtune_rules_get_backend(v->rules, i) == backend &&
+	       !seen_before(v->rules, i) && (!v->only || rule_of(v->rules, i, v->only));
+}
+
+/* The command that removes @profile's rules from @backend, as the user would type it. */
+static const char *remove_command(int backend, const char *profile, char *buf, size_t len)
+{
+	snprintf(buf, len, "rawtune %s%s%s--backend %s remove %s", tool_netns ? "--netns " : "",
+		 tool_netns ? tool_netns : "", tool_netns ? " " : "",
+		 rawtune_backend_name(backend), profile);
+	return buf;
 }
 
 static const char *rule_family(const struct rawtune_rules *rules, unsigned int i)
@@ -76,25 +130,10 @@ static void check(struct rawtune_ctx *ctx, const char *profile, struct drift *d)
 	}
 }
 
-static void print_profile(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
-			  const char *profile, int *status)
+static void print_rules(const struct rawtune_rules *rules, const char *profile, int backend)
 {
-	unsigned int count, families = profile_families(rules, profile, &count);
-	struct drift d;
-
-	check(ctx, profile, &d);
-	printf("%s: %s, %s, %u %s\n", profile,
-	       d.state == 1 ? "DRIFT" : d.state == RT_NOT_OURS ? "unknown" : "applied",
-	       tool_families(families), count, tool_rules(count));
-	if (d.state == 1) {
-		printf("  drift: %s; 'rawtune apply' repairs it\n", d.why);
-		*status = RT_EXIT_DRIFT;
-	} else if (d.state < 0) {
-		tool_error("status: %s", d.why);
-		*status = RT_EXIT_FAILURE;
-	}
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
-		if (!rule_of(rules, i, profile))
+		if (!rule_in(rules, i, profile, backend))
 			continue;
 		printf("  %s %-6s %10" PRIu64 " pkts %12" PRIu64 " bytes  %s\n",
 		       rule_family(rules, i), rawtune_rules_get_table(rules, i),
@@ -103,23 +142,56 @@ static void print_profile(struct rawtune_ctx *ctx, const struct rawtune_rules *r
 	}
 }
 
-/* Only @only's rules, when given. */
-static bool wanted(const struct rawtune_rules *rules, unsigned int i, const char *only)
+static void print_profile(struct rawtune_ctx *ctx, const struct view *v, const char *profile,
+			  int *status)
 {
-	return !seen_before(rules, i) && (!only || rule_of(rules, i, only));
+	unsigned int count, families = profile_families(v->rules, profile, v->backend, &count);
+	struct drift d;
+
+	check(ctx, profile, &d);
+	printf("%s: %s, %s, %u %s\n", profile,
+	       d.state == 1 ? "DRIFT" : d.state == RT_NOT_OURS ? "unknown" : "applied",
+	       tool_families(families), count, tool_rules(count));
+	if (d.state == 1) {
+		printf("  drift: %s; 'rawtune apply' repairs it\n", d.why);
+		worse(status, RT_EXIT_DRIFT);
+	} else if (d.state < 0) {
+		tool_error("status: %s", d.why);
+		*status = RT_EXIT_FAILURE;
+	}
+	print_rules(v->rules, profile, v->backend);
 }
 
-static int print_people(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
-			const char *only)
+static void print_leftover(const struct view *v, const char *profile, int *status)
 {
-	unsigned int n = rawtune_rules_count(rules);
-	int status = RT_EXIT_OK;
+	int other = other_backend(v->backend);
+	unsigned int count;
+	char cmd[512];
 
-	if (n == 0 && !only)
+	profile_families(v->rules, profile, other, &count);
+	printf("left in %s: %s, %u %s; '%s' removes them\n", rawtune_backend_name(other),
+	       profile, count, tool_rules(count), remove_command(other, profile, cmd, sizeof(cmd)));
+	print_rules(v->rules, profile, other);
+	worse(status, RT_EXIT_DRIFT);
+}
+
+static int print_people(struct rawtune_ctx *ctx, const struct view *v)
+{
+	unsigned int n = rawtune_rules_count(v->rules), shown = 0;
+	int status = RT_EXIT_OK, other = other_backend(v->backend);
+
+	printf("backend: %s (%s)\n", rawtune_backend_name(v->backend), v->why);
+	for (unsigned int i = 0; i < n; i++) {
+		if (!wanted(v, i, v->backend))
+			continue;
+		print_profile(ctx, v, rawtune_rules_get_profile(v->rules, i), &status);
+		shown++;
+	}
+	if (!shown && !v->only)
 		printf("no profile applied\n");
 	for (unsigned int i = 0; i < n; i++)
-		if (wanted(rules, i, only))
-			print_profile(ctx, rules, rawtune_rules_get_profile(rules, i), &status);
+		if (wanted(v, i, other))
+			print_leftover(v, rawtune_rules_get_profile(v->rules, i), &status);
 	return status;
 }
 
@@ -129,12 +201,12 @@ static int print_people(struct rawtune_ctx *ctx, const struct rawtune_rules *rul
  * count new flows.
  */
 static void json_counters(struct json *j, const struct rawtune_rules *rules,
-			  const char *profile)
+			  const char *profile, int backend)
 {
 	uint64_t packets = 0, bytes = 0, saved = 0;
 
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
-		if (!rule_of(rules, i, profile))
+		if (!rule_in(rules, i, profile, backend))
 			continue;
 		if (rawtune_rules_get_saved(rules, i))
 			saved += rawtune_rules_get_packets(rules, i);
@@ -194,35 +266,12 @@ static void json_applied_as(struct rawtune_ctx *ctx, struct json *j,
 	rawtune_profile_unref(p);
 }
 
-static void json_profile(struct rawtune_ctx *ctx, struct json *j,
-			 const struct rawtune_rules *rules, const struct rawtune_saved *saved,
-			 const char *profile, int *status)
+static void json_rules(struct json *j, const struct rawtune_rules *rules, const char *profile,
+		       int backend)
 {
-	unsigned int count, families = profile_families(rules, profile, &count);
-	struct drift d;
-
-	check(ctx, profile, &d);
-	if (d.state == 1)
-		*status = RT_EXIT_DRIFT;
-	else if (d.state < 0)
-		*status = RT_EXIT_FAILURE;
-	json_object_begin(j, NULL);
-	json_string(j, "name", profile);
-	json_string(j, "state", d.state == 1 ? "drift" : d.state == 0 ? "applied" : "unknown");
-	if (d.state)
-		json_string(j, "drift", d.why);
-	json_array_begin(j, "families");
-	if (families & RAWTUNE_FAMILY_IPV4)
-		json_string(j, NULL, "ipv4");
-	if (families & RAWTUNE_FAMILY_IPV6)
-		json_string(j, NULL, "ipv6");
-	json_array_end(j);
-	json_applied_as(ctx, j, rules, profile);
-	json_applied_at(j, saved, profile);
-	json_counters(j, rules, profile);
 	json_array_begin(j, "rules");
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
-		if (!rule_of(rules, i, profile))
+		if (!rule_in(rules, i, profile, backend))
 			continue;
 		json_object_begin(j, NULL);
 		json_string(j, "family", rule_family(rules, i));
@@ -233,14 +282,58 @@ static void json_profile(struct rawtune_ctx *ctx, struct json *j,
 		json_object_end(j);
 	}
 	json_array_end(j);
+}
+
+static void json_profile(struct rawtune_ctx *ctx, struct json *j, const struct view *v,
+			 const struct rawtune_saved *saved, const char *profile, int *status)
+{
+	unsigned int count, families = profile_families(v->rules, profile, v->backend, &count);
+	struct drift d;
+
+	check(ctx, profile, &d);
+	if (d.state == 1)
+		worse(status, RT_EXIT_DRIFT);
+	else if (d.state < 0)
+		*status = RT_EXIT_FAILURE;
+	json_object_begin(j, NULL);
+	json_string(j, "name", profile);
+	json_string(j, "state", d.state == 1 ? "drift" : d.state == 0 ? "applied" : "unknown");
+	if (d.state)
+		json_string(j, "drift", d.why);
+	json_string(j, "backend", rawtune_backend_name(v->backend));
+	json_array_begin(j, "families");
+	if (families & RAWTUNE_FAMILY_IPV4)
+		json_string(j, NULL, "ipv4");
+	if (families & RAWTUNE_FAMILY_IPV6)
+		json_string(j, NULL, "ipv6");
+	json_array_end(j);
+	json_applied_as(ctx, j, v->rules, profile);
+	json_applied_at(j, saved, profile);
+	json_counters(j, v->rules, profile, v->backend);
+	json_rules(j, v->rules, profile, v->backend);
 	json_object_end(j);
 }
 
-static int print_json(struct rawtune_ctx *ctx, const struct rawtune_rules *rules,
-		      const char *only)
+static void json_leftover(struct json *j, const struct view *v, const char *profile,
+			  int *status)
 {
+	int other = other_backend(v->backend);
+	char cmd[512];
+
+	json_object_begin(j, NULL);
+	json_string(j, "profile", profile);
+	json_string(j, "backend", rawtune_backend_name(other));
+	json_string(j, "remove", remove_command(other, profile, cmd, sizeof(cmd)));
+	json_rules(j, v->rules, profile, other);
+	json_object_end(j);
+	worse(status, RT_EXIT_DRIFT);
+}
+
+static int print_json(struct rawtune_ctx *ctx, const struct view *v)
+{
+	unsigned int n = rawtune_rules_count(v->rules);
 	struct rawtune_saved *saved = NULL;
-	int status = RT_EXIT_OK;
+	int status = RT_EXIT_OK, other = other_backend(v->backend);
 	struct json j;
 
 	/* only for the times of apply: without them, applied_at is null */
@@ -249,51 +342,79 @@ static int print_json(struct rawtune_ctx *ctx, const struct rawtune_rules *rules
 
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
+	json_string(&j, "backend", rawtune_backend_name(v->backend));
+	json_string(&j, "backend_reason", v->why);
 	json_array_begin(&j, "profiles");
-	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++)
-		if (wanted(rules, i, only))
-			json_profile(ctx, &j, rules, saved, rawtune_rules_get_profile(rules, i),
+	for (unsigned int i = 0; i < n; i++)
+		if (wanted(v, i, v->backend))
+			json_profile(ctx, &j, v, saved, rawtune_rules_get_profile(v->rules, i),
 				     &status);
+	json_array_end(&j);
+	json_array_begin(&j, "leftovers");
+	for (unsigned int i = 0; i < n; i++)
+		if (wanted(v, i, other))
+			json_leftover(&j, v, rawtune_rules_get_profile(v->rules, i), &status);
 	json_array_end(&j);
 	json_object_end(&j);
 	rawtune_saved_free(saved);
 	return status;
 }
 
-static bool applied(const struct rawtune_rules *rules, const char *profile)
+/* Is @profile applied in @backend? */
+static bool applied(const struct rawtune_rules *rules, const char *profile, int backend)
 {
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++)
-		if (rule_of(rules, i, profile))
+		if (rule_in(rules, i, profile, backend))
 			return true;
 	return false;
+}
+
+/* PROFILE not in the backend in use: say where its rules are, if anywhere. */
+static int not_applied(const struct view *v)
+{
+	int other = other_backend(v->backend);
+	char cmd[512];
+
+	if (!applied(v->rules, v->only, other)) {
+		tool_error("%s: not applied", tool_shown(v->only));
+		return RT_EXIT_NOT_APPLIED;
+	}
+	tool_error("%s: not applied in %s, the backend in use; its rules are left in %s: "
+		   "'%s' removes them",
+		   tool_shown(v->only), rawtune_backend_name(v->backend),
+		   rawtune_backend_name(other), remove_command(other, v->only, cmd, sizeof(cmd)));
+	return RT_EXIT_NOT_APPLIED;
 }
 
 int cmd_status(struct rawtune_ctx *ctx, int argc, char *argv[])
 {
 	struct rawtune_rules *rules;
-	const char *only = NULL;
+	struct view v = { 0 };
 	bool json = false;
 	int err, status;
 
 	status = tool_json_options("status", argc, argv, &json);
 	if (status == RT_EXIT_OK)
-		status = tool_operand("status", argc, argv, NULL, &only);
+		status = tool_operand("status", argc, argv, NULL, &v.only);
 	if (status)
 		return status;
+	/* before the rules: a bad "backend =" in the boot file is said alone */
+	v.backend = rawtune_backend_choose(ctx, &v.why);
+	if (v.backend < 0)
+		return tool_lib_error(ctx, "status", v.backend);
 	err = rawtune_rules_read(ctx, &rules);
 	if (err < 0)
 		return tool_lib_error(ctx, "status", err);
+	v.rules = rules;
 	/* a name that no profile may have is bad input, as for apply and remove */
-	if (only && rawtune_profile_check(ctx, only) == -EINVAL) {
+	if (v.only && rawtune_profile_check(ctx, v.only) == -EINVAL) {
 		rawtune_rules_free(rules);
 		return tool_input_error(ctx, "status", -EINVAL);
 	}
-	if (only && !applied(rules, only)) {
-		rawtune_rules_free(rules);
-		tool_error("%s: not applied", tool_shown(only));
-		return RT_EXIT_NOT_APPLIED;
-	}
-	status = json ? print_json(ctx, rules, only) : print_people(ctx, rules, only);
+	if (v.only && !applied(rules, v.only, v.backend))
+		status = not_applied(&v);
+	else
+		status = json ? print_json(ctx, &v) : print_people(ctx, &v);
 	rawtune_rules_free(rules);
 	return status;
 }

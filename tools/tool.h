@@ -89,6 +89,9 @@ int tool_bad_option(const char *command, int opt, char *argv[]);
 
 /* ---- messages (rawtune.c) -------------------------------------------------- */
 
+/* --netns NAME as given, NULL without it: for a command line that a message prints. */
+extern const char *tool_netns;
+
 /* "rawtune: <message>" on stderr. */
 void tool_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* "rawtune: warning: <message>" on stderr. */
@@ -167,7 +170,7 @@ const char *tool_family_name(unsigned int families);
  * The "schema" member that opens every JSON text (rawtune(8), JSON OUTPUT):
  * raised when a member is removed or changes meaning, not when one is added.
  */
-#define JSON_SCHEMA 2
+#define JSON_SCHEMA 3
 
 /*
  * One JSON text, written as it is built. Every call takes the member's key
