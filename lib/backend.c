@@ -15,10 +15,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <netinet/in.h>
 
+/* after netinet/in.h: the kernel's headers give way to glibc's */
 #include "nft/nft.h"
-#include "kernel-support.h"
 #include "rawtune-private.h"
+
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
 
 static const char *const names[] = {
 	[RAWTUNE_BACKEND_AUTO] = "auto",
@@ -91,16 +98,51 @@ bool rt_legacy_has_rules(void)
 	return rawtune;
 }
 
-/* Can the kernel hold rawtune's legacy rules? Asking loads the modules: asked last. */
-static bool legacy_supported(struct rawtune_ctx *ctx)
+/* Does modules.dep or modules.builtin of the running kernel name @module ("/ip_tables.ko")? */
+static bool module_listed(const char *module)
 {
-	char saved[512];
-	int err;
+	static const char *const lists[] = { "modules.dep", "modules.builtin" };
+	struct utsname u;
+	bool found = false;
 
-	snprintf(saved, sizeof(saved), "%s", rawtune_last_error(ctx));
-	err = rt_kernel_check(ctx, rt_families[0]);
-	rt_fail(ctx, 0, "%s", saved);
-	return err == 0;
+	if (uname(&u) < 0)
+		return true; /* cannot tell: assume it is there */
+	for (size_t i = 0; i < ARRAY_SIZE(lists) && !found; i++) {
+		char path[512], line[1024];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/lib/modules/%s/%s", u.release, lists[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f))
+			found = strstr(line, module) != NULL;
+		fclose(f);
+	}
+	return found;
+}
+
+/*
+ * Can the kernel hold rawtune's legacy rules? Without creating a table:
+ * ip_tables loaded or there to load, and the CT target that notrack needs
+ * (a revision query, which loads xt_CT but no table). Only a certain "no"
+ * counts: RHEL 10 ships no ip_tables, and has xt_CT in an extra package.
+ */
+static bool legacy_supported(void)
+{
+	struct xt_get_revision rev = { .name = "CT", .revision = 2 };
+	socklen_t len = sizeof(rev);
+	int fd, err = 0;
+
+	if (access(rt_families[0]->names_file, F_OK) != 0 && !module_listed("/ip_tables.ko"))
+		return false;
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return true;
+	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_REVISION_TARGET, &rev, &len) < 0)
+		err = errno;
+	close(fd);
+	return err != ENOENT && err != EPROTONOSUPPORT;
 }
 
 RAWTUNE_EXPORT int rawtune_backend_choose(struct rawtune_ctx *ctx, const char **why)
@@ -111,7 +153,8 @@ RAWTUNE_EXPORT int rawtune_backend_choose(struct rawtune_ctx *ctx, const char **
 	int backend = rt_backend_set(ctx);
 
 	if (backend != RAWTUNE_BACKEND_AUTO) {
-		reason = "chosen with --backend";
+		reason = rt_backend_from_env(ctx) ? "chosen with RAWTUNE_BACKEND"
+						  : "chosen with --backend";
 		goto out;
 	}
 	backend = rt_boot_config_backend(ctx);
@@ -141,7 +184,7 @@ RAWTUNE_EXPORT int rawtune_backend_choose(struct rawtune_ctx *ctx, const char **
 	} else if (rt_iptables_is_nft(ctx)) {
 		backend = RAWTUNE_BACKEND_NFT;
 		reason = "no firewall yet, and iptables is the nf_tables variant";
-	} else if (!legacy_supported(ctx)) {
+	} else if (!legacy_supported()) {
 		backend = RAWTUNE_BACKEND_NFT;
 		reason = "the kernel has no legacy iptables tables";
 	} else {

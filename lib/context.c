@@ -20,6 +20,7 @@ struct rawtune_ctx {
 	unsigned int lock_wait;
 	bool nat_guard;
 	enum rawtune_backend backend;
+	bool backend_env; /* from RAWTUNE_BACKEND, not rawtune_set_backend() */
 	enum rawtune_origin origin;
 	char *profile_dir;
 	char *boot_config;
@@ -120,8 +121,10 @@ RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
 	env = secure_getenv("RAWTUNE_PROFILE_DIR");
 	ctx->profile_dir = strdup(env && *env ? env : SYSCONFDIR "/rawtune/profiles.d");
 	env = secure_getenv("RAWTUNE_BACKEND");
-	if (env && rawtune_backend_parse(env) > 0)
+	if (env && rawtune_backend_parse(env) > 0) {
 		ctx->backend = (enum rawtune_backend)rawtune_backend_parse(env);
+		ctx->backend_env = true;
+	}
 	env = secure_getenv("RAWTUNE_CONFIG");
 	ctx->boot_config = strdup(env && *env ? env : SYSCONFDIR "/rawtune/rawtune.conf");
 	if (!ctx->profile_dir || !ctx->boot_config) {
@@ -216,8 +219,15 @@ bool rt_nat_guard_enabled(const struct rawtune_ctx *ctx)
 RAWTUNE_EXPORT void rawtune_set_backend(struct rawtune_ctx *ctx, enum rawtune_backend backend)
 {
 	if (backend == RAWTUNE_BACKEND_AUTO || backend == RAWTUNE_BACKEND_LEGACY ||
-	    backend == RAWTUNE_BACKEND_NFT)
+	    backend == RAWTUNE_BACKEND_NFT) {
 		ctx->backend = backend;
+		ctx->backend_env = false;
+	}
+}
+
+bool rt_backend_from_env(const struct rawtune_ctx *ctx)
+{
+	return ctx->backend_env;
 }
 
 enum rawtune_backend rt_backend_set(const struct rawtune_ctx *ctx)

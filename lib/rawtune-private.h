@@ -45,6 +45,8 @@ void rt_clear_error(struct rawtune_ctx *ctx);
 unsigned int rt_lock_wait(const struct rawtune_ctx *ctx);
 /* What rawtune_set_backend() set: AUTO unless the caller chose. */
 enum rawtune_backend rt_backend_set(const struct rawtune_ctx *ctx);
+/* Did RAWTUNE_BACKEND set it? */
+bool rt_backend_from_env(const struct rawtune_ctx *ctx);
 enum rawtune_origin rt_origin(const struct rawtune_ctx *ctx);
 
 /*

@@ -26,7 +26,7 @@ assert_golden "$TEST_TMP/web-80.ipv6" web-80.ipv6
 # Status reads the same rules back from the kernel.
 "$RAWTUNE" status >"$TEST_TMP/status" || fail "status failed"
 sed -n 1,2p "$TEST_TMP/status" >"$TEST_TMP/status-head"
-printf '%s\n' "backend: legacy (rawtune's rules are in the legacy raw table)" \
+printf '%s\n' "backend: legacy (chosen with RAWTUNE_BACKEND)" \
 	"web: applied, ipv4+ipv6, 8 rules" | cmp -s - "$TEST_TMP/status-head" ||
 	fail "status header: $(cat "$TEST_TMP/status-head")"
 grep -c '^  ipv4 raw .*-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 .*-j CT --notrack$' \

@@ -478,7 +478,9 @@ static int run(const struct rt_command *cmd, int backend, int argc, char *argv[]
 		return RT_EXIT_FAILURE;
 	}
 	rawtune_set_log_fn(ctx, log_tool, NULL);
-	rawtune_set_backend(ctx, (enum rawtune_backend)backend);
+	/* auto: as without the option, RAWTUNE_BACKEND and the boot file still count */
+	if (backend != RAWTUNE_BACKEND_AUTO)
+		rawtune_set_backend(ctx, (enum rawtune_backend)backend);
 	if (!getenv("RAWTUNE_LOG"))
 		rawtune_set_log_priority(ctx, LOG_NOTICE);
 	status = cmd->run(ctx, argc, argv);
