@@ -73,7 +73,7 @@ for line in open(sys.argv[1]):
 ( check_json status "$READ_SAVED"'
 assert list(d) == ["schema", "backend", "backend_reason", "profiles", "leftovers"], list(d)
 assert d["schema"] == 3 and d["backend"] == "legacy" and d["leftovers"] == [], d
-assert d["backend_reason"] == "rawtune\x27s rules are in the legacy raw table", d
+assert d["backend_reason"] == "chosen with RAWTUNE_BACKEND", d
 assert sorted(p["name"] for p in d["profiles"]) == ["dns", "web"], d["profiles"]
 for p in d["profiles"]:
     assert p["backend"] == "legacy", p
