@@ -21,10 +21,13 @@
 #include <errno.h>
 #include <netinet/in.h> /* ahead of linux/netfilter.h, which would redefine its structs */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include "nft-guard.h"
 #include "nft-ruleset.h"
@@ -131,6 +134,259 @@ static enum rt_nft_walk walk(struct rt_nft_check *g, struct rt_nft_chain *c,
 	return c->result;
 }
 
+/* ---- tracked and untracked side by side (filter) ------------------------------- */
+
+/*
+ * A rule's conditions besides the conntrack state, as text: two rules with
+ * the same conditions take the same packets, whatever state each asks for.
+ * The state's load and the compares on its register are left out, and
+ * counters, logs and the verdict; a set is its keys. false for a rule
+ * that tells a SYN from later segments (tcp flags), which the packet
+ * classes here do not: its twin would leave later segments out.
+ */
+static bool conditions(struct rt_nft_check *g, const struct rt_nft_chain *c,
+		       const struct rt_nft_crule *cr, char *buf, size_t len)
+{
+	uint32_t ct_reg = UINT32_MAX;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct nftnl_expr *e = cr->x[i].e;
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+		char one[512];
+		int n;
+
+		if (strcmp(name, "ct") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_CT_DREG) &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATE) {
+			ct_reg = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_DREG);
+			continue;
+		}
+		if ((strcmp(name, "cmp") == 0 &&
+		     nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_SREG) == ct_reg) ||
+		    (strcmp(name, "bitwise") == 0 &&
+		     nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_SREG) == ct_reg) ||
+		    (strcmp(name, "lookup") == 0 &&
+		     nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG) == ct_reg))
+			continue;
+		if (strcmp(name, "counter") == 0 || strcmp(name, "log") == 0 ||
+		    strcmp(name, "immediate") == 0)
+			continue;
+		if (strcmp(name, "payload") == 0 &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) == NFT_PAYLOAD_TRANSPORT_HEADER &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == 13)
+			return false;
+		/* any other load over the state's register ends its reading */
+		ct_reg = UINT32_MAX;
+		if (strcmp(name, "lookup") == 0) {
+			const char *set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+			const struct rt_nft_set *st = set ? rt_nft_set_get(&g->rs, c, set) : NULL;
+
+			if (!st || (!st->exact && !st->ranges.n))
+				return false;
+			n = snprintf(one, sizeof(one), "lookup %u:", nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG));
+			for (size_t k = 0; k < st->n && n < (int)sizeof(one) - 40; k++)
+				for (uint32_t b = 0; b < st->key[k].len; b++)
+					n += snprintf(one + n, sizeof(one) - (size_t)n, "%02x%s",
+						      st->key[k].data[b], b + 1 == st->key[k].len ? "," : "");
+			for (size_t k = 0; k < st->ranges.n && n < (int)sizeof(one) - 40; k++)
+				n += snprintf(one + n, sizeof(one) - (size_t)n, "%u-%u,",
+					      st->ranges.range[k].lo, st->ranges.range[k].hi);
+			if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS))
+				n += snprintf(one + n, sizeof(one) - (size_t)n, " flags %u",
+					      nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS));
+		} else {
+			n = nftnl_expr_snprintf(one, sizeof(one), e, NFTNL_OUTPUT_DEFAULT, 0);
+		}
+		if (n < 0 || used + (size_t)n + 2 >= len)
+			return false;
+		used += (size_t)snprintf(buf + used, len - used, "%s;", one);
+	}
+	return true;
+}
+
+#define RT_NFT_TWINS 32
+
+/* The conditions of the rules that accepted untracked packets and not tracked ones. */
+struct rt_nft_twins {
+	size_t n;
+	char cond[RT_NFT_TWINS][1024];
+};
+
+/* How a side-by-side walk of a chain ended. */
+enum rt_nft_lock {
+	RT_LOCK_HIT,	   /* the two part, and the untracked packets lose (or win) */
+	RT_LOCK_ALIKE,	   /* both ended with the same verdict */
+	RT_LOCK_ON,	   /* both go on after the chain (its end, or a return) */
+	RT_LOCK_U_ON,	   /* tracked ones accepted: the untracked go on alone */
+	RT_LOCK_T_ON,	   /* untracked ones accepted: the tracked go on alone */
+};
+
+/*
+ * One class walked on alone from rule @from of @c, as the guard walks:
+ * RT_NFT_HIT where it may be dropped, ACCEPTED, or FELL_OFF the chain.
+ */
+static enum rt_nft_walk walk_from(struct rt_nft_check *g, struct rt_nft_chain *c, size_t from,
+				  const struct rt_nft_packet *pkt, int depth)
+{
+	enum rt_nft_walk worst = RT_NFT_ACCEPTED, to;
+	struct rt_nft_judgment j;
+
+	g->pass++;
+	for (size_t i = from; i < c->n; i++) {
+		rt_nft_rule_judge(&j, &g->rs, c, &c->rule[i], pkt);
+		if (j.match == RT_NFT_NEVER || j.outcome == RT_NFT_GO_ON)
+			continue;
+		if (j.outcome == RT_NFT_NATS)
+			continue;
+		to = rule_leads(g, c, &j, c->rule[i].r, pkt, depth);
+		if (to == RT_NFT_HIT)
+			return RT_NFT_HIT;
+		if (j.outcome == RT_NFT_JUMP && to == RT_NFT_FELL_OFF)
+			continue;
+		if (j.match == RT_NFT_ALWAYS)
+			return worse(worst, to);
+		worst = worse(worst, to);
+	}
+	return worse(worst, RT_NFT_FELL_OFF);
+}
+
+/*
+ * The class @alone going on by itself after rule @i of @c (the other was
+ * accepted): dropped anywhere on its way is where the two part.
+ */
+static enum rt_nft_lock go_on_alone(struct rt_nft_check *g, struct rt_nft_chain *c, size_t i,
+				    const struct rt_nft_packet *alone, int depth,
+				    enum rt_nft_lock on)
+{
+	enum rt_nft_walk w = walk_from(g, c, i + 1, alone, depth);
+
+	if (w == RT_NFT_HIT)
+		return RT_LOCK_HIT;
+	if (w == RT_NFT_ACCEPTED)
+		return RT_LOCK_ALIKE;
+	/* fell off: the caller's rules, or the base chain's policy */
+	if (depth > 0)
+		return on;
+	return c->policy == NF_DROP ? RT_LOCK_HIT : RT_LOCK_ALIKE;
+}
+
+static bool same_judgment(const struct rt_nft_judgment *a, const struct rt_nft_judgment *b)
+{
+	if (a->match != b->match || a->outcome != b->outcome)
+		return false;
+	if (a->outcome != RT_NFT_JUMP && a->outcome != RT_NFT_GOTO)
+		return true;
+	return a->target && b->target && strcmp(a->target, b->target) == 0;
+}
+
+/*
+ * Walk @c for the untracked packets @u and the same packets tracked @t
+ * side by side. A rule that reads neither's state treats both alike,
+ * whatever it does. Where they part, the untracked ones must get what the
+ * tracked ones get: an accept of tracked packets only is matched by an
+ * earlier accept of the untracked ones with the same conditions (its
+ * twin), or by a later accept of them; an accept of untracked packets
+ * only must not take packets that the tracked walk may still drop.
+ */
+static enum rt_nft_lock lockstep(struct rt_nft_check *g, struct rt_nft_chain *c,
+				 const struct rt_nft_packet *u, const struct rt_nft_packet *t,
+				 int depth, struct rt_nft_twins *twins)
+{
+	struct rt_nft_judgment ju, jt;
+	char cond[1024];
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rt_nft_crule *cr = &c->rule[i];
+
+		rt_nft_rule_judge(&ju, &g->rs, c, cr, u);
+		rt_nft_rule_judge(&jt, &g->rs, c, cr, t);
+		if (ju.match == RT_NFT_NEVER && jt.match == RT_NFT_NEVER)
+			continue;
+		if (same_judgment(&ju, &jt)) {
+			struct rt_nft_chain *to;
+			enum rt_nft_lock w;
+
+			if (ju.outcome == RT_NFT_GO_ON || ju.outcome == RT_NFT_NATS)
+				continue;
+			if (ju.outcome == RT_NFT_RETURN) {
+				if (ju.match == RT_NFT_ALWAYS)
+					return RT_LOCK_ON;
+				continue;
+			}
+			if (ju.outcome != RT_NFT_JUMP && ju.outcome != RT_NFT_GOTO) {
+				/* accepted or dropped alike */
+				if (ju.match == RT_NFT_ALWAYS)
+					return RT_LOCK_ALIKE;
+				continue;
+			}
+			to = ju.target ? rt_nft_chain_find(&g->rs, c->family, c->table, ju.target)
+				       : NULL;
+			if (!to || depth + 1 >= RT_NFT_DEPTH)
+				continue;
+			w = lockstep(g, to, u, t, depth + 1, twins);
+			/* goto: what comes back goes to this chain's caller */
+			if (ju.outcome == RT_NFT_GOTO && ju.match == RT_NFT_ALWAYS &&
+			    (w == RT_LOCK_ON || w == RT_LOCK_U_ON || w == RT_LOCK_T_ON))
+				return w;
+			if (w == RT_LOCK_U_ON)
+				w = go_on_alone(g, c, i, u, depth, w);
+			else if (w == RT_LOCK_T_ON)
+				w = go_on_alone(g, c, i, t, depth, w);
+			if (w == RT_LOCK_HIT || w == RT_LOCK_U_ON || w == RT_LOCK_T_ON)
+				return w;
+			if (ju.match == RT_NFT_ALWAYS && w == RT_LOCK_ALIKE)
+				return w;
+			continue;
+		}
+		g->hit_chain = c;
+		g->hit_handle = nftnl_rule_get_u64(cr->r, NFTNL_RULE_HANDLE);
+		if (jt.outcome == RT_NFT_ACCEPT && ju.match == RT_NFT_NEVER) {
+			bool twinned = false;
+			enum rt_nft_lock w;
+
+			if (conditions(g, c, cr, cond, sizeof(cond)))
+				for (size_t k = 0; k < twins->n && !twinned; k++)
+					twinned = strcmp(twins->cond[k], cond) == 0;
+			if (twinned) {
+				if (jt.match == RT_NFT_ALWAYS)
+					return RT_LOCK_ALIKE;
+				continue;
+			}
+			/* no twin before: a later accept of both may still take them */
+			w = go_on_alone(g, c, i, u, depth, RT_LOCK_U_ON);
+			g->hit_chain = c;
+			g->hit_handle = nftnl_rule_get_u64(cr->r, NFTNL_RULE_HANDLE);
+			g->hit_what = "accepts them only when tracked";
+			if (w != RT_LOCK_ALIKE || jt.match == RT_NFT_ALWAYS)
+				return w;
+			continue;
+		}
+		if (ju.outcome == RT_NFT_ACCEPT && jt.match == RT_NFT_NEVER) {
+			if (ju.match == RT_NFT_ALWAYS) {
+				enum rt_nft_lock w = go_on_alone(g, c, i, t, depth, RT_LOCK_T_ON);
+
+				g->hit_chain = c;
+				g->hit_handle = nftnl_rule_get_u64(cr->r, NFTNL_RULE_HANDLE);
+				g->hit_what = "accepts them untracked where the tracked ones may "
+					      "still be dropped";
+				return w;
+			}
+			if (twins->n == RT_NFT_TWINS ||
+			    !conditions(g, c, cr, twins->cond[twins->n], sizeof(twins->cond[0]))) {
+				g->hit_what = "accepts some of them untracked only, in a way rawtune "
+					      "does not judge";
+				return RT_LOCK_HIT;
+			}
+			twins->n++;
+			continue;
+		}
+		g->hit_what = "reads the conntrack state in a way rawtune does not judge";
+		return RT_LOCK_HIT;
+	}
+	return RT_LOCK_ON;
+}
+
 /* ---- the profile's packets --------------------------------------------------- */
 
 static bool family_covered(const struct rawtune_profile *p, uint32_t family)
@@ -229,6 +485,12 @@ static bool chain_checked(const struct rt_nft_check *g, const struct rt_nft_chai
 	return g->mode == RT_NFT_NAT ? nat : !nat;
 }
 
+static const struct rt_nft_crule *tracked_accept(struct rt_nft_check *g,
+						  const struct rt_nft_chain *c,
+						  const struct rt_nft_packet *pkt, int depth,
+						  const struct rt_nft_chain **at, size_t *pos,
+						  enum rt_nft_match *how);
+
 /* Could base chain @c drop (or NAT) the packets of @pkt? */
 static bool chain_hits(struct rt_nft_check *g, struct rt_nft_chain *c,
 		       const struct rt_nft_packet *pkt)
@@ -238,6 +500,39 @@ static bool chain_hits(struct rt_nft_check *g, struct rt_nft_chain *c,
 	g->pass++;
 	g->hit_chain = c;
 	g->hit_handle = 0;
+	if (g->mode == RT_NFT_FILTER) {
+		struct rt_nft_twins *twins = calloc(1, sizeof(*twins));
+		struct rt_nft_packet t = *pkt;
+
+		if (!twins)
+			return true;
+		/* NF_CT_STATE_BIT(IP_CT_NEW) for a request, (IP_CT_ESTABLISHED) for a reply */
+		t.tracked = pkt->dport ? 0x08u : 0x02u;
+		enum rt_nft_lock l = lockstep(g, c, pkt, &t, 0, twins);
+
+		free(twins);
+		/* both reach the policy: alike */
+		if (l != RT_LOCK_HIT)
+			return false;
+		/*
+		 * Replies over lo to this host's own clients, whose requests this
+		 * chain never accepts tracked, do not exist.
+		 */
+		if (!pkt->dport && pkt->on_lo) {
+			struct rt_nft_packet req = *pkt;
+			const struct rt_nft_chain *at = NULL;
+			enum rt_nft_match how = RT_NFT_NEVER;
+			size_t pos = 0;
+
+			req.dport = true;
+			req.tracked = 0x08u;
+			g->pass++;
+			if (!tracked_accept(g, c, &req, 0, &at, &pos, &how) && how == RT_NFT_NEVER &&
+			    c->policy == NF_DROP)
+				return false;
+		}
+		return true;
+	}
 	w = walk(g, c, pkt, 0);
 	return w == RT_NFT_HIT ||
 	       (w == RT_NFT_FELL_OFF && c->policy == NF_DROP && g->mode == RT_NFT_FILTER);
@@ -335,34 +630,196 @@ static void port_text(const struct rt_nft_packet *pkt, char *buf, size_t len)
 			 pkt->port->lo, pkt->port->hi);
 }
 
-/* "by its policy drop" or "by rule handle 7 of chain sub (reject)" */
-static void hit_text(const struct rt_nft_check *g, const struct rt_nft_chain *base, char *buf,
-		     size_t len)
+/* ---- the fix to advise ------------------------------------------------------------ */
+
+/*
+ * The rule that accepts the same packets when they are tracked (ct state
+ * new): the firewall's own accept for the port, which the fix twins. In
+ * @c or a chain it jumps to; NULL when the tracked packets are dropped or
+ * fall off first (then no fix would be narrow: the port is not open).
+ */
+static const struct rt_nft_crule *tracked_accept(struct rt_nft_check *g,
+						  const struct rt_nft_chain *c,
+						  const struct rt_nft_packet *pkt, int depth,
+						  const struct rt_nft_chain **at, size_t *pos,
+						  enum rt_nft_match *how)
 {
-	if (!g->hit_handle)
-		snprintf(buf, len, "by its policy drop");
-	else if (g->hit_chain == base)
-		snprintf(buf, len, "by rule handle %llu (%s)",
-			 (unsigned long long)g->hit_handle, g->hit_what);
+	struct rt_nft_judgment j;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rt_nft_crule *found;
+		struct rt_nft_chain *to;
+
+		rt_nft_rule_judge(&j, &g->rs, c, &c->rule[i], pkt);
+		if (j.match == RT_NFT_NEVER || j.outcome == RT_NFT_GO_ON)
+			continue;
+		/* an accept that may not take them (iif lo accept): on to the one that does */
+		if (j.outcome == RT_NFT_ACCEPT && j.match == RT_NFT_MAYBE) {
+			if (*how == RT_NFT_NEVER) {
+				*at = c;
+				*pos = i;
+				*how = RT_NFT_MAYBE;
+			}
+			continue;
+		}
+		if (j.outcome == RT_NFT_ACCEPT) {
+			*at = c;
+			*pos = i;
+			*how = j.match;
+			return &c->rule[i];
+		}
+		if (j.outcome == RT_NFT_JUMP || j.outcome == RT_NFT_GOTO) {
+			to = j.target ? rt_nft_chain_find(&g->rs, c->family, c->table, j.target)
+				      : NULL;
+			found = to && depth + 1 < RT_NFT_DEPTH
+					? tracked_accept(g, to, pkt, depth + 1, at, pos, how)
+					: NULL;
+			if (found)
+				return found;
+			if (j.outcome == RT_NFT_JUMP || j.match != RT_NFT_ALWAYS)
+				continue;
+		}
+		if (j.match == RT_NFT_ALWAYS)
+			break; /* dropped, or back to the caller */
+	}
+	/* no certain accept: the first that may, if any, for the admin to judge */
+	return depth == 0 && *how == RT_NFT_MAYBE ? &(*at)->rule[*pos] : NULL;
+}
+
+/*
+ * Does the rule ask no more than the protocol, ports and state? Then its
+ * twin for the refused ports is exactly "PROTO dport PORTS ct state
+ * untracked accept" at its place. Anything else (an address, an
+ * interface, a limit) the twin must copy, which only the admin can write.
+ */
+static bool only_ports_and_state(const struct rt_nft_crule *cr)
+{
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct nftnl_expr *e = cr->x[i].e;
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		if (strcmp(name, "meta") == 0) {
+			uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
+
+			if (key != NFT_META_L4PROTO && key != NFT_META_NFPROTO)
+				return false;
+		} else if (strcmp(name, "payload") == 0) {
+			uint32_t off = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
+
+			if (nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) !=
+				    NFT_PAYLOAD_TRANSPORT_HEADER ||
+			    (off != 0 && off != 2))
+				return false;
+		} else if (strcmp(name, "ct") == 0) {
+			if (nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) != NFT_CT_STATE)
+				return false;
+		} else if (strcmp(name, "lookup") == 0) {
+			if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG))
+				return false;
+		} else if (strcmp(name, "match") == 0) {
+			/* iptables-nft's -m conntrack --ctstate, -m state */
+			const char *mt = nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME);
+
+			if (!mt || (strcmp(mt, "conntrack") != 0 && strcmp(mt, "state") != 0))
+				return false;
+		} else if (strcmp(name, "cmp") != 0 && strcmp(name, "range") != 0 &&
+			   strcmp(name, "bitwise") != 0 && strcmp(name, "immediate") != 0 &&
+			   strcmp(name, "counter") != 0 && strcmp(name, "log") != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool written_by_iptables_nft(const struct rt_nft_chain *c)
+{
+	return (c->family == NFPROTO_IPV4 || c->family == NFPROTO_IPV6) &&
+	       strcmp(c->table, "filter") == 0;
+}
+
+/* "8080" or "8000:8100", as iptables writes a port */
+static void xt_port(const struct rt_port_range *p, char *buf, size_t len)
+{
+	if (p->lo == p->hi)
+		snprintf(buf, len, "%u", p->lo);
 	else
-		snprintf(buf, len, "by rule handle %llu of chain %s (%s)",
-			 (unsigned long long)g->hit_handle, g->hit_chain->name, g->hit_what);
+		snprintf(buf, len, "%u:%u", p->lo, p->hi);
+}
+
+/* The fix that accepts the untracked packets where the firewall accepts them tracked. */
+static void fix_text(struct rt_nft_check *g, const struct rt_nft_chain *c,
+		     const struct rt_nft_packet *pkt, const char *port, char *buf, size_t len)
+{
+	const struct rt_nft_chain *at = NULL;
+	struct rt_nft_packet tracked = *pkt;
+	const struct rt_nft_crule *cr;
+	enum rt_nft_match how = RT_NFT_NEVER;
+	const char *proto = pkt->proto == IPPROTO_TCP ? "tcp" : "udp";
+	size_t pos = 0;
+	char xp[16];
+
+	/* NF_CT_STATE_BIT(IP_CT_NEW) for a request, (IP_CT_ESTABLISHED) for a reply */
+	tracked.tracked = pkt->dport ? 0x08u : 0x02u;
+	g->pass++;
+	cr = tracked_accept(g, c, &tracked, 0, &at, &pos, &how);
+	if (strcmp(c->table, "firewalld") == 0) {
+		/* firewall-cmd writes a range as 8000-8100 */
+		if (pkt->port->lo == pkt->port->hi)
+			snprintf(xp, sizeof(xp), "%u", pkt->port->lo);
+		else
+			snprintf(xp, sizeof(xp), "%u-%u", pkt->port->lo, pkt->port->hi);
+		snprintf(buf, len, "open the port in firewalld, which writes plain accepts (1.3 and "
+			 "later) that untracked packets pass: 'firewall-cmd --add-port=%s/%s' and "
+			 "'firewall-cmd --permanent --add-port=%s/%s'; rawtune never writes into a "
+			 "firewall manager's table", xp, proto, xp, proto);
+		return;
+	}
+	if (!cr) {
+		snprintf(buf, len, "the firewall does not accept %s when tracked either: there "
+			 "is nothing to untrack", port);
+		return;
+	}
+	if (how != RT_NFT_ALWAYS || !only_ports_and_state(cr)) {
+		snprintf(buf, len, "rule handle %llu of chain %s accepts them when tracked: add "
+			 "a copy of it with 'ct state untracked' for its state match, right before "
+			 "it (see 'nft -a list chain %s %s %s'); never a bare accept before the "
+			 "drop", (unsigned long long)nftnl_rule_get_u64(cr->r, NFTNL_RULE_HANDLE),
+			 at->name, family_name(at->family), at->table, at->name);
+		return;
+	}
+	if (written_by_iptables_nft(at)) {
+		xt_port(pkt->port, xp, sizeof(xp));
+		snprintf(buf, len, "accept them beside the rule that accepts them tracked: "
+			 "'%s -I %s %zu -p %s --%s %s -m conntrack --ctstate UNTRACKED -j ACCEPT'",
+			 at->family == NFPROTO_IPV6 ? "ip6tables" : "iptables", at->name, pos + 1,
+			 proto, pkt->dport ? "dport" : "sport", xp);
+		return;
+	}
+	snprintf(buf, len, "accept them beside the rule that accepts them tracked with "
+		 "'nft insert rule %s %s %s position %llu %s ct state untracked accept'",
+		 family_name(at->family), at->table, at->name,
+		 (unsigned long long)nftnl_rule_get_u64(cr->r, NFTNL_RULE_HANDLE), port);
 }
 
 static int refuse_filter(struct rt_nft_check *g, const struct rt_nft_chain *c,
 			 const struct rt_nft_packet *pkt)
 {
-	char port[64], how[160];
+	char port[64], how[160], fix[640];
 
 	port_text(pkt, port, sizeof(port));
-	hit_text(g, c, how, sizeof(how));
+	if (g->hit_chain == c)
+		snprintf(how, sizeof(how), "rule handle %llu %s",
+			 (unsigned long long)g->hit_handle, g->hit_what);
+	else
+		snprintf(how, sizeof(how), "rule handle %llu of chain %s %s",
+			 (unsigned long long)g->hit_handle, g->hit_chain->name, g->hit_what);
+	fix_text(g, c, pkt, port, fix, sizeof(fix));
 	return rt_fail(g->ctx, -EPERM,
 		       "the nf_tables chain %s %s %s (hook %s) may drop the untracked packets "
-		       "of %s %s; rawtune cannot make another table's drop accept, and "
-		       "--force does not change that: accept them first with "
-		       "'nft insert rule %s %s %s %s ct state untracked accept'",
+		       "of %s: %s; rawtune cannot make another table's drop accept, and "
+		       "--force does not change that: %s",
 		       family_name(c->family), c->table, c->name, hook_name(c->hook), port, how,
-		       family_name(c->family), c->table, c->name, port);
+		       fix);
 }
 
 static int refuse_nat(struct rt_nft_check *g, const struct rt_nft_chain *c,

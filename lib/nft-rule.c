@@ -5,7 +5,8 @@
  * always matching, and what it then does. The expressions are followed as
  * the kernel runs them, registers included, as far as the packet class
  * tells their values: the layer 4 protocol, the ports, and the conntrack
- * state, which is always "untracked". Anything else may match.
+ * state, "untracked" (or "new" for the same packets tracked, which finds
+ * the firewall's own accept). Anything else may match.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h> /* ahead of linux/netfilter.h, which would redefine its structs */
@@ -25,6 +26,8 @@
 #define RT_NFT_REGS 16
 /* ct state of an untracked packet: NF_CT_STATE_UNTRACKED_BIT */
 #define RT_NFT_CT_UNTRACKED 0x40u
+/* and of a tracked flow's first packet: NF_CT_STATE_BIT(IP_CT_NEW) */
+#define RT_NFT_CT_NEW 0x08u
 
 struct rt_nft_reg {
 	enum {
@@ -353,14 +356,24 @@ static void expr_payload(struct rt_nft_rule *j, const struct nftnl_expr *e)
 
 static void expr_ct(struct rt_nft_rule *j, const struct nftnl_expr *e)
 {
-	const uint32_t untracked = RT_NFT_CT_UNTRACKED;
+	const uint32_t state = j->pkt->tracked ? j->pkt->tracked : RT_NFT_CT_UNTRACKED;
 	struct rt_nft_reg *r;
 
 	if (!nftnl_expr_is_set(e, NFTNL_EXPR_CT_DREG))
 		return; /* ct ... set: a statement */
 	r = reg_load(j, e, NFTNL_EXPR_CT_DREG, 16);
 	if (nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATE)
-		reg_known(j, r, &untracked, sizeof(untracked));
+		reg_known(j, r, &state, sizeof(state));
+	else if (nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATUS &&
+		 j->pkt->tracked == RT_NFT_CT_NEW)
+		/*
+		 * A new flow's status before it is confirmed: no NAT (the NAT
+		 * guard saw to that), no reply seen, not assured: ct status
+		 * dnat accept, as firewalld writes it, does not take it.
+		 */
+		reg_known(j, r, &(const uint32_t){ 0 }, sizeof(uint32_t));
+	else if (j->pkt->tracked)
+		return; /* an entry's mark or status: not known here */
 	else
 		/* ct mark, ct status, ...: without an entry the kernel ends the rule there */
 		judge(j, RT_NFT_NEVER);
@@ -455,7 +468,8 @@ static void expr_target(struct rt_nft_rule *j, const struct nftnl_expr *e)
  * -m conntrack on an untracked packet: the kernel's conntrack_mt() answers
  * from the state alone (there is no entry), and false without --ctstate.
  */
-static enum rt_nft_match xt_conntrack(const void *info, uint32_t len, uint32_t rev)
+static enum rt_nft_match xt_conntrack(const void *info, uint32_t len, uint32_t rev,
+				      uint32_t tracked)
 {
 	struct xt_conntrack_mtinfo2 m2; /* revision 3 begins the same way */
 	struct xt_conntrack_mtinfo1 m1;
@@ -474,21 +488,25 @@ static enum rt_nft_match xt_conntrack(const void *info, uint32_t len, uint32_t r
 	} else {
 		return RT_NFT_MAYBE;
 	}
+	if (tracked && (flags & ~XT_CONNTRACK_STATE))
+		return RT_NFT_MAYBE; /* a tracked entry's other fields: not known here */
 	if (!(flags & XT_CONNTRACK_STATE))
-		return RT_NFT_NEVER;
-	return !!(mask & XT_CONNTRACK_STATE_UNTRACKED) != !!(inv & XT_CONNTRACK_STATE)
+		return tracked ? RT_NFT_ALWAYS : RT_NFT_NEVER;
+	return !!(mask & (tracked ? tracked : XT_CONNTRACK_STATE_UNTRACKED)) !=
+			       !!(inv & XT_CONNTRACK_STATE)
 		       ? RT_NFT_ALWAYS
 		       : RT_NFT_NEVER;
 }
 
-static enum rt_nft_match xt_state(const void *info, uint32_t len, uint32_t rev)
+static enum rt_nft_match xt_state(const void *info, uint32_t len, uint32_t rev, uint32_t tracked)
 {
 	struct xt_state_info st;
 
 	if (rev != 0 || len < sizeof(st))
 		return RT_NFT_MAYBE;
 	memcpy(&st, info, sizeof(st));
-	return st.statemask & XT_STATE_UNTRACKED ? RT_NFT_ALWAYS : RT_NFT_NEVER;
+	return st.statemask & (tracked ? tracked : XT_STATE_UNTRACKED) ? RT_NFT_ALWAYS
+									: RT_NFT_NEVER;
 }
 
 /* The ports of -m multiport (host byte order, a range taking two slots) against one range. */
@@ -548,9 +566,9 @@ static void expr_xt_match(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	if (!name || !info)
 		judge(j, RT_NFT_MAYBE);
 	else if (strcmp(name, "conntrack") == 0)
-		judge(j, xt_conntrack(info, len, rev));
+		judge(j, xt_conntrack(info, len, rev, j->pkt->tracked));
 	else if (strcmp(name, "state") == 0)
-		judge(j, xt_state(info, len, rev));
+		judge(j, xt_state(info, len, rev, j->pkt->tracked));
 	else if (strcmp(name, "multiport") == 0)
 		judge(j, xt_multiport(j->pkt, info, len, rev));
 	else

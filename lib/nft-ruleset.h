@@ -76,6 +76,12 @@ struct rt_nft_packet {
 	uint32_t hook;
 	bool on_lo; /* between two sockets of this host: the hook's interface is lo */
 	const struct rt_ports *profile; /* all the profile's ports: a peer may use one */
+	/*
+	 * The class as conntrack sees it without rawtune, to find the
+	 * firewall's own accept: the ct state bit of a tracked flow's request
+	 * (new) or reply (established); 0: untracked, as rawtune makes it.
+	 */
+	uint32_t tracked;
 };
 
 /* What a rule can match; a rule matches as the least of its parts. */

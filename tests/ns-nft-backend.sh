@@ -65,26 +65,20 @@ answers "the firewall, before apply" 20
 H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err" &&
 	fail "apply went through a firewall that drops untracked packets: $(cat "$TEST_TMP/out")"
 [ "$(wc -l <"$TEST_TMP/err")" -eq 1 ] || fail "want one error line: $(cat "$TEST_TMP/err")"
-grep -q "^rawtune: web: the nf_tables chain inet filter input (hook input) may drop the untracked packets of tcp dport 8080 by its policy drop.*'nft insert rule inet filter input tcp dport 8080 ct state untracked accept'" \
+grep -q "^rawtune: web: the nf_tables chain inet filter input (hook input) may drop the untracked packets of tcp dport 8080: rule handle [0-9]* accepts them only when tracked.*'nft insert rule inet filter input position [0-9]* tcp dport 8080 ct state untracked accept'" \
 	"$TEST_TMP/err" || fail "the refusal: $(cat "$TEST_TMP/err")"
 [ -z "$(table)" ] || fail "a refused apply created table inet rawtune: $(table)"
 answers "the firewall, after the refused apply" 20
 pass "refused, nothing written, the service answers: $(cat "$TEST_TMP/err")"
 
-# The admin's own rule, twinned for untracked packets.
-H nft flush ruleset
-H nft -f - <<'NFT' || fail "cannot load the nft firewall"
-table inet filter {
-	chain input {
-		type filter hook input priority 0; policy drop;
-		iif lo accept
-		meta l4proto ipv6-icmp accept
-		ct state established,related accept
-		tcp dport 8080 ct state untracked accept
-		tcp dport 8080 ct state new accept
-	}
-}
-NFT
+# The fix the message gives: the twin of the admin's own NEW accept, right
+# before it (so any ban above it still applies), not a bare accept on top.
+fix=$(sed -n "s/.* with '\(nft insert rule [^']*\)'.*/\1/p" "$TEST_TMP/err")
+H $fix || fail "the message's fix failed: $fix"
+H nft list chain inet filter input | grep -A1 'tcp dport 8080 ct state untracked accept' |
+	tail -n 1 | grep -q 'tcp dport 8080 ct state new accept' ||
+	fail "the fix is not right before the firewall's own accept: $(H nft list chain inet filter input)"
+pass "the fix goes right before the firewall's own accept: $fix"
 H conntrack -F 2>/dev/null
 answers "tracked, before apply" 50
 before=$(entries)
@@ -93,7 +87,7 @@ H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>&1 || fail "apply: $(cat "
 table >"$TEST_TMP/table"
 grep -q 'type filter hook prerouting priority raw' "$TEST_TMP/table" || fail "no prerouting chain at priority raw: $(cat "$TEST_TMP/table")"
 grep -q 'type filter hook output priority raw' "$TEST_TMP/table" || fail "no output chain at priority raw"
-grep -q 'fib daddr type local tcp dport 8080 counter packets 0 bytes 0 notrack comment "rawtune:web"' \
+grep -q 'tcp dport 8080 fib daddr type local counter packets 0 bytes 0 notrack comment "rawtune:web"' \
 	"$TEST_TMP/table" || fail "no notrack rule for tcp dport 8080: $(cat "$TEST_TMP/table")"
 [ "$(grep -c 'comment "rawtune:web"' "$TEST_TMP/table")" = "$(grep -c counter "$TEST_TMP/table")" ] ||
 	fail "a rule without counter or comment: $(cat "$TEST_TMP/table")"
@@ -123,9 +117,17 @@ table | sed 's/packets [0-9]* bytes [0-9]*//' >"$TEST_TMP/t2"
 sed 's/packets [0-9]* bytes [0-9]*//' "$TEST_TMP/t1" >"$TEST_TMP/t1n"
 assert_same "$TEST_TMP/t1n" "$TEST_TMP/t2" "a second apply keeps every rule and handle"
 H nft add table inet filter # any commit moves the generation on
-H "$RAWTUNE" apply web --port 8080,443,9000-9100 >"$TEST_TMP/out" 2>&1 &&
-	fail "the firewall does not accept 443, yet apply went through"
+# A bare accept of untracked packets on top would open 443 and 9000-9100,
+# which the firewall keeps closed to tracked ones: refused.
 H nft insert rule inet filter input tcp dport '{ 443, 8080, 9000-9100 }' ct state untracked accept
+H "$RAWTUNE" apply web --port 8080,443,9000-9100 >"$TEST_TMP/out" 2>&1 &&
+	fail "an accept of untracked packets that tracked ones do not get, yet apply went through"
+grep -q 'accepts them untracked where the tracked ones may still be dropped' "$TEST_TMP/out" ||
+	fail "the wider accept: $(cat "$TEST_TMP/out")"
+pass "refused where untracked packets would get more: $(cat "$TEST_TMP/out")"
+H nft delete rule inet filter input handle "$(H nft -a list chain inet filter input |
+	sed -n 's/.*tcp dport { 443, 8080, 9000-9100 } ct state untracked accept # handle //p')"
+# Closed tracked or not, 443 and 9000-9100 lose nothing untracked.
 H "$RAWTUNE" apply web --port 8080,443,9000-9100 >"$TEST_TMP/out" 2>&1 ||
 	fail "apply with three ranges: $(cat "$TEST_TMP/out")"
 table | grep -q 'tcp dport { 443, 8080, 9000-9100 } counter packets [0-9]* bytes [0-9]* notrack' ||
@@ -154,7 +156,9 @@ grep -q '^rawtune: ' "$TEST_TMP/err" && [ "$(wc -l <"$TEST_TMP/err")" -eq 1 ] ||
 	fail "bad port list: $(cat "$TEST_TMP/err")"
 table | sed 's/packets [0-9]* bytes [0-9]*//' >"$TEST_TMP/t2"
 assert_same "$TEST_TMP/t1" "$TEST_TMP/t2" "a bad port list changes no rule"
-H "$RAWTUNE" apply dns >"$TEST_TMP/out" 2>&1 && fail "dns applied through a policy drop"
+# Port 53 is closed tracked or not: untracked, it loses nothing.
+H "$RAWTUNE" apply dns >"$TEST_TMP/out" 2>&1 || fail "dns, closed either way: $(cat "$TEST_TMP/out")"
+H "$RAWTUNE" remove dns >/dev/null || fail "remove dns"
 H "$RAWTUNE" remove web >"$TEST_TMP/out" 2>&1 || fail "remove: $(cat "$TEST_TMP/out")"
 grep -q '4 rules removed' "$TEST_TMP/out" || fail "remove said: $(cat "$TEST_TMP/out")"
 H nft list tables | grep -q rawtune && fail "table inet rawtune left after its last profile"
@@ -162,3 +166,107 @@ H "$RAWTUNE" remove web >"$TEST_TMP/out" 2>&1 || fail "remove of nothing: $(cat 
 no_legacy_tables "apply, status, stats and remove"
 answers "web removed" 20
 pass "remove deleted table inet rawtune; no legacy table was ever created"
+
+# ---- the advice, per kind of firewall, followed -----------------------------------
+# refused_with WHAT PATTERN: apply refuses with PATTERN in its one line, writes nothing
+refused_with() {
+	H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err" &&
+		fail "$1: applied: $(cat "$TEST_TMP/out")"
+	grep -q -- "$2" "$TEST_TMP/err" || fail "$1: $(cat "$TEST_TMP/err")"
+	[ -z "$(table)" ] || fail "$1: a refused apply wrote rules"
+	pass "$1: $(sed 's/.*does not change that: //' "$TEST_TMP/err")"
+}
+applies() {
+	H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>&1 || fail "$1: $(cat "$TEST_TMP/out")"
+	H conntrack -F 2>/dev/null
+	answers "$1" 20
+	[ "$(entries)" -eq 0 ] || fail "$1: conntrack entries for 8080"
+	H "$RAWTUNE" remove web >/dev/null || fail "$1: remove"
+	pass "$1: applied, 40 requests answered untracked"
+}
+# An accept narrowed to the clients' network: its twin must keep the source.
+H nft flush ruleset
+H nft -f - <<'NFT' || fail "cannot load the nft firewall"
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iif lo accept
+		meta l4proto ipv6-icmp accept
+		ct state established,related accept
+		ip saddr 10.208.0.0/24 tcp dport 8080 ct state new accept
+		ip6 saddr fd28::/64 tcp dport 8080 ct state new accept
+	}
+}
+NFT
+refused_with "an accept narrowed to a network" \
+	"rule handle [0-9]* of chain input accepts them when tracked: add a copy of it with 'ct state untracked'"
+H nft insert rule inet filter input position "$(H nft -a list chain inet filter input |
+	sed -n 's/.*ip saddr 10.208.0.0\/24 tcp dport 8080 ct state new accept # handle //p')" \
+	ip saddr 10.208.0.0/24 tcp dport 8080 ct state untracked accept
+H nft insert rule inet filter input position "$(H nft -a list chain inet filter input |
+	sed -n 's/.*ip6 saddr fd28::\/64 tcp dport 8080 ct state new accept # handle //p')" \
+	ip6 saddr fd28::/64 tcp dport 8080 ct state untracked accept
+applies "the admin's twins, network kept"
+
+# A port the firewall does not open at all: no fix would be narrow.
+H nft flush ruleset
+H nft -f - <<'NFT' || fail "cannot load the nft firewall"
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state established,related accept
+		tcp dport 22 ct state new accept
+	}
+}
+NFT
+# A port the firewall does not open: closed tracked or not, nothing to lose.
+H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>&1 || fail "a closed port: $(cat "$TEST_TMP/out")"
+[ "$(requests "$client" "$URL4" 4)" = 4 ] && fail "a closed port answered"
+H "$RAWTUNE" remove web >/dev/null
+pass "a port the firewall does not open: applied, and still closed"
+
+# iptables-nft's tables: the fix is an iptables line at the rule's place.
+if command -v iptables-nft >/dev/null; then
+	H nft flush ruleset
+	for ipt in iptables-nft ip6tables-nft; do
+		H $ipt -P INPUT DROP
+		H $ipt -A INPUT -i lo -j ACCEPT
+		H $ipt -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+		H $ipt -A INPUT -p tcp --dport 8080 -m conntrack --ctstate NEW -j ACCEPT
+	done
+	H ip6tables-nft -I INPUT -p ipv6-icmp -j ACCEPT
+	for _ in 1 2; do
+		H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err" && break
+		fix=$(sed -n "s/.*'\(ip6\{0,1\}tables -I [^']*\)'.*/\1/p" "$TEST_TMP/err")
+		[ -n "$fix" ] || fail "iptables-nft: no iptables line: $(cat "$TEST_TMP/err")"
+		H ${fix/tables /tables-nft } || fail "iptables-nft: the fix failed: $fix"
+		pass "iptables-nft: the fix: $fix"
+	done
+	H "$RAWTUNE" remove web >/dev/null
+	applies "iptables-nft with the fixes"
+fi
+
+# A firewall manager's table: rawtune never writes into it; firewalld's own
+# port accepts (firewall-cmd --add-port, 1.3 and later) take untracked packets.
+H nft flush ruleset
+H nft -f - <<'NFT' || fail "cannot load the nft firewall"
+table inet firewalld {
+	chain filter_INPUT {
+		type filter hook input priority filter + 10; policy accept;
+		ct state established,related accept
+		iifname "lo" accept
+		jump filter_IN_public
+		reject with icmpx admin-prohibited
+	}
+	chain filter_IN_public {
+		tcp dport 22 accept
+	}
+}
+NFT
+H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>&1 || fail "firewalld, port closed: $(cat "$TEST_TMP/out")"
+[ "$(requests "$client" "$URL4" 4)" = 4 ] && fail "firewalld: a closed port answered"
+H "$RAWTUNE" remove web >/dev/null
+pass "firewalld, port 8080 closed: rejected tracked or not, applied"
+H nft add rule inet firewalld filter_IN_public tcp dport 8080 accept # what firewall-cmd writes
+applies "firewalld with the port open"
+no_legacy_tables "every firewall kind"

@@ -7,12 +7,12 @@
  *	meta nfproto ipv4		a rule with an address, or of one family
  *	iifname "eth0" / oifname != "lo"
  *	meta l4proto tcp
- *	ip saddr / ip daddr ...		payload, masked for a prefix
- *	fib daddr type [!=] local	dst_local, dst_not_local
  *	tcp dport { 80, 8000-8100 }	one value, a range, or an anonymous set
+ *	ip saddr / ip daddr ...		payload, masked for a prefix
  *	tcp sport 32768-60999		the other side: a client's ephemeral ports
  *	tcp flags & (fin|syn|rst|ack) [!=|==] syn
  *	meta skuid 33
+ *	fib daddr type [!=] local	dst_local, dst_not_local: a route lookup, last
  *	counter notrack			or the counter alone: a rule that counts
  *	comment "rawtune:web"		userdata
  */
@@ -264,23 +264,13 @@ struct nftnl_rule *rt_nft_rule_build(const struct rt_nft_rule *nr, uint32_t set_
 		u8 = r->proto;
 		meta_cmp(&b, NFT_META_L4PROTO, NFT_CMP_EQ, &u8, sizeof(u8));
 	}
+	/* the ports first: a packet of another port costs one lookup, no route */
+	if (nr->ports.n)
+		ports(&b, &nr->ports, r->dport, set_id, set);
 	if (r->src.family)
 		address(&b, &r->src, true);
 	if (r->dst.family)
 		address(&b, &r->dst, false);
-	if (r->dst_local || r->dst_not_local) {
-		struct nftnl_expr *e = expr(&b, "fib");
-
-		if (e) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
-		}
-		u32 = RTN_LOCAL;
-		cmp(&b, r->dst_local ? NFT_CMP_EQ : NFT_CMP_NEQ, &u32, sizeof(u32));
-	}
-	if (nr->ports.n)
-		ports(&b, &nr->ports, r->dport, set_id, set);
 	if (r->has_other) {
 		struct rt_ports other = { .n = 1, .range = (struct rt_port_range *)&r->other };
 
@@ -295,6 +285,18 @@ struct nftnl_rule *rt_nft_rule_build(const struct rt_nft_rule *nr, uint32_t set_
 	}
 	if (r->has_owner)
 		meta_cmp(&b, NFT_META_SKUID, NFT_CMP_EQ, &r->owner, sizeof(r->owner));
+	/* last: a route lookup, only for the packets every other match took */
+	if (r->dst_local || r->dst_not_local) {
+		struct nftnl_expr *e = expr(&b, "fib");
+
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+		}
+		u32 = RTN_LOCAL;
+		cmp(&b, r->dst_local ? NFT_CMP_EQ : NFT_CMP_NEQ, &u32, sizeof(u32));
+	}
 	expr(&b, "counter");
 	if (r->verdict == RT_VERDICT_NOTRACK)
 		expr(&b, "notrack");

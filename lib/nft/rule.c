@@ -167,22 +167,22 @@ int rt_nft_rule_render(const struct rt_nft_rule *nr, char *buf, size_t len)
 		put(&t, " iifname \"%s\"", r->iniface);
 	if (r->outiface[0])
 		put(&t, " oifname %s\"%s\"", r->outiface_inv ? "!= " : "", r->outiface);
-	if (r->src.family)
-		put_addr(&t, "saddr", &r->src);
-	if (r->dst.family)
-		put_addr(&t, "daddr", &r->dst);
-	if (r->dst_local || r->dst_not_local)
-		put(&t, " fib daddr type %slocal", r->dst_not_local ? "!= " : "");
 	if (nr->ports.n)
 		put_ports(&t, proto, r->dport, nr->ports.range, nr->ports.n);
 	else if (r->proto)
 		put(&t, " meta l4proto %s", proto);
+	if (r->src.family)
+		put_addr(&t, "saddr", &r->src);
+	if (r->dst.family)
+		put_addr(&t, "daddr", &r->dst);
 	if (r->has_other)
 		put_ports(&t, proto, !r->dport, &r->other, 1);
 	if (r->syn || r->notsyn)
 		put(&t, " tcp flags & (fin|syn|rst|ack) %s syn", r->syn ? "==" : "!=");
 	if (r->has_owner)
 		put(&t, " meta skuid %u", r->owner);
+	if (r->dst_local || r->dst_not_local)
+		put(&t, " fib daddr type %slocal", r->dst_not_local ? "!= " : "");
 	put(&t, " counter");
 	if (r->verdict == RT_VERDICT_NOTRACK)
 		put(&t, " notrack");
