@@ -13,7 +13,7 @@
 #include "applied.h"
 #include "nft/nft.h"
 #include "rawtune-private.h"
-#include "verdict.h"
+#include "xt/verdict.h"
 
 /* The backend that holds a rule of the profile, 0 for none. */
 static int in_kernel(struct rawtune_ctx *ctx, const char *name)

@@ -56,7 +56,7 @@ enum rawtune_origin rt_origin(const struct rawtune_ctx *ctx);
 const char *rt_printable(const char *s, size_t n, char *buf, size_t len);
 #define RT_PRINTABLE_MAX 256
 
-/* ---- ports.c: port lists -------------------------------------------------- */
+/* ---- model/ports.c: port lists -------------------------------------------------- */
 
 struct rt_port_range {
 	uint16_t lo, hi;
@@ -73,7 +73,7 @@ void rt_ports_clear(struct rt_ports *ports);
 /* Print the normalised list; returns the length as snprintf does. */
 int rt_ports_format(const struct rt_ports *ports, char *buf, size_t len);
 
-/* ---- profile.c ------------------------------------------------------------ */
+/* ---- model/profile.c --------------------------------------------------------- */
 
 struct rt_addr {
 	enum rawtune_family family; /* 0: any address */
@@ -94,7 +94,7 @@ struct rt_ifaces {
 	char (*name)[IFNAMSIZ];
 };
 
-/* ---- addrs.c: address and interface lists ---------------------------------- */
+/* ---- model/addrs.c: address and interface lists ---------------------------------- */
 
 int rt_addrs_parse(struct rawtune_ctx *ctx, const char *list, struct rt_addrs *out);
 /* "192.0.2.0/24"; returns the length as snprintf does. */
@@ -129,7 +129,7 @@ bool rt_profile_name_valid(const char *name);
 int rt_profile_name_check(struct rawtune_ctx *ctx, const char *name);
 int rt_profile_set_source(struct rawtune_profile *p, const char *source);
 
-/* ---- profile-file.c: "key = value" files, lists of profiles ---------------- */
+/* ---- model/profile-file.c: "key = value" files, lists of profiles ---------------- */
 
 /* Cut blanks around @s, and a carriage return at its end, in place. */
 char *rt_conf_trim(char *s);
@@ -144,7 +144,7 @@ int rt_conf_family(struct rawtune_ctx *ctx, const char *value, unsigned int *fam
 /* The family's word in those files: "ipv4", "ipv6" or "both". */
 const char *rt_conf_family_name(unsigned int families);
 
-/* ---- boot-config.c: the boot file's "backend =" key ------------------------- */
+/* ---- model/boot-config.c: the boot file's "backend =" key ------------------------- */
 
 /*
  * RAWTUNE_BACKEND_LEGACY or _NFT as the boot file's "backend =" key names
@@ -159,12 +159,12 @@ int rt_boot_config_backend(struct rawtune_ctx *ctx);
 /* Does this namespace hold rawtune's rules in the legacy raw table? (Reads, never creates.) */
 bool rt_legacy_has_rules(void);
 
-/* ---- nftables.c ------------------------------------------------------------------ */
+/* ---- nft/variant.c ------------------------------------------------------------------ */
 
 /* Is the "iptables" in PATH the nf_tables variant (xtables-nft-multi)? */
 bool rt_iptables_is_nft(struct rawtune_ctx *ctx);
 
-/* ---- conf-file.c: configuration read as a root daemon must ------------------- */
+/* ---- model/conf-file.c: configuration read as a root daemon must ------------------- */
 
 /*
  * Read a text file of at most 64 KiB without NUL bytes into *@text (free()
@@ -295,7 +295,7 @@ struct rt_plan {
 	struct rt_rule *rule;
 };
 
-/* What the plan takes from the host: verdict.c decides it, tests fix it. */
+/* What the plan takes from the host: xt/verdict.c decides it, tests fix it. */
 struct rt_plan_env {
 	bool loopback; /* untrack a local client's flows too: its path needs nothing */
 	struct rt_port_range ephemeral; /* net.ipv4.ip_local_port_range */
@@ -304,7 +304,7 @@ extern const struct rt_plan_env rt_plan_env_default;
 
 /*
  * All rules of @profile for one table, in order, for both families; empty for
- * a table it does not use (filter: twins are verdict.c's). rt_plan_table()
+ * a table it does not use (filter: twins are xt/verdict.c's). rt_plan_table()
  * takes rt_plan_env_default.
  */
 int rt_plan_table(const struct rawtune_profile *profile, enum rt_table table,
@@ -315,12 +315,12 @@ int rt_plan_table_env(const struct rawtune_profile *profile, enum rt_table table
 void rt_plan_keep_family(struct rt_plan *plan, enum rawtune_family family);
 void rt_plan_clear(struct rt_plan *plan);
 
-/* ---- render.c: iptables-save text ----------------------------------------- */
+/* ---- xt/render.c: iptables-save text ----------------------------------------- */
 
 /* "-A RAWTUNE-PREROUTING -p tcp ... -j CT --notrack"; returns length as snprintf. */
 int rt_rule_render(const struct rt_rule *r, char *buf, size_t len);
 
-/* ---- entry.c: matches and targets, the same for both families -------------- */
+/* ---- xt/entry.c: matches and targets, the same for both families -------------- */
 
 /* Large enough for any entry rawtune builds, header included. */
 #define RT_ENTRY_MAX 1024
@@ -365,10 +365,10 @@ void rt_prefix_to_mask(uint8_t *mask, size_t len, unsigned int prefix);
 /* The prefix length of a contiguous mask, -1 for another mask. */
 int rt_mask_to_prefix(const uint8_t *mask, size_t len);
 
-/* ---- iptc4.c / iptc6.c: one libiptc family ----------------------------------- */
-#include "iptc-ops.h"
+/* ---- xt/iptc4.c / xt/iptc6.c: one libiptc family ----------------------------------- */
+#include "xt/iptc-ops.h"
 
-/* ---- render.c: any kernel entry, as iptables-save prints it (twins) ---- */
+/* ---- xt/render.c: any kernel entry, as iptables-save prints it (twins) ---- */
 
 int rt_entry_render(const struct rt_family_ops *ops, const rt_entry *entry, const char *chain,
 		    const char *target, char *buf, size_t len);
@@ -377,7 +377,7 @@ int rt_entry_render(const struct rt_family_ops *ops, const rt_entry *entry, cons
 #define RT_FAMILY_COUNT 2
 extern const struct rt_family_ops *const rt_families[RT_FAMILY_COUNT];
 
-/* ---- chain.c: reading chains back ------------------------------------------- */
+/* ---- xt/chain.c: reading chains back ------------------------------------------- */
 
 /* Does the family's table exist in this network namespace? (Without creating it.) */
 bool rt_table_exists(const struct rt_family_ops *ops, enum rt_table table);
@@ -423,7 +423,7 @@ bool rt_chain_is_filter_own(const char *chain);
 /* rawtune's own jump from a built-in chain to its RAWTUNE chain. */
 bool rt_rule_is_jump(const struct rt_rule *r);
 
-/* ---- natguard.c ------------------------------------------------------------- */
+/* ---- xt/natguard.c ------------------------------------------------------------- */
 
 /*
  * -EBUSY, with the context's error naming the rule, when a rule of the
@@ -433,13 +433,13 @@ int rt_nat_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
 		 const struct rt_family_ops *ops);
 bool rt_nat_guard_enabled(const struct rawtune_ctx *ctx);
 
-/* ---- lock.c ----------------------------------------------------------------- */
+/* ---- xt/lock.c -------------------------------------------------------------- */
 
 /* Take the xtables lock within rt_lock_wait(ctx) seconds; returns an fd or -errno. */
 int rt_lock_take(struct rawtune_ctx *ctx);
 void rt_lock_release(int fd);
 
-/* ---- sync.c: one table of one family ----------------------------------------- */
+/* ---- xt/sync.c: one table of one family ----------------------------------------- */
 
 struct rt_snapshot;
 

@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "applied.h"
-#include "kernel-support.h"
-#include "nft-guard.h"
+#include "xt/kernel-support.h"
+#include "nft/guard.h"
 #include "nft/nft.h"
 #include "rawtune-private.h"
-#include "verdict.h"
+#include "xt/verdict.h"
 
 struct rt_step {
 	size_t family; /* index in rt_families[] */

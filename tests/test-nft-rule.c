@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * One nf_tables rule judged against a class of untracked packets
- * (lib/nft-rule.c), with rules built in memory as nft and iptables-nft
+ * (lib/nft/judge.c), with rules built in memory as nft and iptables-nft
  * write them: no kernel, no root.
  */
 #include <arpa/inet.h>
@@ -18,7 +18,7 @@
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_multiport.h>
 
-#include "nft-ruleset.h"
+#include "nft/ruleset.h"
 
 static struct nftnl_rule *rule;
 

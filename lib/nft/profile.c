@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "nft-guard.h"
+#include "nft/guard.h"
 #include "nft/nft.h"
-#include "verdict.h"
+#include "xt/verdict.h"
 
 /* Are the family's legacy tables loaded at all? Reading one that is not would create it. */
 bool rt_legacy_loaded(const struct rt_family_ops *ops)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "rawtune-private.h"
-#include "verdict.h"
+#include "xt/verdict.h"
 
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_comment.h>

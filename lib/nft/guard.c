@@ -4,15 +4,15 @@
  * current distributions the host's firewall lives in nf_tables, and every
  * nf_tables base chain gives its own verdict: a legacy UNTRACKED accept does
  * not stop an nft drop. So before apply, read the nf_tables ruleset
- * (nft-ruleset.c) and walk the chains the untracked packets cross, as the
+ * (ruleset.c) and walk the chains the untracked packets cross, as the
  * kernel would:
  *
  * - filter: a chain on input, output (forward) whose policy or rules could
  *   drop them refuses the apply; --force cannot help, the drop stays;
  * - nat: a nat rule that could take their flows refuses it as the legacy
- *   NAT guard does (natguard.c), --force overriding.
+ *   NAT guard does (xt/natguard.c), --force overriding.
  *
- * Each rule is judged (nft-rule.c) against one packet class (a protocol,
+ * Each rule is judged (judge.c) against one packet class (a protocol,
  * the profile's ports on one side) as never, maybe or always matching.
  * Only what is certain counts in the firewall's favour: a rule the guard
  * does not understand may match, and an accept ends the walk only when it
@@ -29,8 +29,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft-guard.h"
-#include "nft-ruleset.h"
+#include "nft/guard.h"
+#include "nft/ruleset.h"
 
 /* jump/goto depth: the kernel allows 16 */
 #define RT_NFT_DEPTH 16

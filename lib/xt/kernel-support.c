@@ -19,7 +19,7 @@
 
 /* before the kernel's headers: they give way to glibc's net/if.h, not the reverse */
 #include "rawtune-private.h"
-#include "kernel-support.h"
+#include "xt/kernel-support.h"
 
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter_ipv4/ip_tables.h>

@@ -20,7 +20,7 @@
 #include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_state.h>
 
-#include "nft-ruleset.h"
+#include "nft/ruleset.h"
 
 /* 32-bit registers: NFT_REG32_00 .. NFT_REG32_15 */
 #define RT_NFT_REGS 16

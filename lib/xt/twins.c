@@ -5,7 +5,7 @@
  * originals, in one handle and one commit. Nothing is committed when the
  * result is what was there, so a re-apply never moves a rule.
  */
-#include "verdict.h"
+#include "xt/verdict.h"
 
 #include <errno.h>
 #include <linux/netfilter/x_tables.h>

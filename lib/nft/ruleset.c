@@ -22,7 +22,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "nfnl.h"
-#include "nft-ruleset.h"
+#include "nft/ruleset.h"
 #include "nft/nft.h"
 
 void rt_nft_ruleset_clear(struct rt_nft_ruleset *rs)

@@ -19,7 +19,7 @@
  *    later packets from, rules that tell SYN from the rest): refuse.
  */
 /* glibc's net/if.h first (through verdict.h): the kernel's headers then stand back */
-#include "verdict.h"
+#include "xt/verdict.h"
 
 #include <errno.h>
 #include <linux/netfilter/x_tables.h>

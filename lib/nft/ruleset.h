@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Private to librawtune: the nf_tables ruleset of this network namespace as
- * the nf_tables guard reads it (nft-ruleset.c), and one of its rules judged
- * against a class of the packets that a profile untracks (nft-rule.c).
+ * the nf_tables guard reads it (ruleset.c), and one of its rules judged
+ * against a class of the packets that a profile untracks (judge.c).
  */
 #ifndef RAWTUNE_NFT_RULESET_H
 #define RAWTUNE_NFT_RULESET_H
@@ -105,7 +105,7 @@ struct rt_nft_judgment {
 	const char *what;   /* the expression behind RT_NFT_DROP or RT_NFT_NATS */
 };
 
-/* ---- nft-ruleset.c --------------------------------------------------------- */
+/* ---- ruleset.c ------------------------------------------------------------- */
 
 /*
  * Every chain and rule of every table (one dump each); the socket stays
@@ -122,7 +122,7 @@ int rt_nft_crule_init(struct rt_nft_crule *cr, struct nftnl_rule *r);
 const struct rt_nft_set *rt_nft_set_get(struct rt_nft_ruleset *rs,
 					const struct rt_nft_chain *c, const char *name);
 
-/* ---- nft-rule.c ------------------------------------------------------------ */
+/* ---- judge.c ---------------------------------------------------------------- */
 
 /* The judge of the expression called @name ("cmp", "payload", ...). */
 rt_nft_judge_fn *rt_nft_judge_of(const char *name);
