@@ -445,7 +445,11 @@ void rawtune_profile_set_forward(struct rawtune_profile *profile, int forward);
  */
 int rawtune_profile_set_peers(struct rawtune_profile *profile, const char *list);
 
-/** rawtune_profile_get_peers - the peers as a list, "" for none. Since: 0.2 */
+/**
+ * rawtune_profile_get_peers - the peers as a list, "" for none
+ * Returns: a string owned by the profile, valid until it changes, or NULL
+ *	when memory ran out. Since: 0.2
+ */
 const char *rawtune_profile_get_peers(const struct rawtune_profile *profile);
 
 /**
@@ -531,10 +535,18 @@ int rawtune_profile_check(struct rawtune_ctx *ctx, const char *name);
 /** rawtune_profile_get_description - the description, "" when none. Since: 0.1 */
 const char *rawtune_profile_get_description(const struct rawtune_profile *profile);
 
-/** rawtune_profile_get_addresses - the addresses as a list, "" for any. Since: 0.1 */
+/**
+ * rawtune_profile_get_addresses - the addresses as a list, "" for any
+ * Returns: a string owned by the profile, valid until it changes, or NULL
+ *	when memory ran out (never "", which means any address). Since: 0.1
+ */
 const char *rawtune_profile_get_addresses(const struct rawtune_profile *profile);
 
-/** rawtune_profile_get_interfaces - the interfaces as a list, "" for any. Since: 0.1 */
+/**
+ * rawtune_profile_get_interfaces - the interfaces as a list, "" for any
+ * Returns: a string owned by the profile, valid until it changes, or NULL
+ *	when memory ran out (never "", which means any interface). Since: 0.1
+ */
 const char *rawtune_profile_get_interfaces(const struct rawtune_profile *profile);
 
 /** rawtune_profile_get_forward - 1 when forwarded traffic is untracked too. Since: 0.1 */
@@ -561,7 +573,8 @@ unsigned int rawtune_profile_get_families(const struct rawtune_profile *profile)
 
 /**
  * rawtune_profile_get_ports - the ports as a normalised list ("80,443,8000-8100")
- * Returns: a string owned by the profile, valid until it changes.
+ * Returns: a string owned by the profile, valid until it changes ("" for no
+ *	ports), or NULL when memory ran out.
  * Since: 0.1
  */
 const char *rawtune_profile_get_ports(const struct rawtune_profile *profile);

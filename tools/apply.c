@@ -123,6 +123,7 @@ static int apply_as_now(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 	const char *name = rawtune_profile_get_name(p);
 	struct rawtune_profile *now;
 	struct rawtune_rules *rules;
+	const char *ports;
 	int err;
 
 	err = rawtune_rules_read(ctx, &rules);
@@ -137,7 +138,8 @@ static int apply_as_now(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 	}
 	if (err < 0)
 		return tool_lib_error(ctx, name, err);
-	err = rawtune_profile_set_ports(p, rawtune_profile_get_ports(now));
+	ports = rawtune_profile_get_ports(now);
+	err = ports ? rawtune_profile_set_ports(p, ports) : -ENOMEM;
 	if (err == 0 && !args->protos)
 		err = rawtune_profile_set_protocols(p, rawtune_profile_get_protocols(now));
 	if (err == 0 && !args->families)
@@ -157,9 +159,10 @@ static const enum rawtune_family apply_families[] = { RAWTUNE_FAMILY_IPV4, RAWTU
 static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
 {
 	unsigned int families = rawtune_profile_get_families(p), ruled = 0;
+	const char *addrs = rawtune_profile_get_addresses(p);
 
 	/* only addresses can leave a family out: without them, no need to render */
-	if (!rawtune_profile_get_addresses(p)[0])
+	if (addrs && !addrs[0])
 		return families;
 	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
 		char *text;
