@@ -498,8 +498,7 @@ int rawtune_profile_render_nft(struct rawtune_ctx *ctx, const struct rawtune_pro
 
 /**
  * rawtune_profile_render_host - what apply would commit here, as iptables-restore input
- * @ctx: the context
- * @profile: the profile
+ * @profile: the profile; failures are described on its context
  * @family: RAWTUNE_FAMILY_IPV4 or RAWTUNE_FAMILY_IPV6
  * @text: set to the text (free() it): the twins this host's firewall needs
  *	("*filter", "-I CHAIN N ..."), then the raw table as
@@ -513,8 +512,8 @@ int rawtune_profile_render_nft(struct rawtune_ctx *ctx, const struct rawtune_pro
  * Returns: 0, -EPERM when apply would refuse (the last error says why) or
  * without the privilege, -EINVAL for another family, -ENOMEM. Since: 0.2
  */
-int rawtune_profile_render_host(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-				enum rawtune_family family, char **text);
+int rawtune_profile_render_host(const struct rawtune_profile *profile, enum rawtune_family family,
+				char **text);
 
 /**
  * rawtune_profile_check - is an applied profile in place as planned?
@@ -686,8 +685,7 @@ int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name, unsig
 
 /**
  * rawtune_profile_render - the profile's rules as iptables-restore input
- * @ctx: the context
- * @profile: the profile
+ * @profile: the profile; failures are described on its context
  * @family: RAWTUNE_FAMILY_IPV4 or RAWTUNE_FAMILY_IPV6
  * @text: where a new string is stored (free() it); "" when the profile has
  *	no rules in @family
@@ -700,8 +698,8 @@ int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name, unsig
  * Returns: 0, -EINVAL, -ENOMEM.
  * Since: 0.1
  */
-int rawtune_profile_render(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-			   enum rawtune_family family, char **text);
+int rawtune_profile_render(const struct rawtune_profile *profile, enum rawtune_family family,
+			   char **text);
 
 /**
  * rawtune_profile_apply - install the profile's rules in the kernel
@@ -757,8 +755,7 @@ int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed);
 
 /**
  * rawtune_ct_flush_profile - delete the conntrack entries the profile now untracks
- * @ctx: the context
- * @profile: the profile
+ * @profile: the profile; failures are described on its context
  * @deleted: if not NULL, the number of entries deleted
  *
  * Entries of flows that the profile's rules untrack from now on would
@@ -771,8 +768,7 @@ int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed);
  * Returns: 0, or a negative errno.
  * Since: 0.1
  */
-int rawtune_ct_flush_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-			     unsigned int *deleted);
+int rawtune_ct_flush_profile(const struct rawtune_profile *profile, unsigned int *deleted);
 
 /**
  * rawtune_nftables_in_use - do rules live in nf_tables, which iptables-nft shows?

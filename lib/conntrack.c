@@ -307,10 +307,10 @@ static int ct_flush(struct ct_flush *f, struct nfct_handle *h, unsigned int *del
 	return ct_destroy_found(f, h, deleted);
 }
 
-RAWTUNE_EXPORT int rawtune_ct_flush_profile(struct rawtune_ctx *ctx,
-					    const struct rawtune_profile *profile,
+RAWTUNE_EXPORT int rawtune_ct_flush_profile(const struct rawtune_profile *profile,
 					    unsigned int *deleted)
 {
+	struct rawtune_ctx *ctx = profile->ctx;
 	struct ct_flush f = { .ctx = ctx, .profile = profile };
 	struct nfct_handle *h;
 	unsigned int n = 0;

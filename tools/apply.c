@@ -170,7 +170,7 @@ static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_
 		if (!(families & apply_families[i]))
 			continue;
 		/* cannot tell (out of memory): say what the profile asks for */
-		if (rawtune_profile_render(ctx, p, apply_families[i], &text) < 0)
+		if (rawtune_profile_render(p, apply_families[i], &text) < 0)
 			return families;
 		if (text[0])
 			ruled |= apply_families[i];
@@ -210,8 +210,8 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 		if (!(rawtune_profile_get_families(p) & apply_families[i]))
 			continue;
 		/* root sees the twins its firewall needs; others the raw rules alone */
-		err = geteuid() == 0 ? rawtune_profile_render_host(ctx, p, apply_families[i], &text)
-				     : rawtune_profile_render(ctx, p, apply_families[i], &text);
+		err = geteuid() == 0 ? rawtune_profile_render_host(p, apply_families[i], &text)
+				     : rawtune_profile_render(p, apply_families[i], &text);
 		if (err < 0)
 			return tool_lib_error(ctx, name, err);
 		/* a family without rules, as with addresses of the other family only */
@@ -299,7 +299,7 @@ int tool_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p, struct 
 	if (err < 0)
 		return tool_lib_error(ctx, rawtune_profile_get_name(p), err);
 	if (r->added || r->removed)
-		r->flush_err = rawtune_ct_flush_profile(ctx, p, &r->deleted);
+		r->flush_err = rawtune_ct_flush_profile(p, &r->deleted);
 	r->ruled = rule_families(ctx, p);
 	return RT_EXIT_OK;
 }
