@@ -951,9 +951,11 @@ enum rawtune_ct_stat {
  * does not know (an index beyond its RAWTUNE_CT_STAT_COUNT), is set to
  * RAWTUNE_CT_STAT_UNKNOWN.
  *
- * Returns: how many of @values this library knows (at most @n), or a
- *	negative errno: -EPERM without CAP_NET_ADMIN, -EOPNOTSUPP without
- *	conntrack in the kernel.
+ * Which counters this library knows, rawtune_ct_stat_name() tells (it
+ * names only those).
+ *
+ * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN,
+ *	-EOPNOTSUPP without conntrack in the kernel.
  * Since: 0.1
  */
 int rawtune_ct_stats_read(struct rawtune_ctx *ctx, uint64_t *values, unsigned int n);

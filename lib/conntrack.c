@@ -335,7 +335,7 @@ RAWTUNE_EXPORT int rawtune_ct_flush_profile(const struct rawtune_profile *profil
 	 * The count is read after the commits: no entry of the profile's
 	 * traffic can have been made since.
 	 */
-	if (rawtune_ct_stats_read(ctx, &entries, 1) == 1 && entries == 0) {
+	if (rawtune_ct_stats_read(ctx, &entries, 1) == 0 && entries == 0) {
 		rt_dbg(ctx, "%s: the conntrack table is empty: nothing to delete", profile->name);
 		return 0;
 	}
