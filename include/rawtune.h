@@ -393,6 +393,10 @@ int rawtune_profile_parse(struct rawtune_ctx *ctx, const char *name, const char 
 
 /**
  * rawtune_profile_set_description - a line of free text about the profile
+ *
+ * Blanks (spaces, tabs) around @text are dropped, as a profile file drops
+ * them, so that rawtune_profile_format() writes what parses back the same.
+ *
  * Returns: 0, -EINVAL for text with a line break or another control
  *	character (tabs are fine), -ENOMEM.
  * Since: 0.1
@@ -474,7 +478,8 @@ const char *rawtune_profile_get_owner(const struct rawtune_profile *profile);
  * @text: set to the text (free() it), which rawtune_profile_parse() reads
  *	back as the same profile
  *
- * Returns: 0, or -ENOMEM (then *@text is NULL). Since: 0.2
+ * Returns: 0, -EINVAL for a profile without ports (a profile file needs
+ *	them), or -ENOMEM; *@text is NULL on failure. Since: 0.2
  */
 int rawtune_profile_format(const struct rawtune_profile *profile, char **text);
 

@@ -528,8 +528,13 @@ RAWTUNE_EXPORT int rawtune_profile_format(const struct rawtune_profile *p, char 
 	FILE *f;
 
 	*text = NULL;
+	rt_clear_error(p->ctx);
 	if (!ports || !addrs || !ifaces || !peers)
 		return -ENOMEM;
+	/* the parser requires a ports line: no text would read back */
+	if (!ports[0])
+		return rt_fail(p->ctx, -EINVAL, "profile %s: no ports, which a profile file needs",
+			       p->name);
 	f = open_memstream(text, &len);
 	if (!f)
 		return -ENOMEM;

@@ -217,6 +217,7 @@ RAWTUNE_EXPORT int rawtune_profile_set_interfaces(struct rawtune_profile *p, con
 
 RAWTUNE_EXPORT int rawtune_profile_set_description(struct rawtune_profile *p, const char *text)
 {
+	size_t len;
 	char *copy;
 
 	/* shown on terminals and in JSON: one line, no control characters */
@@ -225,7 +226,12 @@ RAWTUNE_EXPORT int rawtune_profile_set_description(struct rawtune_profile *p, co
 			return rt_fail(p->ctx, -EINVAL,
 				       "profile %s: the description must be one line of text, "
 				       "without control characters", p->name);
-	copy = strdup(text);
+	/* blanks around it go, as a profile file drops them: it writes back the same */
+	text += strspn(text, " \t");
+	len = strlen(text);
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	copy = strndup(text, len);
 	if (!copy)
 		return -ENOMEM;
 	free(p->description);
