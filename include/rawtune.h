@@ -6,7 +6,12 @@
  *
  * Conventions:
  * - Every call that can fail returns 0 or a negative errno value and hands
- *   objects back through an out-parameter.
+ *   objects and values back through out-parameters. The one other success
+ *   value is 1, for a call that says whether it changed or found something
+ *   (rawtune_profile_check(), _repair(), rawtune_boot_config_enable(),
+ *   _disable()); its comment says so.
+ * - Getters, which return a value directly, cannot fail; those that format
+ *   a list return NULL when memory runs out, never "" (which means any).
  * - After a failure, rawtune_last_error() describes it in one line.
  * - A context and everything made from it belong to one thread at a time:
  *   libiptc keeps global state, so two threads must not use librawtune at
