@@ -6,7 +6,12 @@
  *
  * Conventions:
  * - Every call that can fail returns 0 or a negative errno value and hands
- *   objects back through an out-parameter.
+ *   objects and values back through out-parameters. The one other success
+ *   value is 1, for a call that says whether it changed or found something
+ *   (rawtune_profile_check(), _repair(), rawtune_boot_config_enable(),
+ *   _disable()); its comment says so.
+ * - Getters, which return a value directly, cannot fail; those that format
+ *   a list return NULL when memory runs out, never "" (which means any).
  * - After a failure, rawtune_last_error() describes it in one line.
  * - A context and everything made from it belong to one thread at a time:
  *   libiptc keeps global state, so two threads must not use librawtune at
@@ -393,6 +398,10 @@ int rawtune_profile_parse(struct rawtune_ctx *ctx, const char *name, const char 
 
 /**
  * rawtune_profile_set_description - a line of free text about the profile
+ *
+ * Blanks (spaces, tabs) around @text are dropped, as a profile file drops
+ * them, so that rawtune_profile_format() writes what parses back the same.
+ *
  * Returns: 0, -EINVAL for text with a line break or another control
  *	character (tabs are fine), -ENOMEM.
  * Since: 0.1
@@ -445,7 +454,11 @@ void rawtune_profile_set_forward(struct rawtune_profile *profile, int forward);
  */
 int rawtune_profile_set_peers(struct rawtune_profile *profile, const char *list);
 
-/** rawtune_profile_get_peers - the peers as a list, "" for none. Since: 0.2 */
+/**
+ * rawtune_profile_get_peers - the peers as a list, "" for none
+ * Returns: a string owned by the profile, valid until it changes, or NULL
+ *	when memory ran out. Since: 0.2
+ */
 const char *rawtune_profile_get_peers(const struct rawtune_profile *profile);
 
 /**
@@ -470,7 +483,8 @@ const char *rawtune_profile_get_owner(const struct rawtune_profile *profile);
  * @text: set to the text (free() it), which rawtune_profile_parse() reads
  *	back as the same profile
  *
- * Returns: 0, or -ENOMEM (then *@text is NULL). Since: 0.2
+ * Returns: 0, -EINVAL for a profile without ports (a profile file needs
+ *	them), or -ENOMEM; *@text is NULL on failure. Since: 0.2
  */
 int rawtune_profile_format(const struct rawtune_profile *profile, char **text);
 
@@ -494,8 +508,7 @@ int rawtune_profile_render_nft(struct rawtune_ctx *ctx, const struct rawtune_pro
 
 /**
  * rawtune_profile_render_host - what apply would commit here, as iptables-restore input
- * @ctx: the context
- * @profile: the profile
+ * @profile: the profile; failures are described on its context
  * @family: RAWTUNE_FAMILY_IPV4 or RAWTUNE_FAMILY_IPV6
  * @text: set to the text (free() it): the twins this host's firewall needs
  *	("*filter", "-I CHAIN N ..."), then the raw table as
@@ -509,8 +522,8 @@ int rawtune_profile_render_nft(struct rawtune_ctx *ctx, const struct rawtune_pro
  * Returns: 0, -EPERM when apply would refuse (the last error says why) or
  * without the privilege, -EINVAL for another family, -ENOMEM. Since: 0.2
  */
-int rawtune_profile_render_host(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-				enum rawtune_family family, char **text);
+int rawtune_profile_render_host(const struct rawtune_profile *profile, enum rawtune_family family,
+				char **text);
 
 /**
  * rawtune_profile_check - is an applied profile in place as planned?
@@ -531,10 +544,18 @@ int rawtune_profile_check(struct rawtune_ctx *ctx, const char *name);
 /** rawtune_profile_get_description - the description, "" when none. Since: 0.1 */
 const char *rawtune_profile_get_description(const struct rawtune_profile *profile);
 
-/** rawtune_profile_get_addresses - the addresses as a list, "" for any. Since: 0.1 */
+/**
+ * rawtune_profile_get_addresses - the addresses as a list, "" for any
+ * Returns: a string owned by the profile, valid until it changes, or NULL
+ *	when memory ran out (never "", which means any address). Since: 0.1
+ */
 const char *rawtune_profile_get_addresses(const struct rawtune_profile *profile);
 
-/** rawtune_profile_get_interfaces - the interfaces as a list, "" for any. Since: 0.1 */
+/**
+ * rawtune_profile_get_interfaces - the interfaces as a list, "" for any
+ * Returns: a string owned by the profile, valid until it changes, or NULL
+ *	when memory ran out (never "", which means any interface). Since: 0.1
+ */
 const char *rawtune_profile_get_interfaces(const struct rawtune_profile *profile);
 
 /** rawtune_profile_get_forward - 1 when forwarded traffic is untracked too. Since: 0.1 */
@@ -561,7 +582,8 @@ unsigned int rawtune_profile_get_families(const struct rawtune_profile *profile)
 
 /**
  * rawtune_profile_get_ports - the ports as a normalised list ("80,443,8000-8100")
- * Returns: a string owned by the profile, valid until it changes.
+ * Returns: a string owned by the profile, valid until it changes ("" for no
+ *	ports), or NULL when memory ran out.
  * Since: 0.1
  */
 const char *rawtune_profile_get_ports(const struct rawtune_profile *profile);
@@ -673,8 +695,7 @@ int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name, unsig
 
 /**
  * rawtune_profile_render - the profile's rules as iptables-restore input
- * @ctx: the context
- * @profile: the profile
+ * @profile: the profile; failures are described on its context
  * @family: RAWTUNE_FAMILY_IPV4 or RAWTUNE_FAMILY_IPV6
  * @text: where a new string is stored (free() it); "" when the profile has
  *	no rules in @family
@@ -687,8 +708,8 @@ int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name, unsig
  * Returns: 0, -EINVAL, -ENOMEM.
  * Since: 0.1
  */
-int rawtune_profile_render(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-			   enum rawtune_family family, char **text);
+int rawtune_profile_render(const struct rawtune_profile *profile, enum rawtune_family family,
+			   char **text);
 
 /**
  * rawtune_profile_apply - install the profile's rules in the kernel
@@ -744,8 +765,7 @@ int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed);
 
 /**
  * rawtune_ct_flush_profile - delete the conntrack entries the profile now untracks
- * @ctx: the context
- * @profile: the profile
+ * @profile: the profile; failures are described on its context
  * @deleted: if not NULL, the number of entries deleted
  *
  * Entries of flows that the profile's rules untrack from now on would
@@ -758,8 +778,7 @@ int rawtune_remove_all(struct rawtune_ctx *ctx, unsigned int *removed);
  * Returns: 0, or a negative errno.
  * Since: 0.1
  */
-int rawtune_ct_flush_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-			     unsigned int *deleted);
+int rawtune_ct_flush_profile(const struct rawtune_profile *profile, unsigned int *deleted);
 
 /**
  * rawtune_nftables_in_use - do rules live in nf_tables, which iptables-nft shows?
@@ -942,9 +961,11 @@ enum rawtune_ct_stat {
  * does not know (an index beyond its RAWTUNE_CT_STAT_COUNT), is set to
  * RAWTUNE_CT_STAT_UNKNOWN.
  *
- * Returns: how many of @values this library knows (at most @n), or a
- *	negative errno: -EPERM without CAP_NET_ADMIN, -EOPNOTSUPP without
- *	conntrack in the kernel.
+ * Which counters this library knows, rawtune_ct_stat_name() tells (it
+ * names only those).
+ *
+ * Returns: 0, or a negative errno: -EPERM without CAP_NET_ADMIN,
+ *	-EOPNOTSUPP without conntrack in the kernel.
  * Since: 0.1
  */
 int rawtune_ct_stats_read(struct rawtune_ctx *ctx, uint64_t *values, unsigned int n);

@@ -48,7 +48,7 @@ static int flush(struct rawtune_ctx *ctx, int argc, char **argv)
 	if (err == 0 && argc > 3)
 		err = rawtune_profile_set_addresses(p, argv[3]);
 	if (err == 0)
-		err = rawtune_ct_flush_profile(ctx, p, &deleted);
+		err = rawtune_ct_flush_profile(p, &deleted);
 	rawtune_profile_unref(p);
 	if (err < 0) {
 		fprintf(stderr, "ct-flush: %s\n", rawtune_last_error(ctx));

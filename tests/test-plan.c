@@ -2071,20 +2071,20 @@ START_TEST(test_profile_render)
 	char *text = NULL;
 
 	for (int f = RAWTUNE_FAMILY_IPV4; f <= RAWTUNE_FAMILY_IPV6; f <<= 1) {
-		ck_assert_int_eq(rawtune_profile_render(ctx, p, f, &text), 0);
+		ck_assert_int_eq(rawtune_profile_render(p, f, &text), 0);
 		ck_assert_str_eq(text, want);
 		free(text);
 	}
-	ck_assert_int_eq(rawtune_profile_render(ctx, c, RAWTUNE_FAMILY_IPV4, &text), 0);
+	ck_assert_int_eq(rawtune_profile_render(c, RAWTUNE_FAMILY_IPV4, &text), 0);
 	ck_assert_str_eq(text, want_client);
 	free(text);
 	/* an IPv4 peer: nothing at all for IPv6 */
-	ck_assert_int_eq(rawtune_profile_render(ctx, c, RAWTUNE_FAMILY_IPV6, &text), 0);
+	ck_assert_int_eq(rawtune_profile_render(c, RAWTUNE_FAMILY_IPV6, &text), 0);
 	ck_assert_str_eq(text, "");
 	free(text);
 	/* one family at a time */
 	text = NULL;
-	ck_assert_int_eq(rawtune_profile_render(ctx, p,
+	ck_assert_int_eq(rawtune_profile_render(p,
 						RAWTUNE_FAMILY_IPV4 | RAWTUNE_FAMILY_IPV6, &text),
 			 -EINVAL);
 	ck_assert_ptr_null(text);

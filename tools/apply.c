@@ -123,6 +123,7 @@ static int apply_as_now(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 	const char *name = rawtune_profile_get_name(p);
 	struct rawtune_profile *now;
 	struct rawtune_rules *rules;
+	const char *ports;
 	int err;
 
 	err = rawtune_rules_read(ctx, &rules);
@@ -137,7 +138,8 @@ static int apply_as_now(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 	}
 	if (err < 0)
 		return tool_lib_error(ctx, name, err);
-	err = rawtune_profile_set_ports(p, rawtune_profile_get_ports(now));
+	ports = rawtune_profile_get_ports(now);
+	err = ports ? rawtune_profile_set_ports(p, ports) : -ENOMEM;
 	if (err == 0 && !args->protos)
 		err = rawtune_profile_set_protocols(p, rawtune_profile_get_protocols(now));
 	if (err == 0 && !args->families)
@@ -157,9 +159,10 @@ static const enum rawtune_family apply_families[] = { RAWTUNE_FAMILY_IPV4, RAWTU
 static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
 {
 	unsigned int families = rawtune_profile_get_families(p), ruled = 0;
+	const char *addrs = rawtune_profile_get_addresses(p);
 
 	/* only addresses can leave a family out: without them, no need to render */
-	if (!rawtune_profile_get_addresses(p)[0])
+	if (addrs && !addrs[0])
 		return families;
 	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
 		char *text;
@@ -167,7 +170,7 @@ static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_
 		if (!(families & apply_families[i]))
 			continue;
 		/* cannot tell (out of memory): say what the profile asks for */
-		if (rawtune_profile_render(ctx, p, apply_families[i], &text) < 0)
+		if (rawtune_profile_render(p, apply_families[i], &text) < 0)
 			return families;
 		if (text[0])
 			ruled |= apply_families[i];
@@ -207,8 +210,8 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 		if (!(rawtune_profile_get_families(p) & apply_families[i]))
 			continue;
 		/* root sees the twins its firewall needs; others the raw rules alone */
-		err = geteuid() == 0 ? rawtune_profile_render_host(ctx, p, apply_families[i], &text)
-				     : rawtune_profile_render(ctx, p, apply_families[i], &text);
+		err = geteuid() == 0 ? rawtune_profile_render_host(p, apply_families[i], &text)
+				     : rawtune_profile_render(p, apply_families[i], &text);
 		if (err < 0)
 			return tool_lib_error(ctx, name, err);
 		/* a family without rules, as with addresses of the other family only */
@@ -296,7 +299,7 @@ int tool_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p, struct 
 	if (err < 0)
 		return tool_lib_error(ctx, rawtune_profile_get_name(p), err);
 	if (r->added || r->removed)
-		r->flush_err = rawtune_ct_flush_profile(ctx, p, &r->deleted);
+		r->flush_err = rawtune_ct_flush_profile(p, &r->deleted);
 	r->ruled = rule_families(ctx, p);
 	return RT_EXIT_OK;
 }

@@ -138,6 +138,10 @@ void json_array_end(struct json *j)
 
 void json_string(struct json *j, const char *key, const char *value)
 {
+	if (!value) {
+		json_null(j, key);
+		return;
+	}
 	member(j, key);
 	put_string(j->out, value, strlen(value));
 }
@@ -162,6 +166,10 @@ void json_null(struct json *j, const char *key)
 
 void json_string_list(struct json *j, const char *key, const char *list)
 {
+	if (!list) {
+		json_null(j, key);
+		return;
+	}
 	json_array_begin(j, key);
 	while (*list) {
 		size_t n = strcspn(list, ",");

@@ -140,7 +140,8 @@ static void row_fill(struct row *row, const struct entry *e)
 	tool_protos_text(rawtune_profile_get_protocols(p), ",", row->protos, sizeof(row->protos));
 	row->cell[COL_NAME] = rawtune_profile_get_name(p);
 	row->cell[COL_APPLIED] = applied_words[e->a];
-	row->cell[COL_PORTS] = rawtune_profile_get_ports(p);
+	/* NULL: out of memory */
+	row->cell[COL_PORTS] = rawtune_profile_get_ports(p) ? rawtune_profile_get_ports(p) : "?";
 	row->cell[COL_PROTOCOLS] = row->protos;
 	row->cell[COL_DIRECTION] = tool_direction_name(rawtune_profile_get_direction(p));
 	row->cell[COL_FAMILY] = tool_family_name(rawtune_profile_get_families(p));

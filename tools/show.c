@@ -12,14 +12,13 @@ const char show_usage[] =
 	"\n" TOOL_HELP_HELP;
 
 /* The library writes the file format; the tool adds where the profile came from. */
-static int print_profile(const struct rawtune_profile *p)
+static int print_profile(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
 {
 	char *text;
+	int err = rawtune_profile_format(p, &text);
 
-	if (rawtune_profile_format(p, &text) < 0) {
-		tool_error("show: out of memory");
-		return RT_EXIT_FAILURE;
-	}
+	if (err < 0)
+		return tool_lib_error(ctx, rawtune_profile_get_name(p), err);
 	printf("# %s: from %s\n%s", rawtune_profile_get_name(p), rawtune_profile_get_source(p),
 	       text);
 	free(text);
@@ -45,7 +44,7 @@ int cmd_show(struct rawtune_ctx *ctx, int argc, char *argv[])
 		status = tool_profile_load(ctx, name, &p);
 	if (status)
 		return status;
-	status = print_profile(p);
+	status = print_profile(ctx, p);
 	rawtune_profile_unref(p);
 	return status;
 }

@@ -189,13 +189,14 @@ void json_object_begin(struct json *j, const char *key);
 void json_object_end(struct json *j);
 void json_array_begin(struct json *j, const char *key);
 void json_array_end(struct json *j);
+/* A NULL @value (a library getter out of memory) is written as null. */
 void json_string(struct json *j, const char *key, const char *value);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
 /* RAWTUNE_FAMILY_* bits as an array: ["ipv4","ipv6"] */
 void json_families(struct json *j, const char *key, unsigned int families);
-/* "a,b" as an array of strings, "" as [] */
+/* "a,b" as an array of strings, "" as [], NULL as null */
 void json_string_list(struct json *j, const char *key, const char *list);
 
 #endif /* RAWTUNE_TOOL_H */

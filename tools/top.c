@@ -79,6 +79,7 @@ static bool covers(const struct rawtune_profile *p, unsigned int proto, unsigned
 {
 	unsigned int bit = proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
 	bool client = rawtune_profile_get_direction(p) == RAWTUNE_DIRECTION_CLIENT;
+	const char *addrs, *ifaces;
 
 	if (!(rawtune_profile_get_protocols(p) & bit))
 		return false;
@@ -86,8 +87,10 @@ static bool covers(const struct rawtune_profile *p, unsigned int proto, unsigned
 		return false;
 	if (path == RAWTUNE_CT_PATH_FORWARD && !rawtune_profile_get_forward(p))
 		return false;
-	/* narrowed to addresses or interfaces: maybe not these flows */
-	if (rawtune_profile_get_addresses(p)[0] || rawtune_profile_get_interfaces(p)[0])
+	/* narrowed to addresses or interfaces (or cannot tell): maybe not these flows */
+	addrs = rawtune_profile_get_addresses(p);
+	ifaces = rawtune_profile_get_interfaces(p);
+	if (!addrs || !ifaces || addrs[0] || ifaces[0])
 		return false;
 	return rawtune_profile_has_port(p, port);
 }
@@ -121,6 +124,7 @@ static int applied_with(struct rawtune_ctx *ctx, const struct rawtune_rules *rul
 			size_t len, unsigned int *protos)
 {
 	struct rawtune_profile *joined;
+	const char *merged;
 	char *list = NULL, number[8];
 	int err = 0;
 
@@ -143,8 +147,10 @@ static int applied_with(struct rawtune_ctx *ctx, const struct rawtune_rules *rul
 		err = rawtune_profile_new(ctx, name, &joined);
 	if (err == 0) {
 		err = rawtune_profile_set_ports(joined, list);
-		if (err == 0 && (size_t)snprintf(ports, len, "%s",
-						 rawtune_profile_get_ports(joined)) >= len)
+		merged = err == 0 ? rawtune_profile_get_ports(joined) : NULL;
+		if (err == 0 && !merged)
+			err = -ENOMEM;
+		if (err == 0 && (size_t)snprintf(ports, len, "%s", merged) >= len)
 			err = -ENOSPC;
 		rawtune_profile_unref(joined);
 	}

@@ -307,10 +307,10 @@ static int ct_flush(struct ct_flush *f, struct nfct_handle *h, unsigned int *del
 	return ct_destroy_found(f, h, deleted);
 }
 
-RAWTUNE_EXPORT int rawtune_ct_flush_profile(struct rawtune_ctx *ctx,
-					    const struct rawtune_profile *profile,
+RAWTUNE_EXPORT int rawtune_ct_flush_profile(const struct rawtune_profile *profile,
 					    unsigned int *deleted)
 {
+	struct rawtune_ctx *ctx = profile->ctx;
 	struct ct_flush f = { .ctx = ctx, .profile = profile };
 	struct nfct_handle *h;
 	unsigned int n = 0;
@@ -335,7 +335,7 @@ RAWTUNE_EXPORT int rawtune_ct_flush_profile(struct rawtune_ctx *ctx,
 	 * The count is read after the commits: no entry of the profile's
 	 * traffic can have been made since.
 	 */
-	if (rawtune_ct_stats_read(ctx, &entries, 1) == 1 && entries == 0) {
+	if (rawtune_ct_stats_read(ctx, &entries, 1) == 0 && entries == 0) {
 		rt_dbg(ctx, "%s: the conntrack table is empty: nothing to delete", profile->name);
 		return 0;
 	}

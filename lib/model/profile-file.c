@@ -519,17 +519,28 @@ static void format_list(FILE *f, const char *key, const char *list)
 
 RAWTUNE_EXPORT int rawtune_profile_format(const struct rawtune_profile *p, char **text)
 {
+	const char *ports = rawtune_profile_get_ports(p);
+	const char *addrs = rawtune_profile_get_addresses(p);
+	const char *ifaces = rawtune_profile_get_interfaces(p);
+	const char *peers = rawtune_profile_get_peers(p);
 	unsigned int protos = p->protocols;
 	size_t len = 0;
 	FILE *f;
 
 	*text = NULL;
+	rt_clear_error(p->ctx);
+	if (!ports || !addrs || !ifaces || !peers)
+		return -ENOMEM;
+	/* the parser requires a ports line: no text would read back */
+	if (!ports[0])
+		return rt_fail(p->ctx, -EINVAL, "profile %s: no ports, which a profile file needs",
+			       p->name);
 	f = open_memstream(text, &len);
 	if (!f)
 		return -ENOMEM;
 	if (p->description && p->description[0])
 		fprintf(f, "description = %s\n", p->description);
-	format_list(f, "ports", rawtune_profile_get_ports(p));
+	format_list(f, "ports", ports);
 	fprintf(f, "protocols = %s%s%s\n", protos & RAWTUNE_PROTO_TCP ? "tcp" : "",
 		protos == (RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP) ? ", " : "",
 		protos & RAWTUNE_PROTO_UDP ? "udp" : "");
@@ -537,11 +548,11 @@ RAWTUNE_EXPORT int rawtune_profile_format(const struct rawtune_profile *p, char 
 		p->direction == RAWTUNE_DIRECTION_CLIENT ? "client" : "server");
 	fprintf(f, "family = %s\n", rt_conf_family_name(p->families));
 	/* the optional keys only when set, as a person would write the file */
-	format_list(f, "addresses", rawtune_profile_get_addresses(p));
-	format_list(f, "interfaces", rawtune_profile_get_interfaces(p));
+	format_list(f, "addresses", addrs);
+	format_list(f, "interfaces", ifaces);
 	if (p->forward)
 		fputs("forward = yes\n", f);
-	format_list(f, "peers", rawtune_profile_get_peers(p));
+	format_list(f, "peers", peers);
 	if (p->has_owner)
 		fprintf(f, "owner = %s\n", p->owner_text);
 	if (fclose(f) != 0 || !*text) {

@@ -125,6 +125,8 @@ RAWTUNE_EXPORT int rawtune_profile_add_ports(struct rawtune_profile *p, const ch
 	char *joined;
 	int err;
 
+	if (!now)
+		return -ENOMEM;
 	if (!now[0])
 		return rawtune_profile_set_ports(p, list);
 	if (asprintf(&joined, "%s,%s", now, list) < 0)
@@ -215,6 +217,7 @@ RAWTUNE_EXPORT int rawtune_profile_set_interfaces(struct rawtune_profile *p, con
 
 RAWTUNE_EXPORT int rawtune_profile_set_description(struct rawtune_profile *p, const char *text)
 {
+	size_t len;
 	char *copy;
 
 	/* shown on terminals and in JSON: one line, no control characters */
@@ -223,7 +226,12 @@ RAWTUNE_EXPORT int rawtune_profile_set_description(struct rawtune_profile *p, co
 			return rt_fail(p->ctx, -EINVAL,
 				       "profile %s: the description must be one line of text, "
 				       "without control characters", p->name);
-	copy = strdup(text);
+	/* blanks around it go, as a profile file drops them: it writes back the same */
+	text += strspn(text, " \t");
+	len = strlen(text);
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	copy = strndup(text, len);
 	if (!copy)
 		return -ENOMEM;
 	free(p->description);
@@ -301,7 +309,11 @@ RAWTUNE_EXPORT int rawtune_profile_get_forward(const struct rawtune_profile *p)
 	return p->forward;
 }
 
-/* Lists are formatted on demand ("eth0,eth1") and cached until the profile changes. */
+/*
+ * Lists are formatted on demand ("eth0,eth1") and cached until the profile
+ * changes. An empty list needs no memory: "" means any, so a failed
+ * allocation must say NULL, never "".
+ */
 typedef int (*rt_item_format)(const struct rawtune_profile *p, size_t i, char *buf, size_t len);
 
 static const char *list_text(const struct rawtune_profile *p, char **cache, size_t n,
@@ -312,11 +324,13 @@ static const char *list_text(const struct rawtune_profile *p, char **cache, size
 
 	if (*cache)
 		return *cache;
+	if (n == 0)
+		return "";
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)format(p, i, NULL, 0) + 1;
 	text = malloc(len);
 	if (!text)
-		return "";
+		return NULL;
 	text[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -352,10 +366,12 @@ RAWTUNE_EXPORT const char *rawtune_profile_get_ports(const struct rawtune_profil
 
 	if (p->ports_text)
 		return p->ports_text;
+	if (p->ports.n == 0)
+		return "";
 	len = rt_ports_format(&p->ports, NULL, 0);
 	mut->ports_text = malloc((size_t)len + 1);
 	if (!mut->ports_text)
-		return "";
+		return NULL;
 	rt_ports_format(&p->ports, mut->ports_text, (size_t)len + 1);
 	return p->ports_text;
 }

@@ -250,12 +250,12 @@ static void text_table(struct rt_text *t, enum rt_table table, const struct rt_p
 	text_add(t, "COMMIT\n");
 }
 
-RAWTUNE_EXPORT int rawtune_profile_render(struct rawtune_ctx *ctx,
-					  const struct rawtune_profile *profile,
+RAWTUNE_EXPORT int rawtune_profile_render(const struct rawtune_profile *profile,
 					  enum rawtune_family family, char **text)
 {
 	/* the order apply commits them in */
 	static const enum rt_table order[] = { RT_TABLE_FILTER, RT_TABLE_RAW };
+	struct rawtune_ctx *ctx = profile->ctx;
 	struct rt_text t = { 0 };
 
 	rt_clear_error(ctx);
@@ -282,12 +282,12 @@ RAWTUNE_EXPORT int rawtune_profile_render(struct rawtune_ctx *ctx,
 	return 0;
 }
 
-RAWTUNE_EXPORT int rawtune_profile_render_host(struct rawtune_ctx *ctx,
-					       const struct rawtune_profile *profile,
+RAWTUNE_EXPORT int rawtune_profile_render_host(const struct rawtune_profile *profile,
 					       enum rawtune_family family, char **text)
 {
 	const struct rt_family_ops *ops = family == RAWTUNE_FAMILY_IPV6 ? rt_families[1]
 								       : rt_families[0];
+	struct rawtune_ctx *ctx = profile->ctx;
 	struct rt_plan_env env = rt_plan_env_default;
 	struct rt_text t = { 0 };
 	struct rt_plan plan = { 0 };

@@ -123,7 +123,7 @@ static void check_render(struct rawtune_ctx *ctx, const struct rawtune_profile *
 
 	for (size_t i = 0; i < 2; i++) {
 		char *text;
-		int err = rawtune_profile_render(ctx, p, family[i], &text);
+		int err = rawtune_profile_render(p, family[i], &text);
 
 		if (err == -ENOMEM)
 			continue;
