@@ -174,11 +174,13 @@ void rawtune_set_origin(struct rawtune_ctx *ctx, enum rawtune_origin origin);
  * rawtune_profile_get_origin - who applied a profile in this network namespace
  * @ctx: the context
  * @name: the profile's name
+ * @origin: set to a RAWTUNE_ORIGIN_* value
  *
- * Returns: a RAWTUNE_ORIGIN_* value, or -ENOENT when no apply of the profile
- * is on record. Since: 0.2
+ * Returns: 0, or -ENOENT when no apply of the profile is on record, or
+ * another negative errno. Since: 0.2
  */
-int rawtune_profile_get_origin(struct rawtune_ctx *ctx, const char *name);
+int rawtune_profile_get_origin(struct rawtune_ctx *ctx, const char *name,
+			       enum rawtune_origin *origin);
 
 /**
  * rawtune_profile_repair - apply a profile again as it was applied, if it drifted
@@ -242,6 +244,7 @@ void rawtune_set_backend(struct rawtune_ctx *ctx, enum rawtune_backend backend);
 /**
  * rawtune_backend_choose - the backend apply uses in this network namespace
  * @ctx: the context
+ * @backend: set to RAWTUNE_BACKEND_LEGACY or RAWTUNE_BACKEND_NFT
  * @why: where the reason is stored, one clause ("the firewall's rules are in
  *	nf_tables"), valid as long as @ctx; may be NULL
  *
@@ -252,11 +255,11 @@ void rawtune_set_backend(struct rawtune_ctx *ctx, enum rawtune_backend backend);
  * tables, or, with no firewall at all, where the iptables command is the
  * nf_tables variant; legacy otherwise.
  *
- * Returns: RAWTUNE_BACKEND_LEGACY or RAWTUNE_BACKEND_NFT, or a negative errno
- *	(a bad "backend =" key) with rawtune_last_error() set.
- * Since: 0.2
+ * Returns: 0, or a negative errno (a bad "backend =" key) with
+ *	rawtune_last_error() set. Since: 0.2
  */
-int rawtune_backend_choose(struct rawtune_ctx *ctx, const char **why);
+int rawtune_backend_choose(struct rawtune_ctx *ctx, enum rawtune_backend *backend,
+			   const char **why);
 
 /**
  * rawtune_backend_name - "auto", "legacy" or "nft"
@@ -266,9 +269,11 @@ const char *rawtune_backend_name(enum rawtune_backend backend);
 
 /**
  * rawtune_backend_parse - the backend named @name ("auto", "legacy", "nft")
- * Returns: its enum rawtune_backend value, or -EINVAL. Since: 0.2
+ * @name: the name
+ * @backend: set to its value
+ * Returns: 0, or -EINVAL for a name that is not a backend's. Since: 0.2
  */
-int rawtune_backend_parse(const char *name);
+int rawtune_backend_parse(const char *name, enum rawtune_backend *backend);
 
 /**
  * rawtune_last_error - the last failure on @ctx, in one line
@@ -490,8 +495,7 @@ int rawtune_profile_format(const struct rawtune_profile *profile, char **text);
 
 /**
  * rawtune_profile_render_nft - what the nf_tables backend would commit, as nft input
- * @ctx: the context
- * @profile: the profile
+ * @profile: the profile (failures are its context's last error)
  * @host: non-zero: judge the profile against this host's firewalls first, as
  *	apply does (CAP_NET_ADMIN); 0: the rules alone, reading nothing
  * @text: set to the text (free() it): the table inet rawtune and its two
@@ -503,8 +507,7 @@ int rawtune_profile_format(const struct rawtune_profile *profile, char **text);
  * Returns: 0, -EPERM or -EBUSY when apply would refuse (the last error says
  * why), -ENOMEM. Since: 0.2
  */
-int rawtune_profile_render_nft(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-			       int host, char **text);
+int rawtune_profile_render_nft(const struct rawtune_profile *profile, int host, char **text);
 
 /**
  * rawtune_profile_render_host - what apply would commit here, as iptables-restore input

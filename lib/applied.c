@@ -260,18 +260,19 @@ static int record_read(struct rawtune_ctx *ctx, const char *name, char **text)
 	return rt_conf_read(ctx, path, "record of an applied profile", text);
 }
 
-RAWTUNE_EXPORT int rawtune_profile_get_origin(struct rawtune_ctx *ctx, const char *name)
+RAWTUNE_EXPORT int rawtune_profile_get_origin(struct rawtune_ctx *ctx, const char *name,
+					       enum rawtune_origin *origin)
 {
 	char *text;
 	int err = record_read(ctx, name, &text);
 
 	if (err < 0)
 		return err;
-	err = strncmp(text, RT_ORIGIN_BOOT_LINE, strlen(RT_ORIGIN_BOOT_LINE)) == 0
-		      ? RAWTUNE_ORIGIN_BOOT
-		      : RAWTUNE_ORIGIN_COMMAND;
+	*origin = strncmp(text, RT_ORIGIN_BOOT_LINE, strlen(RT_ORIGIN_BOOT_LINE)) == 0
+			  ? RAWTUNE_ORIGIN_BOOT
+			  : RAWTUNE_ORIGIN_COMMAND;
 	free(text);
-	return err;
+	return 0;
 }
 
 int rt_applied_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **out)

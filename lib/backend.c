@@ -38,11 +38,13 @@ RAWTUNE_EXPORT const char *rawtune_backend_name(enum rawtune_backend backend)
 	return (unsigned int)backend < ARRAY_SIZE(names) ? names[backend] : NULL;
 }
 
-RAWTUNE_EXPORT int rawtune_backend_parse(const char *name)
+RAWTUNE_EXPORT int rawtune_backend_parse(const char *name, enum rawtune_backend *backend)
 {
 	for (size_t i = 0; name && i < ARRAY_SIZE(names); i++)
-		if (strcmp(name, names[i]) == 0)
-			return (int)i;
+		if (strcmp(name, names[i]) == 0) {
+			*backend = (enum rawtune_backend)i;
+			return 0;
+		}
 	return -EINVAL;
 }
 
@@ -145,7 +147,8 @@ static bool legacy_supported(void)
 	return err != ENOENT && err != EPROTONOSUPPORT;
 }
 
-RAWTUNE_EXPORT int rawtune_backend_choose(struct rawtune_ctx *ctx, const char **why)
+/* The backend, or a negative errno for a bad boot file. */
+int rt_backend_choose(struct rawtune_ctx *ctx, const char **why)
 {
 	struct rt_nft_tables nft = { 0 };
 	bool legacy_rawtune = false, legacy_fw = false;
@@ -196,4 +199,15 @@ out:
 	if (why)
 		*why = reason;
 	return backend;
+}
+
+RAWTUNE_EXPORT int rawtune_backend_choose(struct rawtune_ctx *ctx, enum rawtune_backend *backend,
+					  const char **why)
+{
+	int chosen = rt_backend_choose(ctx, why);
+
+	if (chosen < 0)
+		return chosen;
+	*backend = (enum rawtune_backend)chosen;
+	return 0;
 }

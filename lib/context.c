@@ -121,10 +121,8 @@ RAWTUNE_EXPORT int rawtune_new(struct rawtune_ctx **out)
 	env = secure_getenv("RAWTUNE_PROFILE_DIR");
 	ctx->profile_dir = strdup(env && *env ? env : SYSCONFDIR "/rawtune/profiles.d");
 	env = secure_getenv("RAWTUNE_BACKEND");
-	if (env && rawtune_backend_parse(env) > 0) {
-		ctx->backend = (enum rawtune_backend)rawtune_backend_parse(env);
-		ctx->backend_env = true;
-	}
+	if (env && rawtune_backend_parse(env, &ctx->backend) == 0)
+		ctx->backend_env = ctx->backend != RAWTUNE_BACKEND_AUTO;
 	env = secure_getenv("RAWTUNE_CONFIG");
 	ctx->boot_config = strdup(env && *env ? env : SYSCONFDIR "/rawtune/rawtune.conf");
 	if (!ctx->profile_dir || !ctx->boot_config) {

@@ -127,7 +127,8 @@ RAWTUNE_EXPORT int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *n
 {
 	enum rawtune_origin before = rt_origin(ctx);
 	struct rawtune_profile *p = NULL;
-	int err = rawtune_profile_check(ctx, name), origin;
+	enum rawtune_origin origin;
+	int err = rawtune_profile_check(ctx, name);
 
 	if (added)
 		*added = 0;
@@ -139,8 +140,7 @@ RAWTUNE_EXPORT int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *n
 	if (err < 0)
 		return err;
 	/* a repair only repairs: it keeps who applied the profile */
-	origin = rawtune_profile_get_origin(ctx, name);
-	if (origin >= 0)
+	if (rawtune_profile_get_origin(ctx, name, &origin) == 0)
 		rawtune_set_origin(ctx, origin);
 	err = rawtune_profile_apply(ctx, p, added, removed);
 	rawtune_set_origin(ctx, before);

@@ -156,6 +156,8 @@ int rt_boot_config_backend(struct rawtune_ctx *ctx);
 
 /* ---- backend.c: which backend, per network namespace ------------------------- */
 
+/* rawtune_backend_choose(): RAWTUNE_BACKEND_LEGACY or _NFT, or a negative errno. */
+int rt_backend_choose(struct rawtune_ctx *ctx, const char **why);
 /* Does this namespace hold rawtune's rules in the legacy raw table? (Reads, never creates.) */
 bool rt_legacy_has_rules(void);
 

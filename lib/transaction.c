@@ -283,7 +283,7 @@ static int nft_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 static int backend_of(struct rawtune_ctx *ctx)
 {
 	const char *why;
-	int backend = rawtune_backend_choose(ctx, &why);
+	int backend = rt_backend_choose(ctx, &why);
 
 	if (backend > 0)
 		rt_info(ctx, "backend %s: %s", rawtune_backend_name(backend), why);

@@ -420,34 +420,42 @@ END_TEST
 /* The boot file's backend is the choice, said so; the caller's comes first. */
 START_TEST(test_backend_chosen)
 {
+	enum rawtune_backend b = RAWTUNE_BACKEND_AUTO;
 	const char *why = NULL;
 
 	write_conf("backend = nft\n");
-	ck_assert_int_eq(rawtune_backend_choose(ctx, &why), RAWTUNE_BACKEND_NFT);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &b, &why), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_NFT);
 	ck_assert_str_eq(why, "chosen in the boot file (backend =)");
 	write_conf("apply = web\nbackend = legacy\n");
-	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), RAWTUNE_BACKEND_LEGACY);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &b, NULL), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_LEGACY);
 	rawtune_set_backend(ctx, RAWTUNE_BACKEND_NFT);
-	ck_assert_int_eq(rawtune_backend_choose(ctx, &why), RAWTUNE_BACKEND_NFT);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &b, &why), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_NFT);
 	ck_assert_str_eq(why, "chosen with --backend");
 	/* a value that is no backend leaves the choice as it was */
 	rawtune_set_backend(ctx, (enum rawtune_backend)7);
-	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), RAWTUNE_BACKEND_NFT);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &b, NULL), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_NFT);
 }
 END_TEST
 
 /* A bad key stops the choice with the file and line, as it stops the boot. */
 START_TEST(test_backend_choose_bad)
 {
+	enum rawtune_backend b = RAWTUNE_BACKEND_AUTO;
 	char want[512];
 
 	write_conf("apply = web\n\nbackend = foo\n");
-	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), -EINVAL);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &b, NULL), -EINVAL);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_AUTO);
 	snprintf(want, sizeof(want), "%s:3: backend 'foo': expected auto, legacy or nft", conf);
 	ck_assert_str_eq(rawtune_last_error(ctx), want);
 	/* the caller's choice does not read the file */
 	rawtune_set_backend(ctx, RAWTUNE_BACKEND_LEGACY);
-	ck_assert_int_eq(rawtune_backend_choose(ctx, NULL), RAWTUNE_BACKEND_LEGACY);
+	ck_assert_int_eq(rawtune_backend_choose(ctx, &b, NULL), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_LEGACY);
 }
 END_TEST
 
@@ -464,16 +472,23 @@ END_TEST
 
 START_TEST(test_backend_names)
 {
-	ck_assert_int_eq(rawtune_backend_parse("auto"), RAWTUNE_BACKEND_AUTO);
-	ck_assert_int_eq(rawtune_backend_parse("legacy"), RAWTUNE_BACKEND_LEGACY);
-	ck_assert_int_eq(rawtune_backend_parse("nft"), RAWTUNE_BACKEND_NFT);
-	ck_assert_int_eq(rawtune_backend_parse("Nft"), -EINVAL);
-	ck_assert_int_eq(rawtune_backend_parse(""), -EINVAL);
-	ck_assert_int_eq(rawtune_backend_parse(NULL), -EINVAL);
-	for (int b = RAWTUNE_BACKEND_AUTO; b <= RAWTUNE_BACKEND_NFT; b++)
-		ck_assert_int_eq(rawtune_backend_parse(rawtune_backend_name(b)), b);
+	enum rawtune_backend b = RAWTUNE_BACKEND_LEGACY;
+
+	ck_assert_int_eq(rawtune_backend_parse("auto", &b), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_AUTO);
+	ck_assert_int_eq(rawtune_backend_parse("legacy", &b), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_LEGACY);
+	ck_assert_int_eq(rawtune_backend_parse("nft", &b), 0);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_NFT);
+	ck_assert_int_eq(rawtune_backend_parse("Nft", &b), -EINVAL);
+	ck_assert_int_eq(rawtune_backend_parse("", &b), -EINVAL);
+	ck_assert_int_eq(rawtune_backend_parse(NULL, &b), -EINVAL);
+	ck_assert_int_eq(b, RAWTUNE_BACKEND_NFT); /* untouched by a failure */
+	for (int i = RAWTUNE_BACKEND_AUTO; i <= RAWTUNE_BACKEND_NFT; i++) {
+		ck_assert_int_eq(rawtune_backend_parse(rawtune_backend_name(i), &b), 0);
+		ck_assert_int_eq(b, i);
+	}
 	ck_assert_ptr_null(rawtune_backend_name((enum rawtune_backend)3));
-	ck_assert_ptr_null(rawtune_backend_name((enum rawtune_backend)-1));
 }
 END_TEST
 

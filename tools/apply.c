@@ -187,14 +187,16 @@ static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_
 static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
 {
 	const char *name = rawtune_profile_get_name(p);
-	int backend = rawtune_backend_choose(ctx, NULL);
+	enum rawtune_backend backend;
+	int err = rawtune_backend_choose(ctx, &backend, NULL);
 
-	if (backend < 0)
-		return tool_lib_error(ctx, name, backend);
+	if (err < 0)
+		return tool_lib_error(ctx, name, err);
 	/* nft input, which "nft -f" loads: both families in one table */
 	if (backend == RAWTUNE_BACKEND_NFT) {
 		char *text;
-		int err = rawtune_profile_render_nft(ctx, p, geteuid() == 0, &text);
+
+		err = rawtune_profile_render_nft(p, geteuid() == 0, &text);
 
 		if (err < 0)
 			return tool_lib_error(ctx, name, err);
@@ -205,7 +207,6 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 
 	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
 		char *text;
-		int err;
 
 		if (!(rawtune_profile_get_families(p) & apply_families[i]))
 			continue;
@@ -225,8 +226,10 @@ static int apply_dry_run(struct rawtune_ctx *ctx, const struct rawtune_profile *
 void tool_note_nftables(struct rawtune_ctx *ctx, bool quiet)
 {
 	/* rawtune's legacy rules are invisible to the nf_tables variant's "iptables -L" */
-	if (!quiet && rawtune_backend_choose(ctx, NULL) == RAWTUNE_BACKEND_LEGACY &&
-	    rawtune_nftables_in_use(ctx) == 1)
+	enum rawtune_backend backend;
+
+	if (!quiet && rawtune_backend_choose(ctx, &backend, NULL) == 0 &&
+	    backend == RAWTUNE_BACKEND_LEGACY && rawtune_nftables_in_use(ctx) == 1)
 		fputs("rawtune: note: this host's iptables is the nf_tables variant; "
 		      "rawtune's rules are in the legacy tables: see them with "
 		      "'iptables-legacy -t raw -L' or 'rawtune status'\n",
@@ -455,13 +458,15 @@ static int prune_boot(struct rawtune_ctx *ctx, const struct rawtune_profile_list
 		return tool_lib_error(ctx, "apply --all", err);
 	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++) {
 		const char *name = rawtune_rules_get_profile(rules, i);
+		enum rawtune_origin origin;
 		unsigned int removed = 0;
 		bool seen = false;
 
 		for (unsigned int k = 0; k < i && !seen; k++)
 			seen = strcmp(rawtune_rules_get_profile(rules, k), name) == 0;
 		if (seen || listed(list, name) ||
-		    rawtune_profile_get_origin(ctx, name) != RAWTUNE_ORIGIN_BOOT)
+		    rawtune_profile_get_origin(ctx, name, &origin) < 0 ||
+		    origin != RAWTUNE_ORIGIN_BOOT)
 			continue;
 		if (rawtune_profile_remove(ctx, name, &removed) < 0)
 			status = tool_lib_error(ctx, name, -EIO);

@@ -423,9 +423,12 @@ static int global_option(int *argc, char *argv[], const char *option, const char
  */
 static int backend_option(const char *name, int *backend)
 {
-	*backend = name ? rawtune_backend_parse(name) : RAWTUNE_BACKEND_AUTO;
-	if (*backend >= 0)
+	enum rawtune_backend b = RAWTUNE_BACKEND_AUTO;
+
+	if (!name || rawtune_backend_parse(name, &b) == 0) {
+		*backend = (int)b;
 		return 0;
+	}
 	tool_error("bad --backend '%s': expected legacy, nft or auto", tool_shown(name));
 	return RT_EXIT_USAGE;
 }

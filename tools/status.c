@@ -29,7 +29,7 @@ const char status_usage[] =
  */
 struct view {
 	const struct rawtune_rules *rules;
-	int backend;	  /* RAWTUNE_BACKEND_LEGACY or _NFT: in use */
+	enum rawtune_backend backend; /* LEGACY or NFT: in use */
 	const char *why;  /* rawtune_backend_choose()'s reason */
 	const char *only; /* PROFILE, or NULL for all */
 };
@@ -399,9 +399,9 @@ int cmd_status(struct rawtune_ctx *ctx, int argc, char *argv[])
 	if (status)
 		return status;
 	/* before the rules: a bad "backend =" in the boot file is said alone */
-	v.backend = rawtune_backend_choose(ctx, &v.why);
-	if (v.backend < 0)
-		return tool_lib_error(ctx, "status", v.backend);
+	err = rawtune_backend_choose(ctx, &v.backend, &v.why);
+	if (err < 0)
+		return tool_lib_error(ctx, "status", err);
 	err = rawtune_rules_read(ctx, &rules);
 	if (err < 0)
 		return tool_lib_error(ctx, "status", err);

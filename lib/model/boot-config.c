@@ -240,9 +240,9 @@ static int boot_apply(struct rt_boot_parser *bp, char *value)
 static int boot_backend(struct rt_boot_parser *bp, const char *value)
 {
 	char shown[RT_PRINTABLE_MAX];
-	int backend = rawtune_backend_parse(value);
+	enum rawtune_backend backend;
 
-	if (backend < 0)
+	if (rawtune_backend_parse(value, &backend) < 0)
 		return boot_error(bp, -EINVAL, "backend '%s': expected auto, legacy or nft",
 				  SHOWN(value, shown));
 	if (bp->backend >= 0)

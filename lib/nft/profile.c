@@ -112,10 +112,10 @@ static int plan_alone(const struct rawtune_profile *p, struct rt_nft_plan *out)
 	return err;
 }
 
-RAWTUNE_EXPORT int rawtune_profile_render_nft(struct rawtune_ctx *ctx,
-					      const struct rawtune_profile *profile, int host,
+RAWTUNE_EXPORT int rawtune_profile_render_nft(const struct rawtune_profile *profile, int host,
 					      char **text)
 {
+	struct rawtune_ctx *ctx = profile->ctx;
 	struct rt_nft_plan plan = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
