@@ -716,29 +716,30 @@ int rawtune_profile_render(const struct rawtune_profile *profile, enum rawtune_f
 
 /**
  * rawtune_profile_apply - install the profile's rules in the kernel
- * @ctx: the context
- * @profile: the profile; it must have at least one port
+ * @profile: the profile; it must have at least one port. Its context says
+ *	the backend, the NAT guard and the origin, and gets the last error.
  * @added: if not NULL, the number of rules added
  * @removed: if not NULL, the number of this profile's earlier rules removed
  *
- * Makes this profile's rules in the raw and filter tables of each of its
- * families exactly what the profile asks for, leaving every other rule as it
- * was. The filter table's accepts are committed before the raw table's
- * NOTRACK rules, so traffic keeps flowing throughout. Nothing is committed
- * when the rules are already in place. All commits happen under the xtables
- * lock; when one fails, those already made are undone.
+ * Makes this profile's rules in the backend that rawtune_backend_choose()
+ * names exactly what the profile asks for, leaving every other rule as it
+ * was. Legacy: the twins the filter table needs are committed before the
+ * raw table's NOTRACK rules, so traffic keeps flowing throughout, all
+ * under the xtables lock; when one commit fails, those already made are
+ * undone. nf_tables: one batch, which the kernel commits whole or not at
+ * all. Nothing is committed when the rules are already in place.
  *
  * Returns: 0, or a negative errno: -EBUSY when NAT applies to the profile's
  *	traffic (see rawtune_set_nat_guard()), -EPERM without CAP_NET_ADMIN or
- *	without access to the lock file, or when an nf_tables chain could drop
- *	the profile's untracked packets (the guard cannot be turned off: legacy
- *	rules cannot accept what nf_tables drops), -ETIMEDOUT
- *	when the lock stayed busy, -EINVAL for a profile without ports, or what
- *	the kernel answered.
+ *	without access to the lock file, or when a firewall would treat the
+ *	untracked packets differently from tracked ones (the verdict rule: no
+ *	override for an nf_tables chain, whose drop rawtune cannot change),
+ *	-ETIMEDOUT when the lock stayed busy, -EINVAL for a profile without
+ *	ports, or what the kernel answered.
  * Since: 0.1
  */
-int rawtune_profile_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-			  unsigned int *added, unsigned int *removed);
+int rawtune_profile_apply(const struct rawtune_profile *profile, unsigned int *added,
+			  unsigned int *removed);
 
 /**
  * rawtune_profile_remove - delete the rules of the profile named @name

@@ -142,7 +142,7 @@ RAWTUNE_EXPORT int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *n
 	/* a repair only repairs: it keeps who applied the profile */
 	if (rawtune_profile_get_origin(ctx, name, &origin) == 0)
 		rawtune_set_origin(ctx, origin);
-	err = rawtune_profile_apply(ctx, p, added, removed);
+	err = rawtune_profile_apply(p, added, removed);
 	rawtune_set_origin(ctx, before);
 	rawtune_profile_unref(p);
 	return err < 0 ? err : 1;

@@ -316,10 +316,10 @@ static bool legacy_present(void)
 	return false;
 }
 
-RAWTUNE_EXPORT int rawtune_profile_apply(struct rawtune_ctx *ctx,
-					 const struct rawtune_profile *profile,
+RAWTUNE_EXPORT int rawtune_profile_apply(const struct rawtune_profile *profile,
 					 unsigned int *added, unsigned int *removed)
 {
+	struct rawtune_ctx *ctx = profile->ctx;
 	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name, .applied = profile };
 	int err = 0;
 

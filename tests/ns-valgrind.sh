@@ -5,7 +5,7 @@
 # with sanitizers, which valgrind cannot run (make check already checks
 # such a build under AddressSanitizer's leak checker).
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
-need_root_and unshare valgrind ldd iptables-legacy-save ip6tables-legacy-save
+need_root_and unshare valgrind ldd iptables-legacy-save ip6tables-legacy-save nft
 enter_netns "$@"
 
 # In the build tree $RAWTUNE is libtool's wrapper script: libtool runs the
@@ -66,6 +66,34 @@ grind 0 remove web
 grind 0 apply dns
 grind 0 remove --all
 save_all | grep -q RAWTUNE && fail "remove --all under valgrind left rules"
+# The nf_tables backend over an nftables firewall: the guard's walks of
+# tracked and untracked packets (a refusal, then an apply once the twin is
+# there), sets of ports, status, the dry run, remove.
+nft -f - <<'NFT' || fail "cannot load the nft firewall"
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iif lo accept
+		ct state established,related accept
+		tcp dport { 22, 8080 } ct state new accept
+		reject
+	}
+}
+NFT
+export RAWTUNE_BACKEND=nft
+grind 1 apply web --port 8080
+nft insert rule inet filter input position "$(nft -a list chain inet filter input |
+	sed -n 's/.*tcp dport { 22, 8080 } ct state new accept # handle //p')" \
+	tcp dport 8080 ct state untracked accept
+grind 0 apply web --port 8080
+grind 0 apply web --port 8080
+grind 0 apply web --port 8080,9000-9100
+grind 0 status --json
+grind 0 apply web --port 8080 --dry-run
+grind 0 remove web
+nft list tables | grep -q rawtune && fail "remove under valgrind left table inet rawtune"
+nft flush ruleset
+export RAWTUNE_BACKEND=legacy
 grind 2 apply web --port 80,,81
 printf '%s\n' 'ports = 80' 'colour = red' >"$RAWTUNE_PROFILE_DIR/broken.conf"
 grind 2 apply broken

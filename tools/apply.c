@@ -298,7 +298,7 @@ int tool_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p, struct 
 	int err;
 
 	*r = (struct tool_applied){ 0 };
-	err = rawtune_profile_apply(ctx, p, &r->added, &r->removed);
+	err = rawtune_profile_apply(p, &r->added, &r->removed);
 	if (err < 0)
 		return tool_lib_error(ctx, rawtune_profile_get_name(p), err);
 	if (r->added || r->removed)

@@ -845,7 +845,7 @@ static int refuse_nat(struct rt_nft_check *g, const struct rt_nft_chain *c,
 
 static int check_mode(struct rt_nft_check *g, enum rt_nft_mode mode)
 {
-	struct rt_nft_packet pkt;
+	struct rt_nft_packet pkt = { 0 };
 
 	g->mode = mode;
 	for (size_t i = 0; i < g->rs.n; i++) {

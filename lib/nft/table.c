@@ -37,6 +37,8 @@
 
 /* nft's priority raw */
 #define RT_NFT_PRIO_RAW (-300)
+/* a request: a header and a few names */
+#define RT_NFT_REQUEST 4096
 /* tries of a sync that another writer's commit interrupted */
 #define RT_NFT_TRIES 8
 
@@ -114,7 +116,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 
 static int read_gen(struct reader *rd)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RT_NFT_REQUEST] = { 0 }; /* no stack byte goes out as padding */
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, ++rd->seq);
 
 	return rt_nfnl_talk(rd->nl, nlh, gen_cb, &rd->genid);
@@ -143,7 +145,7 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 
 static int read_sets(struct reader *rd)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RT_NFT_REQUEST] = { 0 }; /* no stack byte goes out as padding */
 	struct nftnl_set *req = nftnl_set_alloc();
 	struct nftnl_set_list_iter *it;
 	struct nlmsghdr *nlh;
@@ -203,7 +205,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 
 static int read_rules(struct reader *rd, const char *chain)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RT_NFT_REQUEST] = { 0 }; /* no stack byte goes out as padding */
 	struct nftnl_rule *req = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
 
@@ -226,7 +228,7 @@ static int exists_cb(const struct nlmsghdr *nlh, void *data)
 /* The generation, then the table as it is in it; a dump that a commit interrupted: again. */
 static int reader_load(struct reader *rd)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RT_NFT_REQUEST] = { 0 }; /* no stack byte goes out as padding */
 	int err = -EINTR;
 
 	for (int tries = 0; tries < RT_NFT_TRIES && err == -EINTR; tries++) {
@@ -307,8 +309,18 @@ struct batch {
 	bool failed;
 };
 
+/* A batch page, and the room past it that one message may take. */
+#define RT_NFT_PAGE (128 * 1024)
+#define RT_NFT_OVERRUN (UINT16_MAX + 16384)
+
 static struct nlmsghdr *batch_hdr(struct batch *bt, uint16_t type, uint16_t flags)
 {
+	/*
+	 * libnftnl's pages come from malloc and a message leaves gaps in them
+	 * (padding, unset fields): zero its room first, so that no byte of
+	 * this process's memory goes to the kernel unset.
+	 */
+	memset(nftnl_batch_buffer(bt->b), 0, RT_NFT_OVERRUN);
 	bt->messages++;
 	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(bt->b), type, NFPROTO_INET,
 				     flags | NLM_F_ACK, bt->seq++);
@@ -523,9 +535,10 @@ static int build(struct batch *bt, const struct reader *rd, const char *profile,
 	uint32_t set_id = 1;
 	bool drop_table = plan->n == 0 && others(rd, profile) == 0;
 
-	bt->b = nftnl_batch_alloc(128 * 1024, UINT16_MAX + 16384);
+	bt->b = nftnl_batch_alloc(RT_NFT_PAGE, RT_NFT_OVERRUN);
 	if (!bt->b)
 		return -ENOMEM;
+	memset(nftnl_batch_buffer(bt->b), 0, RT_NFT_OVERRUN);
 	begin = nftnl_batch_begin(nftnl_batch_buffer(bt->b), bt->seq++);
 	/* refused whole (ERESTART) when the ruleset is no longer the one read */
 	mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(rd->genid));
@@ -548,6 +561,7 @@ static int build(struct batch *bt, const struct reader *rd, const char *profile,
 			add_rule(bt, &plan->rule[i], set_id++);
 		counts->added += (unsigned int)plan->n;
 	}
+	memset(nftnl_batch_buffer(bt->b), 0, RT_NFT_OVERRUN);
 	nftnl_batch_end(nftnl_batch_buffer(bt->b), bt->seq++);
 	batch_next(bt);
 	return bt->failed ? -ENOMEM : 0;
