@@ -612,6 +612,58 @@ int rawtune_profile_has_port(const struct rawtune_profile *profile, unsigned int
  */
 int rawtune_profile_list_read(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
 
+/**
+ * rawtune_profile_list_applied - the profiles applied in this network namespace
+ * @ctx: the context
+ * @list: where the list is stored, sorted by name
+ *
+ * Every profile as its last apply here recorded it (ports, families, as
+ * given then), whether or not its rules are still in the kernel: a
+ * firewall's reload may have flushed them (nftables.service's "flush
+ * ruleset" deletes table inet rawtune). rawtune_profile_check() calls such
+ * a profile drifted, rawtune_profile_repair() applies it again. Removed
+ * profiles have no record.
+ *
+ * Returns: 0, or -ENOMEM. Since: 0.2
+ */
+int rawtune_profile_list_applied(struct rawtune_ctx *ctx, struct rawtune_profile_list **list);
+
+/* ---- following nf_tables' changes -------------------------------------------- */
+
+struct rawtune_nft_watch;
+
+/**
+ * rawtune_nft_watch_open - follow the nf_tables commits of this network namespace
+ * @ctx: the context
+ * @watch: set to the watch (close it with rawtune_nft_watch_close())
+ *
+ * Every commit to nf_tables (nft -f, a reload of nftables.service, firewalld,
+ * iptables-nft) makes a new ruleset generation, which the kernel announces:
+ * a repair can run at once when a reload flushed table inet rawtune.
+ *
+ * Returns: 0, or a negative errno with the last error set. Since: 0.2
+ */
+int rawtune_nft_watch_open(struct rawtune_ctx *ctx, struct rawtune_nft_watch **watch);
+
+/** rawtune_nft_watch_get_fd - the descriptor to poll for POLLIN. Since: 0.2 */
+int rawtune_nft_watch_get_fd(const struct rawtune_nft_watch *watch);
+
+/**
+ * rawtune_nft_watch_wait - wait for a new ruleset generation
+ * @watch: the watch
+ * @timeout_ms: at most this long; -1 without end, 0 not at all
+ *
+ * Reads every announcement queued.
+ *
+ * Returns: 1 when the ruleset changed since the last call (also when
+ * announcements were lost: changes came faster than read), 0 when not
+ * within @timeout_ms, or a negative errno. Since: 0.2
+ */
+int rawtune_nft_watch_wait(struct rawtune_nft_watch *watch, int timeout_ms);
+
+/** rawtune_nft_watch_close - stop following; NULL is a no-op. Since: 0.2 */
+void rawtune_nft_watch_close(struct rawtune_nft_watch *watch);
+
 /** rawtune_profile_list_count - how many profiles the list holds. Since: 0.1 */
 unsigned int rawtune_profile_list_count(const struct rawtune_profile_list *list);
 

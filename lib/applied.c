@@ -275,6 +275,73 @@ RAWTUNE_EXPORT int rawtune_profile_get_origin(struct rawtune_ctx *ctx, const cha
 	return 0;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+RAWTUNE_EXPORT int rawtune_profile_list_applied(struct rawtune_ctx *ctx,
+						struct rawtune_profile_list **out)
+{
+	struct rawtune_profile_list *list = calloc(1, sizeof(*list));
+	char dir[PATH_MAX], **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	int err = 0;
+	DIR *d;
+
+	rt_clear_error(ctx);
+	if (!list)
+		return -ENOMEM;
+	d = state_dir(dir, sizeof(dir)) == 0 ? opendir(dir) : NULL;
+	while (d && err == 0 && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		/* NAME.conf, NAME a profile's name: anything else is not a record */
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		if (n == cap) {
+			char **grown = realloc(names, (cap = cap ? 2 * cap : 8) * sizeof(*names));
+
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			names = grown;
+		}
+		names[n] = strndup(e->d_name, len - 5);
+		if (!names[n])
+			err = -ENOMEM;
+		else if (!rt_profile_name_valid(names[n]))
+			free(names[n]);
+		else
+			n++;
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct rawtune_profile *p;
+
+		/* a record that no longer reads (edited by hand) is skipped, said */
+		if (err == 0 && rt_applied_load(ctx, names[i], &p) == 0)
+			err = rt_profile_list_put(list, p);
+		else if (err == 0)
+			rt_warn(ctx, "%s: the record of its apply does not read: %s", names[i],
+				rawtune_last_error(ctx));
+		free(names[i]);
+	}
+	free(names);
+	if (err < 0) {
+		rawtune_profile_list_free(list);
+		return rt_fail(ctx, err, "out of memory");
+	}
+	rt_clear_error(ctx);
+	*out = list;
+	return 0;
+}
+
 int rt_applied_load(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **out)
 {
 	char *text;

@@ -172,7 +172,7 @@ int rt_backend_choose(struct rawtune_ctx *ctx, const char **why)
 	rt_nft_tables_scan(&nft);
 	if (nft.own) {
 		backend = RAWTUNE_BACKEND_NFT;
-		reason = "rawtune's rules are in nf_tables (table inet rawtune)";
+		reason = "rawtune's rules are in nf_tables, table inet rawtune";
 	} else if (legacy_rawtune) {
 		backend = RAWTUNE_BACKEND_LEGACY;
 		reason = "rawtune's rules are in the legacy raw table";

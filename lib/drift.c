@@ -34,14 +34,20 @@ static int in_kernel(struct rawtune_ctx *ctx, const char *name)
  * The profile as applied; one applied before such records were kept is
  * looked up by name. -ENOENT when the kernel holds none of its rules.
  */
+/*
+ * @backend: the one that holds its rules, or 0 when none does and only
+ * the record of its apply is left (a reload flushed its rules).
+ */
 static int applied_profile(struct rawtune_ctx *ctx, const char *name, struct rawtune_profile **p,
 			   int *backend)
 {
 	int err = in_kernel(ctx, name);
 
-	if (err <= 0)
-		return err < 0 ? err : -ENOENT;
+	if (err < 0)
+		return err;
 	*backend = err;
+	if (err == 0)
+		return rt_applied_load(ctx, name, p);
 	err = rt_applied_load(ctx, name, p);
 	if (err == -ENOENT)
 		err = rawtune_profile_load(ctx, name, p);
@@ -112,9 +118,14 @@ RAWTUNE_EXPORT int rawtune_profile_check(struct rawtune_ctx *ctx, const char *na
 		err = applied_profile(ctx, name, &p, &backend);
 	if (err == -ENOENT)
 		return rt_fail(ctx, -ENOENT, "%s: not applied", name);
+	if (err == 0 && backend == 0) {
+		snprintf(why, sizeof(why), "%s: its rules are gone from the kernel, the record "
+			 "of its apply is left (a firewall reload that flushed the ruleset?)", name);
+		err = 1;
+	}
 	if (err == 0 && backend == RAWTUNE_BACKEND_NFT)
 		err = check_nft(ctx, p, why, sizeof(why));
-	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0 && backend != RAWTUNE_BACKEND_NFT; f++)
+	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0 && backend == RAWTUNE_BACKEND_LEGACY; f++)
 		err = check_family(ctx, rt_families[f], p, why, sizeof(why));
 	rawtune_profile_unref(p);
 	if (err == 1)

@@ -270,3 +270,42 @@ pass "firewalld, port 8080 closed: rejected tracked or not, applied"
 H nft add rule inet firewalld filter_IN_public tcp dport 8080 accept # what firewall-cmd writes
 applies "firewalld with the port open"
 no_legacy_tables "every firewall kind"
+
+# ---- a reload that flushes the ruleset, repaired at once ----------------------------
+# nftables.service's reload begins with "flush ruleset": table inet rawtune
+# goes with it. status calls that drift; repair --follow, told of the new
+# generation by the kernel, applies the profile again within a second.
+H nft flush ruleset
+H "$RAWTUNE" apply web --port 8080 >/dev/null || fail "apply before the reload"
+H "$RAWTUNE" repair --follow >"$TEST_TMP/follow" 2>&1 &
+follower=$!
+sleep 0.5
+H nft -f - <<'NFT' || fail "cannot reload the firewall"
+flush ruleset
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ct state invalid drop
+	}
+}
+NFT
+for i in $(seq 50); do
+	[ "$(table | grep -c 'comment "rawtune:web"')" -eq 4 ] && break
+	sleep 0.1
+done
+kill $follower
+wait $follower 2>/dev/null
+[ "$(table | grep -c 'comment "rawtune:web"')" -eq 4 ] ||
+	fail "repair --follow did not put web back after the reload: $(cat "$TEST_TMP/follow")"
+[ "$(grep -c 'web: repaired, 4 rules added' "$TEST_TMP/follow")" -eq 1 ] ||
+	fail "repair --follow: $(cat "$TEST_TMP/follow")"
+pass "a reload flushed table inet rawtune; repair --follow put web back in $((i * 100)) ms or less, once"
+H nft flush ruleset
+H "$RAWTUNE" status >"$TEST_TMP/out"
+status=$?
+[ $status -eq 3 ] && grep -q 'web: its rules are gone from the kernel' "$TEST_TMP/out" ||
+	fail "status after a flush: exit $status: $(cat "$TEST_TMP/out")"
+H "$RAWTUNE" repair >"$TEST_TMP/out" 2>&1 && grep -q 'web: repaired' "$TEST_TMP/out" ||
+	fail "repair after a flush: $(cat "$TEST_TMP/out")"
+H "$RAWTUNE" remove web >/dev/null
+pass "status calls a flushed profile drift (exit 3), repair applies it again"

@@ -175,6 +175,47 @@ static void print_leftover(const struct view *v, const char *profile, int *statu
 	worse(status, RT_EXIT_DRIFT);
 }
 
+/* Has @profile a rule in either backend? */
+static bool in_any(const struct rawtune_rules *rules, const char *profile)
+{
+	for (unsigned int i = 0; i < rawtune_rules_count(rules); i++)
+		if (strcmp(rawtune_rules_get_profile(rules, i), profile) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The profiles applied here on record whose rules are gone from both
+ * backends (a reload flushed them): drifted, each, as @show says them.
+ */
+static unsigned int gone(struct rawtune_ctx *ctx, const struct view *v, int *status,
+			 void (*show)(struct rawtune_ctx *ctx, const struct view *v,
+				      const char *profile, int *status, void *data),
+			 void *data)
+{
+	struct rawtune_profile_list *list;
+	unsigned int shown = 0;
+
+	if (rawtune_profile_list_applied(ctx, &list) < 0)
+		return 0;
+	for (unsigned int i = 0; i < rawtune_profile_list_count(list); i++) {
+		const char *name = rawtune_profile_get_name(rawtune_profile_list_get(list, i));
+
+		if (in_any(v->rules, name) || (v->only && strcmp(v->only, name) != 0))
+			continue;
+		show(ctx, v, name, status, data);
+		shown++;
+	}
+	rawtune_profile_list_free(list);
+	return shown;
+}
+
+static void show_text(struct rawtune_ctx *ctx, const struct view *v, const char *profile,
+		      int *status, void *data)
+{
+	print_profile(ctx, v, profile, status);
+}
+
 static int print_people(struct rawtune_ctx *ctx, const struct view *v)
 {
 	unsigned int n = rawtune_rules_count(v->rules), shown = 0;
@@ -187,6 +228,7 @@ static int print_people(struct rawtune_ctx *ctx, const struct view *v)
 		print_profile(ctx, v, rawtune_rules_get_profile(v->rules, i), &status);
 		shown++;
 	}
+	shown += gone(ctx, v, &status, show_text, NULL);
 	if (!shown && !v->only)
 		printf("no profile applied\n");
 	for (unsigned int i = 0; i < n; i++)
@@ -329,6 +371,19 @@ static void json_leftover(struct json *j, const struct view *v, const char *prof
 	worse(status, RT_EXIT_DRIFT);
 }
 
+struct json_gone {
+	struct json *j;
+	const struct rawtune_saved *saved;
+};
+
+static void show_json(struct rawtune_ctx *ctx, const struct view *v, const char *profile,
+		      int *status, void *data)
+{
+	struct json_gone *g = data;
+
+	json_profile(ctx, g->j, v, g->saved, profile, status);
+}
+
 static int print_json(struct rawtune_ctx *ctx, const struct view *v)
 {
 	unsigned int n = rawtune_rules_count(v->rules);
@@ -349,6 +404,7 @@ static int print_json(struct rawtune_ctx *ctx, const struct view *v)
 		if (wanted(v, i, v->backend))
 			json_profile(ctx, &j, v, saved, rawtune_rules_get_profile(v->rules, i),
 				     &status);
+	gone(ctx, v, &status, show_json, &(struct json_gone){ &j, saved });
 	json_array_end(&j);
 	json_array_begin(&j, "leftovers");
 	for (unsigned int i = 0; i < n; i++)
@@ -411,7 +467,9 @@ int cmd_status(struct rawtune_ctx *ctx, int argc, char *argv[])
 		rawtune_rules_free(rules);
 		return tool_input_error(ctx, "status", -EINVAL);
 	}
-	if (v.only && !applied(rules, v.only, v.backend))
+	/* a profile whose rules a reload flushed is listed as drifted, not as not applied */
+	if (v.only && !applied(rules, v.only, v.backend) &&
+	    (in_any(rules, v.only) || rawtune_profile_check(ctx, v.only) != 1))
 		status = not_applied(&v);
 	else
 		status = json ? print_json(ctx, &v) : print_people(ctx, &v);
