@@ -293,6 +293,69 @@ START_TEST(test_ct_state)
 }
 END_TEST
 
+/* The same packets tracked, as the verdict rule walks them beside the untracked ones. */
+static struct rt_nft_judgment judge_tracked(uint32_t state)
+{
+	struct rt_nft_chain chain = { .family = NFPROTO_INET, .table = "t", .name = "c" };
+	struct rt_ports profile = { .n = 1, .range = (struct rt_port_range *)p8080 };
+	struct rt_nft_packet pkt = { .proto = IPPROTO_TCP, .port = p8080, .nport = 1,
+				     .dport = true, .profile = &profile, .tracked = state };
+	struct rt_nft_judgment j;
+	struct rt_nft_crule cr;
+
+	ck_assert_int_eq(rt_nft_crule_init(&cr, rule), 0);
+	rt_nft_rule_judge(&j, NULL, &chain, &cr, &pkt);
+	free(cr.x);
+	return j;
+}
+
+/* tcp dport 8080 ct state new accept: the tracked request's accept, never the untracked one's */
+START_TEST(test_ct_state_tracked)
+{
+	tcp_dport(NFT_CMP_EQ, 8080);
+	ct_state(0x08, NFT_CMP_NEQ);
+	verdict(NF_ACCEPT, NULL);
+	assert_judged(judge_tracked(0x08), ALWAYS, ACCEPT);
+	assert_judged(judge_tracked(0x02), NEVER, GO_ON);
+	assert_judged(judge(IPPROTO_TCP, 8080, 8080), NEVER, GO_ON);
+}
+END_TEST
+
+/*
+ * ct status dnat accept, as firewalld writes it: a new flow that no NAT
+ * rule takes has no status bit; a reply's status is not known.
+ */
+START_TEST(test_ct_status_tracked)
+{
+	struct nftnl_expr *e = add("ct");
+	uint32_t dnat = htonl(0x20), zero = 0; /* IPS_DST_NAT */
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	e = add("bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(dnat));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &dnat, sizeof(dnat));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	cmp(NFT_CMP_NEQ, &zero, sizeof(zero));
+	verdict(NF_ACCEPT, NULL);
+	assert_judged(judge_tracked(0x08), NEVER, GO_ON);
+	ck_assert_int_eq(judge_tracked(0x02).match, RT_NFT_MAYBE);
+	assert_judged(judge(IPPROTO_TCP, 8080, 8080), NEVER, GO_ON);
+}
+END_TEST
+
+/* -m conntrack --ctstate NEW, as iptables-nft writes it, for the tracked request */
+START_TEST(test_xt_conntrack_tracked)
+{
+	xt_ctstate(XT_CONNTRACK_STATE, XT_CONNTRACK_STATE_BIT(IP_CT_NEW), 0);
+	verdict(NF_ACCEPT, NULL);
+	assert_judged(judge_tracked(0x08), ALWAYS, ACCEPT);
+	assert_judged(judge(IPPROTO_TCP, 8080, 8080), NEVER, GO_ON);
+}
+END_TEST
+
 /* ct mark, ct status, ...: an untracked packet has no entry, the rule ends there */
 START_TEST(test_ct_other_keys)
 {
@@ -496,6 +559,9 @@ static Suite *nft_rule_suite(void)
 	tcase_add_test(tc, test_port_ranges_together);
 	tcase_add_loop_test(tc, test_ct_state, 0, ARRAY_SIZE(ct_cases));
 	tcase_add_test(tc, test_ct_other_keys);
+	tcase_add_test(tc, test_ct_state_tracked);
+	tcase_add_test(tc, test_ct_status_tracked);
+	tcase_add_test(tc, test_xt_conntrack_tracked);
 	tcase_add_test(tc, test_set_lookup);
 	tcase_add_test(tc, test_nfproto);
 	tcase_add_test(tc, test_unknown_may_match);
