@@ -171,14 +171,28 @@ static bool set_elem(struct nftnl_set *s, uint16_t port, bool end)
 }
 
 /*
- * The ports as nft writes an anonymous interval set: each range a start
- * and an end one past it (none after 65535), and an end at 0 first when
- * the set does not start there.
+ * A list of single ports is a set of its ports, which the kernel keeps in a
+ * bitmap (2-byte keys): one bit test a packet, whatever their number. A
+ * list with a range is an interval set, as nft writes and lists it, a tree
+ * that a packet walks.
+ */
+static bool single_ports(const struct rt_ports *ports)
+{
+	for (size_t i = 0; i < ports->n; i++)
+		if (ports->range[i].lo != ports->range[i].hi)
+			return false;
+	return true;
+}
+
+/*
+ * The ports as nft writes an anonymous set: single ports, or an interval
+ * set, each range a start and an end one past it (none after
+ * 65535), and an end at 0 first when the set does not start there.
  */
 static struct nftnl_set *port_set(const struct rt_ports *ports, uint32_t set_id)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
-	bool ok = s != NULL;
+	bool ok = s != NULL, each = single_ports(ports);
 
 	if (!s)
 		return NULL;
@@ -187,12 +201,14 @@ static struct nftnl_set *port_set(const struct rt_ports *ports, uint32_t set_id)
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
-			  NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL);
+			  NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | (each ? 0 : NFT_SET_INTERVAL));
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, SET_KEY_INET_SERVICE);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sizeof(uint16_t));
-	if (ports->range[0].lo != 0)
+	for (size_t i = 0; i < ports->n && ok && each; i++)
+		ok = set_elem(s, ports->range[i].lo, false);
+	if (!each && ports->range[0].lo != 0)
 		ok = set_elem(s, 0, true);
-	for (size_t i = 0; i < ports->n && ok; i++) {
+	for (size_t i = 0; i < ports->n && ok && !each; i++) {
 		ok = set_elem(s, ports->range[i].lo, false);
 		if (ok && ports->range[i].hi != UINT16_MAX)
 			ok = set_elem(s, (uint16_t)(ports->range[i].hi + 1), true);
