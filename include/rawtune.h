@@ -954,8 +954,10 @@ uint64_t rawtune_rules_get_bytes(const struct rawtune_rules *rules, unsigned int
  * What the rules of @name untrack, which can differ from the profile's
  * definition ("rawtune apply web --port 8080 -4") or outlive it (a file
  * deleted after apply): the families it has rules in, and the ports,
- * protocols, direction and forward flag of its notrack rules. Addresses,
- * interfaces and the description are not read back; the source is "".
+ * protocols, direction and forward flag of its notrack rules, in the backend
+ * of its first rule (a profile left in both after a switch is read from one).
+ * Addresses, interfaces and the description are not read back; the source
+ * is "".
  *
  * Returns: 0, -ENOENT when @rules holds no rule of @name, -EINVAL for a
  *	name that is not a valid profile name, or another negative errno.

@@ -398,6 +398,7 @@ RAWTUNE_EXPORT int rawtune_rules_get_applied(struct rawtune_ctx *ctx,
 					     const struct rawtune_rules *rules, const char *name,
 					     struct rawtune_profile **out)
 {
+	enum rawtune_backend backend = RAWTUNE_BACKEND_AUTO;
 	struct rawtune_profile *p;
 	char *ports = NULL;
 	size_t len = 0;
@@ -409,6 +410,11 @@ RAWTUNE_EXPORT int rawtune_rules_get_applied(struct rawtune_ctx *ctx,
 	p->families = 0;
 	for (size_t i = 0; i < rules->n && err == 0; i++) {
 		if (strcmp(rules->rule[i].profile, name) != 0)
+			continue;
+		/* a profile left in both backends (after a switch): the first one's rules */
+		if (!backend)
+			backend = rules->rule[i].backend;
+		if (rules->rule[i].backend != backend)
 			continue;
 		p->families |= rules->rule[i].family;
 		err = applied_from(p, &rules->rule[i], &ports, &len);
