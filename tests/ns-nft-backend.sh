@@ -277,7 +277,9 @@ no_legacy_tables "every firewall kind"
 # generation by the kernel, applies the profile again within a second.
 H nft flush ruleset
 H "$RAWTUNE" apply web --port 8080 >/dev/null || fail "apply before the reload"
-H "$RAWTUNE" repair --follow >"$TEST_TMP/follow" 2>&1 &
+# not through H: a function would run in a subshell, and $! be its pid, not
+# rawtune's (ip netns exec and libtool's wrapper exec the program)
+ip netns exec "$host" "$RAWTUNE" repair --follow >"$TEST_TMP/follow" 2>&1 &
 follower=$!
 sleep 0.5
 H nft -f - <<'NFT' || fail "cannot reload the firewall"
@@ -295,6 +297,7 @@ for i in $(seq 50); do
 done
 kill $follower
 wait $follower 2>/dev/null
+ip netns pids "$host" | grep -qx "$follower" && fail "repair --follow still runs after kill"
 [ "$(table | grep -c 'comment "rawtune:web"')" -eq 4 ] ||
 	fail "repair --follow did not put web back after the reload: $(cat "$TEST_TMP/follow")"
 [ "$(grep -c 'web: repaired, 4 rules added' "$TEST_TMP/follow")" -eq 1 ] ||
