@@ -208,6 +208,36 @@ H nft insert rule inet filter input position "$(H nft -a list chain inet filter 
 	ip6 saddr fd28::/64 tcp dport 8080 ct state untracked accept
 applies "the admin's twins, network kept"
 
+# A ban added later between a twin and the accept it twins: the tracked
+# packets of the banned client are dropped there, its untracked ones were
+# accepted before it. apply refuses; the same rules loaded past the check
+# let the banned client in, with real requests.
+H nft flush ruleset
+H nft -f - <<'NFT' || fail "cannot load the nft firewall"
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iif lo accept
+		meta l4proto ipv6-icmp accept
+		ct state established,related accept
+		ip saddr 10.208.0.0/24 tcp dport 8080 ct state untracked accept
+		ip saddr 10.208.0.2 drop
+		ip saddr 10.208.0.0/24 tcp dport 8080 ct state new accept
+	}
+}
+NFT
+[ "$(requests "$client" "$URL4" 4)" = 4 ] && fail "the ban does not hold before apply"
+refused_with "a ban between a twin and its accept" \
+	"rule handle [0-9]* drops tracked packets that a rule before it accepts untracked"
+[ "$(requests "$client" "$URL4" 4)" = 4 ] && fail "the banned client got in after the refused apply"
+unshare -n "$RAWTUNE" apply web --port 8080 --dry-run >"$TEST_TMP/web.nft" ||
+	fail "a dry run outside the host"
+H nft -f "$TEST_TMP/web.nft" || fail "cannot load web's rules by hand"
+[ "$(requests "$client" "$URL4" 4)" = 4 ] ||
+	fail "loaded past the check, web's rules did not let the banned client in: the test shows nothing"
+H nft delete table inet rawtune
+pass "the banned client stays out; web's rules loaded past the check would let it in"
+
 # A port the firewall does not open at all: no fix would be narrow.
 H nft flush ruleset
 H nft -f - <<'NFT' || fail "cannot load the nft firewall"

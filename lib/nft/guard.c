@@ -92,13 +92,14 @@ static enum rt_nft_walk rule_leads(struct rt_nft_check *g, const struct rt_nft_c
 	return walk(g, to, pkt, depth + 1);
 }
 
+/* The rules of @c from @from on; walk() and walk_from() start it. */
 static enum rt_nft_walk walk_rules(struct rt_nft_check *g, const struct rt_nft_chain *c,
-				   const struct rt_nft_packet *pkt, int depth)
+				   size_t from, const struct rt_nft_packet *pkt, int depth)
 {
 	enum rt_nft_walk worst = RT_NFT_ACCEPTED, to;
 	struct rt_nft_judgment j;
 
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = from; i < c->n; i++) {
 		rt_nft_rule_judge(&j, &g->rs, c, &c->rule[i], pkt);
 		if (j.match == RT_NFT_NEVER || j.outcome == RT_NFT_GO_ON)
 			continue;
@@ -128,7 +129,7 @@ static enum rt_nft_walk walk(struct rt_nft_check *g, struct rt_nft_chain *c,
 			     const struct rt_nft_packet *pkt, int depth)
 {
 	if (c->walked != g->pass) {
-		c->result = walk_rules(g, c, pkt, depth);
+		c->result = walk_rules(g, c, 0, pkt, depth);
 		c->walked = g->pass;
 	}
 	return c->result;
@@ -211,7 +212,31 @@ static bool conditions(struct rt_nft_check *g, const struct rt_nft_chain *c,
 struct rt_nft_twins {
 	size_t n;
 	char cond[RT_NFT_TWINS][1024];
+	/* its tracked accept came after it: the two verdicts met again */
+	bool met[RT_NFT_TWINS];
+	uint64_t handle[RT_NFT_TWINS];
+	const struct rt_nft_chain *chain[RT_NFT_TWINS];
 };
+
+/* Untracked packets accepted that their tracked twins have not reached yet? */
+static bool twins_pending(const struct rt_nft_twins *twins)
+{
+	for (size_t k = 0; k < twins->n; k++)
+		if (!twins->met[k])
+			return true;
+	return false;
+}
+
+/* The first of them, as the rule a refusal names. */
+static void twins_name_pending(struct rt_nft_check *g, const struct rt_nft_twins *twins)
+{
+	for (size_t k = 0; k < twins->n; k++)
+		if (!twins->met[k]) {
+			g->hit_chain = twins->chain[k];
+			g->hit_handle = twins->handle[k];
+			return;
+		}
+}
 
 /* How a side-by-side walk of a chain ended. */
 enum rt_nft_lock {
@@ -229,26 +254,8 @@ enum rt_nft_lock {
 static enum rt_nft_walk walk_from(struct rt_nft_check *g, struct rt_nft_chain *c, size_t from,
 				  const struct rt_nft_packet *pkt, int depth)
 {
-	enum rt_nft_walk worst = RT_NFT_ACCEPTED, to;
-	struct rt_nft_judgment j;
-
-	g->pass++;
-	for (size_t i = from; i < c->n; i++) {
-		rt_nft_rule_judge(&j, &g->rs, c, &c->rule[i], pkt);
-		if (j.match == RT_NFT_NEVER || j.outcome == RT_NFT_GO_ON)
-			continue;
-		if (j.outcome == RT_NFT_NATS)
-			continue;
-		to = rule_leads(g, c, &j, c->rule[i].r, pkt, depth);
-		if (to == RT_NFT_HIT)
-			return RT_NFT_HIT;
-		if (j.outcome == RT_NFT_JUMP && to == RT_NFT_FELL_OFF)
-			continue;
-		if (j.match == RT_NFT_ALWAYS)
-			return worse(worst, to);
-		worst = worse(worst, to);
-	}
-	return worse(worst, RT_NFT_FELL_OFF);
+	g->pass++; /* a class of its own: the chains' answers for another do not hold */
+	return walk_rules(g, c, from, pkt, depth);
 }
 
 /*
@@ -314,6 +321,18 @@ static enum rt_nft_lock lockstep(struct rt_nft_check *g, struct rt_nft_chain *c,
 					return RT_LOCK_ON;
 				continue;
 			}
+			/*
+			 * A drop (a ban) between a twin and the accept it twins:
+			 * the untracked packets it would take were accepted
+			 * already, the tracked ones are not.
+			 */
+			if (ju.outcome == RT_NFT_DROP && twins_pending(twins)) {
+				g->hit_chain = c;
+				g->hit_handle = nftnl_rule_get_u64(cr->r, NFTNL_RULE_HANDLE);
+				g->hit_what = "drops tracked packets that a rule before it accepts "
+					      "untracked";
+				return RT_LOCK_HIT;
+			}
 			if (ju.outcome != RT_NFT_JUMP && ju.outcome != RT_NFT_GOTO) {
 				/* accepted or dropped alike */
 				if (ju.match == RT_NFT_ALWAYS)
@@ -347,7 +366,8 @@ static enum rt_nft_lock lockstep(struct rt_nft_check *g, struct rt_nft_chain *c,
 
 			if (conditions(g, c, cr, cond, sizeof(cond)))
 				for (size_t k = 0; k < twins->n && !twinned; k++)
-					twinned = strcmp(twins->cond[k], cond) == 0;
+					if (strcmp(twins->cond[k], cond) == 0)
+						twinned = twins->met[k] = true;
 			if (twinned) {
 				if (jt.match == RT_NFT_ALWAYS)
 					return RT_LOCK_ALIKE;
@@ -378,7 +398,8 @@ static enum rt_nft_lock lockstep(struct rt_nft_check *g, struct rt_nft_chain *c,
 					      "does not judge";
 				return RT_LOCK_HIT;
 			}
-			twins->n++;
+			twins->handle[twins->n] = nftnl_rule_get_u64(cr->r, NFTNL_RULE_HANDLE);
+			twins->chain[twins->n++] = c;
 			continue;
 		}
 		g->hit_what = "reads the conntrack state in a way rawtune does not judge";
@@ -509,10 +530,16 @@ static bool chain_hits(struct rt_nft_check *g, struct rt_nft_chain *c,
 		/* NF_CT_STATE_BIT(IP_CT_NEW) for a request, (IP_CT_ESTABLISHED) for a reply */
 		t.tracked = pkt->dport ? 0x08u : 0x02u;
 		enum rt_nft_lock l = lockstep(g, c, pkt, &t, 0, twins);
+		/* both reach a drop policy, some untracked ones accepted on the way: wider */
+		bool wider = l == RT_LOCK_ON && c->policy == NF_DROP && twins_pending(twins);
 
+		if (wider) {
+			twins_name_pending(g, twins);
+			g->hit_what = "accepts them untracked where the tracked ones reach the "
+				      "policy drop";
+		}
 		free(twins);
-		/* both reach the policy: alike */
-		if (l != RT_LOCK_HIT)
+		if (!wider && l != RT_LOCK_HIT)
 			return false;
 		/*
 		 * Replies over lo to this host's own clients, whose requests this
