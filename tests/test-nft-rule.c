@@ -89,13 +89,13 @@ static void tcp_dport(uint32_t op, uint16_t port)
 	cmp(op, &be, sizeof(be));
 }
 
-/* ct state & @mask, compared with zero by @op */
-static void ct_state(uint32_t mask, uint32_t op)
+/* ct @key & @mask (in the key's byte order), compared with zero by @op */
+static void ct_masked(uint32_t key, uint32_t mask, uint32_t op)
 {
 	struct nftnl_expr *e = add("ct");
 	uint32_t zero = 0;
 
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	e = add("bitwise");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
@@ -104,6 +104,12 @@ static void ct_state(uint32_t mask, uint32_t op)
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
 	cmp(op, &zero, sizeof(zero));
+}
+
+/* ct state & @mask, compared with zero by @op */
+static void ct_state(uint32_t mask, uint32_t op)
+{
+	ct_masked(NFT_CT_STATE, mask, op);
 }
 
 static void verdict(int code, const char *chain)
@@ -327,18 +333,7 @@ END_TEST
  */
 START_TEST(test_ct_status_tracked)
 {
-	struct nftnl_expr *e = add("ct");
-	uint32_t dnat = htonl(0x20), zero = 0; /* IPS_DST_NAT */
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	e = add("bitwise");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(dnat));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &dnat, sizeof(dnat));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	cmp(NFT_CMP_NEQ, &zero, sizeof(zero));
+	ct_masked(NFT_CT_STATUS, htonl(0x20), NFT_CMP_NEQ); /* IPS_DST_NAT */
 	verdict(NF_ACCEPT, NULL);
 	assert_judged(judge_tracked(0x08), NEVER, GO_ON);
 	ck_assert_int_eq(judge_tracked(0x02).match, RT_NFT_MAYBE);
