@@ -12,6 +12,18 @@
  *   RAWTUNE_FAULT_LOG=FILE       one line per replace: "replace 3 ipv4 raw failed EPERM",
  *                                "replace 4 ipv6 raw passed" (or "refused" by the kernel)
  *
+ * And the nf_tables batches (sendmsg of a netlink batch), which the kernel
+ * itself is made to refuse, so that what it undoes is its own doing:
+ *
+ *   RAWTUNE_FAULT_BATCH=N        the batch to have refused, counted from 1 (REPEAT as above)
+ *   RAWTUNE_FAULT_BATCH_HOW=stale  the batch carries a generation that is not the
+ *                                ruleset's: refused whole with ERESTART, as when another
+ *                                writer committed between rawtune's read and its batch
+ *   RAWTUNE_FAULT_BATCH_HOW=last   the batch's last message becomes one nf_tables does
+ *                                not know: the kernel runs the messages before it, then
+ *                                refuses the batch and undoes them (EINVAL)
+ *   The log gets "batch 1 stale" or "batch 2 passed".
+ *
  * And a kernel built without some tables or extensions, as the kernel
  * answers the questions about them (getsockopt, both families):
  *
@@ -19,6 +31,7 @@
  *                                   (SO_GET_REVISION_*) that do not exist: ENOENT
  *   RAWTUNE_FAULT_OLD="conntrack"   extensions without the revision asked: EPROTONOSUPPORT
  */
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +43,16 @@
 #include <netinet/in.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <sys/uio.h>
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define ERRNO(e) { #e, e }
 
 typedef int setsockopt_fn(int fd, int level, int optname, const void *optval, socklen_t optlen);
 typedef int getsockopt_fn(int fd, int level, int optname, void *optval, socklen_t *optlen);
+typedef ssize_t sendmsg_fn(int fd, const struct msghdr *msg, int flags);
 
 static const struct {
 	const char *name;
@@ -48,6 +65,7 @@ static const struct {
 };
 
 static unsigned long replaces; /* seen so far by this process */
+static unsigned long batches;  /* nf_tables batches sent so far by this process */
 
 /* A bad setting is the test's mistake: stop with automake's hard error. */
 static void __attribute__((noreturn)) bad_setting(const char *name, const char *value)
@@ -131,17 +149,21 @@ static void log_replace(const char *family, const char *table, const char *what,
 	close(fd);
 }
 
+/* Is @seen, counted from 1, among the ones that the variable @var makes fail? */
+static int chosen(const char *var, unsigned long seen)
+{
+	unsigned long n = env_count(var, 0), repeat;
+
+	if (n == 0 || seen < n)
+		return 0;
+	repeat = env_repeat();
+	return !repeat || seen - n < repeat;
+}
+
 /* Should this replace fail, and with which errno? 0: let it through. */
 static int fault(void)
 {
-	unsigned long n = env_count("RAWTUNE_FAULT_REPLACE", 0), repeat;
-
-	if (n == 0 || replaces < n)
-		return 0;
-	repeat = env_repeat();
-	if (repeat && replaces - n >= repeat)
-		return 0;
-	return env_errno();
+	return chosen("RAWTUNE_FAULT_REPLACE", replaces) ? env_errno() : 0;
 }
 
 SHIM_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
@@ -230,4 +252,132 @@ SHIM_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen
 		return -1;
 	}
 	return real(fd, level, optname, optval, optlen);
+}
+
+/* ---- nf_tables batches ---------------------------------------------------------------- */
+
+static void log_batch(const char *what)
+{
+	const char *file = getenv("RAWTUNE_FAULT_LOG");
+	int fd;
+
+	if (!file || !*file)
+		return;
+	fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	dprintf(fd, "batch %lu %s\n", batches, what);
+	close(fd);
+}
+
+/* The message iov..iovlen as one buffer, which the shim may change. */
+static char *flatten(const struct msghdr *msg, size_t *len)
+{
+	char *buf;
+	size_t off = 0;
+
+	*len = 0;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		*len += msg->msg_iov[i].iov_len;
+	buf = malloc(*len ? *len : 1);
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+		memcpy(buf + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
+		off += msg->msg_iov[i].iov_len;
+	}
+	return buf;
+}
+
+static int is_batch(const char *buf, size_t len)
+{
+	const struct nlmsghdr *h = (const void *)buf;
+
+	return len >= NLMSG_HDRLEN && h->nlmsg_type == NFNL_MSG_BATCH_BEGIN;
+}
+
+/* Move the generation that the batch begins with away from the ruleset's. */
+static void make_stale(char *buf, size_t len)
+{
+	struct nlmsghdr *h = (void *)buf;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+
+	while (off + NLA_HDRLEN <= h->nlmsg_len && off + NLA_HDRLEN <= len) {
+		struct nlattr *a = (void *)(buf + off);
+
+		if (a->nla_len < NLA_HDRLEN)
+			return;
+		if ((a->nla_type & NLA_TYPE_MASK) == NFNL_BATCH_GENID) {
+			uint32_t *gen = (void *)(buf + off + NLA_HDRLEN);
+
+			/* 0 means "no check": never turn a generation into it */
+			*gen = htonl(ntohl(*gen) + 1 ? ntohl(*gen) + 1 : 2);
+			return;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
+/* Turn the last message before the batch's end into a type nf_tables has not. */
+static void spoil_last(char *buf, size_t len)
+{
+	struct nlmsghdr *last = NULL;
+	size_t off = 0;
+
+	while (off + NLMSG_HDRLEN <= len) {
+		struct nlmsghdr *h = (void *)(buf + off);
+
+		if (h->nlmsg_len < NLMSG_HDRLEN)
+			break;
+		if (h->nlmsg_type == NFNL_MSG_BATCH_END)
+			break;
+		if (h->nlmsg_type != NFNL_MSG_BATCH_BEGIN)
+			last = h;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	if (last)
+		last->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | 0xff);
+}
+
+SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	static sendmsg_fn *real;
+	const char *how = getenv("RAWTUNE_FAULT_BATCH_HOW");
+	struct msghdr copy;
+	struct iovec iov;
+	size_t len;
+	ssize_t ret;
+	char *buf;
+
+	if (!real)
+		real = (sendmsg_fn *)dlsym(RTLD_NEXT, "sendmsg");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	buf = flatten(msg, &len);
+	if (!buf || !is_batch(buf, len)) {
+		free(buf);
+		return real(fd, msg, flags);
+	}
+	batches++;
+	if (!chosen("RAWTUNE_FAULT_BATCH", batches)) {
+		free(buf);
+		log_batch("passed");
+		return real(fd, msg, flags);
+	}
+	if (how && strcmp(how, "last") == 0)
+		spoil_last(buf, len);
+	else if (!how || strcmp(how, "stale") == 0)
+		make_stale(buf, len);
+	else
+		bad_setting("RAWTUNE_FAULT_BATCH_HOW", how);
+	log_batch(how ? how : "stale");
+	iov = (struct iovec){ .iov_base = buf, .iov_len = len };
+	copy = *msg;
+	copy.msg_iov = &iov;
+	copy.msg_iovlen = 1;
+	ret = real(fd, &copy, flags);
+	free(buf);
+	return ret;
 }
