@@ -209,3 +209,72 @@ requests() {
 ct_count() {
 	ip netns exec "$1" cat /proc/sys/net/netfilter/nf_conntrack_count
 }
+
+# ---- the rules of either backend, read back from the kernel -----------------
+# For tests that run once per backend ($RAWTUNE_BACKEND): what differs
+# between the two stays in these few functions.
+
+# in_ns NS CMD...: CMD in the named namespace NS, or here when NS is empty.
+in_ns() {
+	local ns=$1
+
+	shift
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+# legacy_saved [NS]: both families' legacy chains (without counters) and
+# rules, each line after its family; reads only the tables that exist, so
+# that it creates none.
+legacy_saved() {
+	legacy_family ipv4 iptables-legacy-save /proc/net/ip_tables_names "${1:-}"
+	legacy_family ipv6 ip6tables-legacy-save /proc/net/ip6_tables_names "${1:-}"
+}
+legacy_family() { # FAMILY SAVE TABLES-FILE NS
+	[ -n "$(in_ns "$4" cat "$3" 2>/dev/null)" ] || return 0
+	in_ns "$4" "$2" | sed -n -e 's/ \[[0-9]*:[0-9]*\]$//' -e "s/^[-:]/$1 &/p"
+}
+
+# nft_listed [NS]: table inet rawtune's rules, each line after its chain,
+# without counters or handles.
+nft_listed() {
+	in_ns "${1:-}" nft list table inet rawtune 2>/dev/null |
+		sed -e 's/ counter packets [0-9]* bytes [0-9]*/ counter/' |
+		awk '$1 == "chain" { chain = $2 } /comment "rawtune:/ { sub(/^[ \t]*/, ""); print chain ": " $0 }'
+}
+
+# rules_of PROFILE [NS]: the profile's rules in the kernel, one a line, as
+# iptables-legacy-save / ip6tables-legacy-save or nft list them (no counters).
+rules_of() {
+	case $RAWTUNE_BACKEND in
+	legacy) legacy_saved "${2:-}" | grep -F -- "--comment \"rawtune:$1\"" ;;
+	nft) nft_listed "${2:-}" | grep -F -- "comment \"rawtune:$1\"" ;;
+	*) fail "rules_of: no backend named '$RAWTUNE_BACKEND'" ;;
+	esac
+}
+
+# rule_count PROFILE [NS]
+rule_count() {
+	rules_of "$@" | grep -c . || true
+}
+
+# no_rules_left WHAT [NS]: nothing of rawtune in the kernel: no RAWTUNE chain,
+# jump or rule in the legacy tables, no table inet rawtune; and a run of the
+# nf_tables backend created no legacy table at all (its first use would).
+no_rules_left() {
+	local left
+
+	left=$(legacy_saved "${2:-}" | grep -i rawtune)
+	[ -z "$left" ] || fail "$1: rawtune's legacy rules are left: $left"
+	in_ns "${2:-}" nft list table inet rawtune >/dev/null 2>&1 &&
+		fail "$1: table inet rawtune is left: $(in_ns "${2:-}" nft list table inet rawtune)"
+	if [ "$RAWTUNE_BACKEND" = nft ]; then
+		left=$(in_ns "${2:-}" cat /proc/net/ip_tables_names /proc/net/ip6_tables_names \
+			2>/dev/null | tr '\n' ' ')
+		[ -z "$left" ] || fail "$1: the nf_tables backend created legacy tables: $left"
+	fi
+	return 0
+}
