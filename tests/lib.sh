@@ -243,7 +243,8 @@ legacy_family() { # FAMILY SAVE TABLES-FILE NS
 nft_listed() {
 	in_ns "${1:-}" nft list table inet rawtune 2>/dev/null |
 		sed -e 's/ counter packets [0-9]* bytes [0-9]*/ counter/' |
-		awk '$1 == "chain" { chain = $2 } /comment "rawtune:/ { sub(/^[ \t]*/, ""); print chain ": " $0 }'
+		awk '$1 == "chain" { chain = $2 }
+			/comment "rawtune:/ { sub(/^[ \t]*/, ""); print chain ": " $0 }'
 }
 
 # rules_of PROFILE [NS]: the profile's rules in the kernel, one a line, as

@@ -22,12 +22,12 @@
 # how a refusal is provoked and worded) it is in the functions just below.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 . "$TESTS_SRCDIR/probe.sh"
-need_root_and ip nginx ab socat conntrack nft iptables-nft iptables-legacy ip6tables-legacy \
+need_root_and ip nginx ab socat conntrack python3 nft iptables-nft iptables-legacy \
 	iptables-legacy-save ip6tables-legacy-save
 need_shim fault-shim
 netns_setup
 
-# ---- the differences, by design ---------------------------------------------
+# ---- the differences, by design ------------------------------------------------
 
 # planned CASE: how many rules rawtune writes. Legacy writes a rule for
 # both families in each family's table; nf_tables writes one inet rule for
@@ -36,9 +36,12 @@ planned() {
 	local tables=1
 
 	case $1 in
-	web-4) echo 4; return ;; # SYN count, notrack in, notrack out, loopback
-	fetch) echo 6; return ;; # a peer of each family: notrack of its replies, SYN count and notrack out
-	routed) echo 3; return ;; # an IPv4 peer: SYN count and notrack to it, notrack of its replies
+	# SYN count, notrack in, notrack out, loopback
+	web-4) echo 4; return ;;
+	# a peer of each family: SYN count and notrack out, notrack of replies
+	fetch) echo 6; return ;;
+	# an IPv4 peer: SYN count and notrack towards it, notrack of replies
+	routed) echo 3; return ;;
 	esac
 	[ "$RAWTUNE_BACKEND" = legacy ] && tables=2
 	case $1 in
@@ -75,6 +78,8 @@ fault_env() {
 }
 
 # ---- the hosts ------------------------------------------------------------------
+# C 10.231.1.2 fd31:1::2 (hc) H 10.231.2.1 fd31:2::1 (hf) F 10.231.2.2 fd31:2::2
+#   10.231.1.1 fd31:1::1       H routes between them for IPv4
 N=20
 netns_add C client
 netns_add H host
@@ -109,28 +114,26 @@ export RAWTUNE_PROFILE_DIR="$TEST_TMP/profiles.d"
 mkdir -p "$RAWTUNE_PROFILE_DIR"
 chmod 0755 "$TEST_TMP" "$RAWTUNE_PROFILE_DIR"
 
-# entries PROTO PORT [conntrack -L options]: H's conntrack entries for
-# destination port PORT, both families.
+# entries PROTO PORT: H's conntrack entries for destination port PORT,
+# both families.
 entries() {
-	local proto=$1 port=$2
-
-	shift 2
 	{
-		H conntrack -L -p "$proto" --dport "$port" "$@"
-		H conntrack -L -f ipv6 -p "$proto" --dport "$port" "$@"
+		H conntrack -L -p "$1" --dport "$2"
+		H conntrack -L -f ipv6 -p "$1" --dport "$2"
 	} 2>/dev/null | grep -c . || true
 }
 
 # served NS URL WHAT: all N requests from NS to URL complete
 served() {
-	local done
+	local completed
 
-	done=$(requests "$1" "$2" $N)
-	[ "$done" = "$N" ] || fail "$3: ${done:-0} of $N requests to $2 completed"
+	completed=$(requests "$1" "$2" $N)
+	[ "$completed" = "$N" ] || fail "$3: ${completed:-0} of $N requests to $2 completed"
 }
 
 # untracked WHAT NS URL...: every request answered, no entry left for the
-# port; tracked WHAT NS URL...: every request answered, entries left.
+# port; tracked WHAT NS URL...: every request answered, entries left. The
+# URLs name one port (80 when none).
 flows() {
 	local want=$1 what=$2 ns=$3 url port n
 
@@ -145,14 +148,15 @@ flows() {
 	if [ "$want" = untracked ]; then
 		[ "$n" -eq 0 ] || fail "$what: $n conntrack entries for port $port, want 0"
 	else
-		[ "$n" -ge $N ] || fail "$what: $n conntrack entries for port $port, want at least $N"
+		[ "$n" -ge $N ] ||
+			fail "$what: $n conntrack entries for port $port, want at least $N"
 	fi
 	pass "$what: $# x $N requests answered, $n conntrack entries for port $port"
 }
 untracked() { flows untracked "$@"; }
 tracked() { flows tracked "$@"; }
 
-V4=http://10.231.1.1 V6=http://[fd31:1::1]
+V4=http://10.231.1.1 V6='http://[fd31:1::1]'
 
 # said WHAT STATUS WANT: rawtune's exit status was STATUS, its output
 # ($TEST_TMP/out) one line, WANT (a pattern for grep -x) after the count of
@@ -160,9 +164,10 @@ V4=http://10.231.1.1 V6=http://[fd31:1::1]
 # it wrote on stderr ($TEST_TMP/err), if anything, were rawtune: lines.
 said() {
 	[ "$2" -eq 0 ] || fail "$1: exit $2: $(cat "$TEST_TMP/out" "$TEST_TMP/err")"
-	[ "$(wc -l <"$TEST_TMP/out")" -eq 1 ] &&
-		sed 's/; [0-9]* conntrack entr[a-z]* deleted$//' "$TEST_TMP/out" | grep -qx -- "$3" ||
+	if [ "$(wc -l <"$TEST_TMP/out")" -ne 1 ] ||
+		! sed 's/; [0-9]* conntrack entr[a-z]* deleted$//' "$TEST_TMP/out" | grep -qx -- "$3"; then
 		fail "$1: said '$(cat "$TEST_TMP/out")', want '$3'"
+	fi
 	grep -v '^rawtune: ' "$TEST_TMP/err" && fail "$1: not rawtune's lines on stderr (above)"
 	return 0
 }
@@ -182,44 +187,50 @@ refused() {
 	all_rules >"$TEST_TMP/before"
 	"$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || st=$?
 	[ $st -eq 1 ] || fail "$what: $* exit $st, want 1: $(cat "$TEST_TMP/out" "$TEST_TMP/err")"
-	grep -qv '^rawtune: ' "$TEST_TMP/err" && fail "$what: a line not from rawtune: $(cat "$TEST_TMP/err")"
+	grep -qv '^rawtune: ' "$TEST_TMP/err" &&
+		fail "$what: a line not from rawtune: $(cat "$TEST_TMP/err")"
 	tail -n 1 "$TEST_TMP/err" | grep -q -- "$pattern" || fail "$what: $(cat "$TEST_TMP/err")"
 	all_rules >"$TEST_TMP/after"
-	assert_same "$TEST_TMP/before" "$TEST_TMP/after" "$what: refused ($(tail -n 1 "$TEST_TMP/err")), no rule changed"
+	assert_same "$TEST_TMP/before" "$TEST_TMP/after" \
+		"$what: refused ($(tail -n 1 "$TEST_TMP/err")), no rule changed"
 }
 
-# commits ARGS...: how many commits (table replaces, nf_tables batches) rawtune ARGS made
+# commits ARGS...: how many commits (table replaces, nf_tables batches)
+# rawtune ARGS made, as the shim saw them; its output in out and err.
 commits() {
 	: >"$TEST_TMP/commits"
 	H env LD_PRELOAD="$SHIM" RAWTUNE_FAULT_LOG="$TEST_TMP/commits" "$RAWTUNE" "$@" \
-		>"$TEST_TMP/out" 2>"$TEST_TMP/err" || fail "rawtune $*: $(cat "$TEST_TMP/out" "$TEST_TMP/err")"
+		>"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
+		fail "rawtune $*: $(cat "$TEST_TMP/out" "$TEST_TMP/err")"
 	grep -c . "$TEST_TMP/commits" || true
 }
 
-# ---- apply: IPv4, IPv6, loopback, an unprofiled port ---------------------------------
+# ---- apply: IPv4, IPv6, loopback, an unprofiled port ----------------------------
 tracked "before apply" "$C" "$V4:8080/" "$V6:8080/"
 n=$(commits apply web --port 8080)
 [ "$n" -eq "$(commits_planned)" ] || fail "apply made $n commits, want $(commits_planned)"
 said "apply web" 0 "web: $(planned web) rules added, ipv4+ipv6"
 [ "$(rule_count web "$H")" -eq "$(planned web)" ] ||
 	fail "want $(planned web) rules of web in the kernel: $(rules_of web "$H")"
-rules_of web "$H" | grep -q 'dport 8080 .*notrack' || fail "no notrack rule for dport 8080: $(rules_of web "$H")"
-rules_of web "$H" | grep -q 'sport 8080 .*notrack' || fail "no notrack rule for sport 8080: $(rules_of web "$H")"
 rules_of web "$H" >"$TEST_TMP/web-8080"
+for p in 'dport 8080 .*notrack' 'sport 8080 .*notrack'; do
+	grep -q "$p" "$TEST_TMP/web-8080" || fail "no rule '$p': $(cat "$TEST_TMP/web-8080")"
+done
 pass "apply web --port 8080: $(planned web) rules in the kernel, $n commits"
 untracked "web, remote client" "$C" "$V4:8080/" "$V6:8080/"
-untracked "web, loopback" "$H" http://127.0.0.1:8080/ http://[::1]:8080/
+untracked "web, loopback" "$H" http://127.0.0.1:8080/ 'http://[::1]:8080/'
 tracked "web, an unprofiled port" "$C" "$V4:8081/" "$V6:8081/"
 
-# ---- status and status --json read the same rules --------------------------------------
+# ---- status and status --json read the same rules --------------------------------
 st=0
 rawtune status >"$TEST_TMP/status" 2>&1 || st=$?
 [ $st -eq 0 ] || fail "status exit $st: $(cat "$TEST_TMP/status")"
 printf '%s\n' "backend: $RAWTUNE_BACKEND (chosen with RAWTUNE_BACKEND)" \
-	"web: applied, ipv4+ipv6, $(planned web) rules" | diff -u - <(sed -n 1,2p "$TEST_TMP/status") ||
-	fail "status header (above: - want, + got)"
-[ "$(grep -cE '^  ipv[46+ipv]* [a-z]+ +[0-9]+ pkts +[0-9]+ bytes  ' "$TEST_TMP/status")" -eq \
-	"$(planned web)" ] || fail "status lists other rules than the kernel's: $(cat "$TEST_TMP/status")"
+	"web: applied, ipv4+ipv6, $(planned web) rules" |
+	diff -u - <(sed -n 1,2p "$TEST_TMP/status") || fail "status header (above: - want, + got)"
+# a rule a line: "  FAMILY TABLE  N pkts  N bytes  RULE" (FAMILY ipv4+ipv6 for an inet rule)
+n=$(grep -cE '^  ipv[46+ipv]* [a-z]+ +[0-9]+ pkts +[0-9]+ bytes  ' "$TEST_TMP/status")
+[ "$n" -eq "$(planned web)" ] || fail "status lists $n rules: $(cat "$TEST_TMP/status")"
 rawtune status --json >"$TEST_TMP/status.json" || fail "status --json failed"
 python3 - "$TEST_TMP/status.json" "$RAWTUNE_BACKEND" "$(planned web)" "$N" <<'PY' ||
 import json, sys
@@ -227,7 +238,8 @@ doc = json.load(open(sys.argv[1]))
 backend, rules, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 assert doc["backend"] == backend, doc["backend"]
 (p,) = doc["profiles"]
-assert (p["name"], p["state"], p["backend"], p["ports"]) == ("web", "applied", backend, "8080"), p
+assert (p["name"], p["state"], p["backend"]) == ("web", "applied", backend), p
+assert p["ports"] == "8080", p["ports"]
 assert p["families"] == ["ipv4", "ipv6"], p["families"]
 assert len(p["rules"]) == rules, p["rules"]
 # the flows of the requests above: 2 x N remote, 2 x N over loopback
@@ -236,37 +248,42 @@ PY
 	fail "status --json (above)"
 pass "status and status --json: backend $RAWTUNE_BACKEND, web applied, $(planned web) rules"
 
-# ---- idempotency, other ports, another profile --------------------------------------------
+# ---- idempotency, other ports, another profile -----------------------------------
 n=$(commits apply web --port 8080)
 [ "$n" -eq 0 ] || fail "a second apply made $n commits, want 0"
 said "apply web again" 0 "web: already applied (ipv4+ipv6), nothing changed"
-assert_same "$TEST_TMP/web-8080" <(rules_of web "$H") "a second apply commits nothing, the rules stay"
+assert_same "$TEST_TMP/web-8080" <(rules_of web "$H") \
+	"a second apply commits nothing, the rules stay"
 
 rawtune apply dns >"$TEST_TMP/out" 2>"$TEST_TMP/err"
 said "apply dns" $? "dns: $(planned dns) rules added, ipv4+ipv6"
 rules_of dns "$H" >"$TEST_TMP/dns"
 rawtune apply web --port 8080,8082 >"$TEST_TMP/out" 2>"$TEST_TMP/err"
-said "web on other ports" $? "web: $(planned web-2) rules added, $(planned web) removed, ipv4+ipv6"
-assert_same "$TEST_TMP/dns" <(rules_of dns "$H") "other ports for web leave dns's rules as they were"
+said "web on other ports" $? \
+	"web: $(planned web-2) rules added, $(planned web) removed, ipv4+ipv6"
+assert_same "$TEST_TMP/dns" <(rules_of dns "$H") \
+	"other ports for web leave dns's rules as they were"
 untracked "web on 8080 and 8082, port 8082" "$C" "$V4:8082/"
 untracked "web on 8080 and 8082, port 8080" "$C" "$V4:8080/" "$V6:8080/"
 
-# ---- UDP from a chosen source port ---------------------------------------------------------
+# ---- UDP from a chosen source port -----------------------------------------------
 H conntrack -F 2>/dev/null
 expect "dns, a datagram from source port 5353" pass "$C" udp 10.231.1.1 53 5353
 expect "dns, over IPv6" pass "$C" udp fd31:1::1 53 5353
 expect "an unprofiled UDP port" pass "$C" udp 10.231.1.1 5300 5353
-[ "$(entries udp 53)" -eq 0 ] || fail "dns: $(entries udp 53) conntrack entries for udp 53, want 0"
-[ "$(entries udp 5300)" -gt 0 ] || fail "no conntrack entry for udp 5300: the test sees nothing"
-pass "dns: no conntrack entry for udp 53, $(entries udp 5300) for the unprofiled 5300"
+n=$(entries udp 53)
+[ "$n" -eq 0 ] || fail "dns: $n conntrack entries for udp 53, want 0"
+n=$(entries udp 5300)
+[ "$n" -gt 0 ] || fail "no conntrack entry for udp 5300: the test sees nothing"
+pass "dns: no conntrack entry for udp 53, $n for the unprofiled 5300"
 
-# ---- -4: IPv6 tracked again -----------------------------------------------------------------
+# ---- -4: IPv6 tracked again -------------------------------------------------------
 rawtune apply web --port 8080 -4 >"$TEST_TMP/out" 2>"$TEST_TMP/err"
 said "apply -4" $? "web: $(planned web-4) rules added, $(planned web-2) removed, ipv4"
 untracked "web -4, IPv4" "$C" "$V4:8080/"
 tracked "web -4, IPv6" "$C" "$V6:8080/"
 
-# ---- remove ------------------------------------------------------------------------------------
+# ---- remove ------------------------------------------------------------------------
 rawtune remove web >"$TEST_TMP/out" 2>"$TEST_TMP/err"
 said "remove web" $? "web: $(planned web-4) rules removed"
 [ "$(rule_count web "$H")" -eq 0 ] || fail "web's rules left: $(rules_of web "$H")"
@@ -279,11 +296,12 @@ said "remove dns" $? "dns: $(planned dns) rules removed"
 no_rules_left "after the last remove" "$H"
 st=0
 rawtune status >"$TEST_TMP/status" 2>&1 || st=$?
-[ $st -eq 0 ] && ! grep -q '^web\|^dns' "$TEST_TMP/status" ||
+if [ $st -ne 0 ] || grep -q '^web\|^dns' "$TEST_TMP/status"; then
 	fail "status after remove: exit $st: $(cat "$TEST_TMP/status")"
+fi
 pass "remove: nothing of rawtune left in the kernel, status lists no profile"
 
-# ---- a client profile: peers needed, only they untracked -------------------------------------
+# ---- a client profile: peers needed, only they untracked -------------------------
 printf 'ports = 80\ndirection = client\n' >"$RAWTUNE_PROFILE_DIR/fetch.conf"
 refused "a client profile without peers" "^rawtune: fetch: a client profile needs 'peers ='" \
 	rawtune apply fetch
@@ -294,7 +312,7 @@ untracked "fetch, this host to its peer" "$H" http://10.231.2.2/
 tracked "fetch, this host to another host's port 80" "$H" http://10.231.1.2/
 rawtune remove fetch >/dev/null || fail "remove fetch"
 
-# ---- a forward profile: C to F through H ---------------------------------------------------------
+# ---- a forward profile: C to F through H ------------------------------------------
 printf 'ports = 80\nprotocols = tcp\nforward = yes\ninterfaces = hc\n' \
 	>"$RAWTUNE_PROFILE_DIR/routed.conf"
 refused "forward without peers" "needs 'peers ='" rawtune apply routed
@@ -306,14 +324,16 @@ untracked "routed, C to F through H" "$C" http://10.231.2.2/
 rawtune remove routed >/dev/null || fail "remove routed"
 no_rules_left "client and forward profiles removed" "$H"
 
-# ---- the NAT guard, over legacy and nf_tables NAT ---------------------------------------------
+# ---- the NAT guard, over legacy and nf_tables NAT ---------------------------------
 # Port 8083 is redirected to nginx's 8080: untracked, it would not be.
 nat_guard() { # WHAT: a nat rule for 8083 is in place
 	served "$C" "$V4:8083/" "$1, before apply"
 	refused "$1" "NAT applies to its traffic.*use --force" rawtune apply web --port 8083
 	served "$C" "$V4:8083/" "$1, after the refused apply"
-	rawtune apply web --port 8083 --force >"$TEST_TMP/out" 2>&1 || fail "$1: --force: $(cat "$TEST_TMP/out")"
-	[ "$(rule_count web "$H")" -eq "$(planned web)" ] || fail "$1: --force applied $(rule_count web "$H") rules"
+	rawtune apply web --port 8083 --force >"$TEST_TMP/out" 2>&1 ||
+		fail "$1: --force: $(cat "$TEST_TMP/out")"
+	[ "$(rule_count web "$H")" -eq "$(planned web)" ] ||
+		fail "$1: --force applied $(rule_count web "$H") rules"
 	rawtune remove web >/dev/null || fail "$1: remove"
 	pass "$1: --force applies anyway"
 }
@@ -331,7 +351,7 @@ NFT
 nat_guard "an nf_tables redirect of 8083"
 H nft delete table ip nat
 
-# ---- a commit refused, a commit raced ----------------------------------------------------------
+# ---- a commit refused, a commit raced ----------------------------------------------
 rawtune apply web --port 8080 >/dev/null || fail "apply web before the faults"
 # fault KIND ARGS...: rawtune ARGS with the kernel refusing as fault_env KIND says
 fault() {
@@ -342,30 +362,38 @@ fault() {
 	# shellcheck disable=SC2046 # fault_env's words are the environment
 	H env $(fault_env "$kind") RAWTUNE_FAULT_LOG="$TEST_TMP/commits" "$RAWTUNE" "$@"
 }
-refused "the kernel refuses the last commit" "^rawtune: web: cannot" fault refused apply web --port 8081
+refused "the kernel refuses the last commit" "^rawtune: web: cannot" \
+	fault refused apply web --port 8081
 untracked "after the refused commit, 8080" "$C" "$V4:8080/" "$V6:8080/"
 tracked "after the refused commit, 8081" "$C" "$V4:8081/"
 refused "every commit raced" "kept changing" fault racing apply web --port 8081
 untracked "after the raced commits, 8080" "$C" "$V4:8080/"
-fault raced apply web --port 8081 >"$TEST_TMP/out" 2>&1 || fail "one raced commit: $(cat "$TEST_TMP/out")"
+fault raced apply web --port 8081 >"$TEST_TMP/out" 2>&1 ||
+	fail "one raced commit: $(cat "$TEST_TMP/out")"
 n=$(grep -c . "$TEST_TMP/commits")
 [ "$n" -eq $(($(commits_planned) + 1)) ] ||
 	fail "one raced commit: $n commits, want $(($(commits_planned) + 1)): $(cat "$TEST_TMP/commits")"
-rules_of web "$H" | grep -q 'dport 8081 .*notrack' || fail "one raced commit: web is not on 8081: $(rules_of web "$H")"
+rules_of web "$H" | grep -q 'dport 8081 .*notrack' ||
+	fail "one raced commit: web is not on 8081: $(rules_of web "$H")"
 untracked "one raced commit, retried" "$C" "$V4:8081/"
 
-# ---- other writers beside rawtune -------------------------------------------------------------------
-W=60
+# ---- other writers beside rawtune --------------------------------------------------
+# Each writer commits W rules, one a commit, into its own chain: nft -f
+# (nf_tables), iptables-nft (its ip filter table), iptables-legacy under the
+# xtables lock (the raw table that the legacy backend commits too).
+W=40
 H nft -f - <<<$'add table inet other\nadd chain inet other c' || fail "nft writer's table"
 H iptables-nft -w -N OTHER || fail "iptables-nft writer's chain"
 H iptables-legacy -w -t raw -N OTHER || fail "iptables-legacy writer's chain"
+writer() { # PORT-BASE COMMAND (with $port)
+	H bash -c "for i in \$(seq $W); do port=\$(($1 + i)); $2 || exit 1; done" &
+	writers+=($!)
+}
 writers=()
-H bash -c "for i in \$(seq $W); do nft -f - <<<\"add rule inet other c tcp dport \$((10000 + i)) accept\" || exit 1; done" &
-writers+=($!)
-H bash -c "for i in \$(seq $W); do iptables-nft -w -A OTHER -p tcp --dport \$((20000 + i)) -j ACCEPT || exit 1; done" &
-writers+=($!)
-H bash -c "for i in \$(seq $W); do iptables-legacy -w -t raw -A OTHER -p udp --dport \$((30000 + i)) -j ACCEPT || exit 1; done" &
-writers+=($!)
+# shellcheck disable=SC2016 # $port is the writer's own
+writer 10000 'nft -f - <<<"add rule inet other c tcp dport $port accept"'
+writer 20000 'iptables-nft -w -A OTHER -p tcp --dport $port -j ACCEPT'
+writer 30000 'iptables-legacy -w -t raw -A OTHER -p udp --dport $port -j ACCEPT'
 writing() {
 	local pid
 
@@ -381,8 +409,8 @@ while [ $rounds -lt 6 ] || writing; do
 		rawtune apply web --port $ports >"$TEST_TMP/out" 2>&1 ||
 			fail "apply $ports beside the writers, round $rounds: $(cat "$TEST_TMP/out")"
 	done
-	[ $((rounds % 3)) -eq 0 ] && { rawtune remove web >"$TEST_TMP/out" 2>&1 ||
-		fail "remove beside the writers: $(cat "$TEST_TMP/out")"; }
+	[ $((rounds % 3)) -ne 0 ] || rawtune remove web >"$TEST_TMP/out" 2>&1 ||
+		fail "remove beside the writers, round $rounds: $(cat "$TEST_TMP/out")"
 done
 for pid in "${writers[@]}"; do
 	wait "$pid" || fail "a writer failed beside rawtune"
@@ -395,4 +423,5 @@ rawtune apply web --port 8080 >/dev/null 2>&1 || fail "apply after the writers"
 [ "$(H iptables-legacy -t raw -S OTHER | grep -c -- '--dport 3[0-9]* -j ACCEPT')" -eq $W ] ||
 	fail "the iptables-legacy writer's rules: $(H iptables-legacy -t raw -S OTHER)"
 assert_same "$TEST_TMP/web-8080" <(rules_of web "$H") \
-	"$rounds rounds of applies and removes beside 3 x $W commits of other writers: theirs all there, web's as planned"
+	"$rounds rounds of applies and removes beside 3 x $W commits of other writers: \
+theirs all there, web's as planned"
