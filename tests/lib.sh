@@ -128,6 +128,19 @@ count_replaces() {
 : "${RAWTUNE:?RAWTUNE must name the rawtune program (make check sets it)}"
 : "${TESTS_SRCDIR:?TESTS_SRCDIR must name the tests directory (make check sets it)}"
 
+# unwrap_rawtune: RAWTUNE becomes the program itself, as libtool
+# --mode=execute finds it, not libtool's wrapper script (a shell and a few
+# seds each time), for tests that run it some hundred times.
+unwrap_rawtune() {
+	local libtool
+
+	libtool="$(dirname "$RAWTUNE")/../libtool"
+	[ -x "$libtool" ] && grep -q 'libtool wrapper' "$RAWTUNE" 2>/dev/null || return 0
+	eval "$("$libtool" --mode=execute bash -c \
+		'printf "RAWTUNE=%q; export LD_LIBRARY_PATH=%q\n" "$1" "$LD_LIBRARY_PATH"' \
+		bash "$RAWTUNE")" || fail "cannot find the program behind $RAWTUNE"
+}
+
 # Named namespaces for tests with several hosts; all removed on exit.
 NETNS_MADE=()
 netns_cleanup() {

@@ -14,15 +14,8 @@ need_root_and unshare iptables-legacy-restore ip6tables-legacy-restore \
 need_shim fault-shim
 enter_netns "$@"
 
-# This test runs rawtune some hundred times: run the program itself, as
-# libtool --mode=execute finds it, not libtool's wrapper script (a shell and
-# a few seds each time).
-LIBTOOL="$(dirname "$RAWTUNE")/../libtool"
-if [ -x "$LIBTOOL" ] && grep -q 'libtool wrapper' "$RAWTUNE" 2>/dev/null; then
-	eval "$("$LIBTOOL" --mode=execute bash -c \
-		'printf "RAWTUNE=%q; export LD_LIBRARY_PATH=%q\n" "$1" "$LD_LIBRARY_PATH"' \
-		bash "$RAWTUNE")" || fail "cannot find the program behind $RAWTUNE"
-fi
+# This test runs rawtune some hundred times.
+unwrap_rawtune
 
 # The user's own rules in raw and filter of both families, before rawtune's:
 # a stateful firewall whose NEW accepts of web's and dns's ports get twins.
