@@ -297,8 +297,9 @@ said "remove dns" $? "dns: $(planned dns) rules removed"
 no_rules_left "after the last remove" "$H"
 st=0
 rawtune status >"$TEST_TMP/status" 2>&1 || st=$?
-[ $st -eq 0 ] && [ "$(sed -n 2p "$TEST_TMP/status")" = "no profile applied" ] ||
+if [ $st -ne 0 ] || [ "$(sed -n 2p "$TEST_TMP/status")" != "no profile applied" ]; then
 	fail "status after remove: exit $st: $(cat "$TEST_TMP/status")"
+fi
 rawtune status --json | python3 -c '
 import json, sys
 doc = json.load(sys.stdin)
@@ -397,10 +398,9 @@ writer() { # PORT-BASE COMMAND (with $port)
 	writers+=($!)
 }
 writers=()
-# shellcheck disable=SC2016 # $port is the writer's own
-writer 10000 'nft -f - <<<"add rule inet other c tcp dport $port accept"'
-writer 20000 'iptables-nft -w -A OTHER -p tcp --dport $port -j ACCEPT'
-writer 30000 'iptables-legacy -w -t raw -A OTHER -p udp --dport $port -j ACCEPT'
+writer 10000 "nft -f - <<<\"add rule inet other c tcp dport \$port accept\""
+writer 20000 "iptables-nft -w -A OTHER -p tcp --dport \$port -j ACCEPT"
+writer 30000 "iptables-legacy -w -t raw -A OTHER -p udp --dport \$port -j ACCEPT"
 writing() {
 	local pid
 
