@@ -12,9 +12,12 @@
 #   server's own clients): top gives no command for either, apply refuses
 #   both naming the nat rule (a guard that looked at interface addresses
 #   only let them through, and the connections broke), the connections
-#   still work, and with --force the flush leaves their entries.
+#   still work, and with --force the flush leaves their entries;
+# - an nf_tables nat rule for other sources takes port 8096: no entry of
+#   the client's is NATed, but apply's guard over nf_tables refuses the
+#   profile, so top gives no command for it either.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
-need_root_and ip nginx ab conntrack iptables-legacy-restore python3
+need_root_and ip nginx ab conntrack iptables-legacy-restore nft python3
 netns_setup
 export RAWTUNE_PROFILE_DIR="$TEST_TMP/profiles.d"
 mkdir -p "$RAWTUNE_PROFILE_DIR"
@@ -43,11 +46,22 @@ COMMIT
 :OUTPUT ACCEPT [0:0]
 -A INPUT -i lo -j ACCEPT
 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 8090,8091,8093,8094 -j ACCEPT
+-A INPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 8090,8091,8093,8094,8096 -j ACCEPT
 -A INPUT -p tcp -j REJECT --reject-with tcp-reset
 COMMIT
 RULES
+# NAT in nf_tables too, as iptables-nft, Docker on it or firewalld write it;
+# for other sources than the client, whose entries to 8096 are not NATed
+ip netns exec "$server" nft -f - <<'NFT' || fail "server nf_tables nat"
+table ip natx {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		ip saddr 192.0.2.0/24 tcp dport 8096 dnat to 10.9.0.1:8094
+	}
+}
+NFT
 start_nginx "$server" 8090 app
+start_nginx "$server" 8096 app2
 start_nginx "$server" 8094 dnat
 start_nginx "$server" 127.0.0.1:8092 local
 
@@ -75,10 +89,13 @@ $2" "$TEST_TMP/top.json" || { cat "$TEST_TMP/top.json"; fail "top, port $1: not 
 load "$client" http://10.9.0.2:8090/ 30
 load "$client" http://10.9.0.3:8093/ 10
 load "$server" http://127.0.0.2:8091/ 10
-n8090=$(entries 8090) n8093=$(entries 8093) n8091=$(entries 8091)
-[ "$n8090" -ge 30 ] && [ "$n8093" -ge 10 ] && [ "$n8091" -ge 10 ] ||
-	fail "before: $n8090, $n8093, $n8091 entries of 8090, 8093, 8091; want 30, 10, 10"
-pass "before: $n8090 entries of 10.9.0.2:8090, $n8093 of 10.9.0.3:8093, $n8091 of 127.0.0.2:8091"
+load "$client" http://$S:8096/ 10
+n8090=$(entries 8090) n8093=$(entries 8093) n8091=$(entries 8091) n8096=$(entries 8096)
+[ "$n8090" -ge 30 ] && [ "$n8093" -ge 10 ] && [ "$n8091" -ge 10 ] && [ "$n8096" -ge 10 ] ||
+	fail "before: $n8090, $n8093, $n8091, $n8096 entries of 8090, 8093, 8091, 8096;" \
+		"want 30, 10, 10, 10"
+pass "before: $n8090 entries of 10.9.0.2:8090, $n8093 of 10.9.0.3:8093, $n8091 of" \
+	"127.0.0.2:8091, $n8096 of $S:8096"
 
 # ---- an address of lo's prefix is this host's: top's path and advice ------------------
 top_port 8090 "
@@ -108,10 +125,10 @@ load "$client" http://10.9.0.2:8090/ 20
 pass "${cmd[*]}: the flush deleted the $deleted entries; 20 new connections stay untracked"
 
 # ---- NAT on an address of lo's prefix, and of 127.0.0.0/8 -----------------------------
-# expect_nat PORT CHAIN NS URL N: top gives no command for PORT; apply refuses
-# its profile, naming CHAIN's rule; the connections still work.
+# expect_nat PORT RULE NS URL N: top gives no command for PORT; apply refuses
+# its profile, naming RULE; the connections still work.
 expect_nat() {
-	local port=$1 chain=$2 err
+	local port=$1 rule=$2 err
 
 	top_port "$port" "
 assert p['path'] == 'in' and p['nat'] is True, p
@@ -123,18 +140,21 @@ assert p['command'] is None and p['profile'] is None and p['profile_file'] is No
 	rules >"$TEST_TMP/before"
 	err=$(in_server "$RAWTUNE" apply "tcp-$port" 2>&1) &&
 		fail "apply tcp-$port succeeded, although NAT takes its flows"
-	[[ $err == *"NAT applies to its traffic: rule 1 of the ipv4 nat chain $chain (-j DNAT)"* ]] ||
-		fail "apply tcp-$port: $err"
+	[[ $err == *"NAT applies to its traffic"*"$rule"* ]] || fail "apply tcp-$port: $err"
 	rules | cmp -s "$TEST_TMP/before" - || fail "the refused apply tcp-$port changed rules"
 	load "$3" "$4" "$5"
-	pass "port $port: top gives no command, apply refuses ($chain), connections work"
+	pass "port $port: top gives no command, apply refuses ($rule), connections work"
 }
 # The server's legacy rules without counters and dates.
 rules() {
 	in_server iptables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]$/[0:0]/'
 }
-expect_nat 8093 PREROUTING "$client" http://10.9.0.3:8093/ 10
-expect_nat 8091 OUTPUT "$server" http://127.0.0.2:8091/ 10
+expect_nat 8093 "rule 1 of the ipv4 nat chain PREROUTING (-j DNAT)" \
+	"$client" http://10.9.0.3:8093/ 10
+expect_nat 8091 "rule 1 of the ipv4 nat chain OUTPUT (-j DNAT)" \
+	"$server" http://127.0.0.2:8091/ 10
+# no entry NATed: only the guard, which apply runs over nf_tables as well, tells
+expect_nat 8096 "nf_tables nat chain ip natx pre" "$client" http://$S:8096/ 10
 
 n8093=$(entries 8093) n8091=$(entries 8091)
 in_server "$RAWTUNE" apply tcp-8093 --force >/dev/null 2>&1 || fail "apply tcp-8093 --force failed"

@@ -17,6 +17,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "rawtune-private.h"
+#include "nft/guard.h"
 
 struct rt_top_port {
 	uint64_t entries; /* 0: a free slot of the hash table */
@@ -159,6 +160,21 @@ static int walk_table(struct top_walk *w)
 }
 
 /*
+ * Apply asks nf_tables as well, whichever backend holds the rules: NAT
+ * written by iptables-nft, Docker on it, firewalld or nft lives there. Its
+ * guard judges the filter chains first; a refusal there (-EPERM) leaves
+ * NAT unjudged, and is not NAT's: 0 then, as without nf_tables.
+ */
+static int nft_nat_guarded(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
+{
+	int err = rt_nft_guard(ctx, profile);
+
+	if (err == -EBUSY)
+		return 1;
+	return err == 0 || err == -EPERM ? 0 : -1;
+}
+
+/*
  * Would the NAT guard refuse a profile of this one port? 1 yes, 0 no, -1
  * when the nat table could not be read.
  */
@@ -189,6 +205,8 @@ static int nat_guarded(struct rawtune_ctx *ctx, const struct rt_top_port *p)
 			err = 0;
 		}
 	}
+	if (err == 0 && !nat)
+		nat = nft_nat_guarded(ctx, profile);
 	rawtune_profile_unref(profile);
 	rt_clear_error(ctx);
 	return err < 0 ? -1 : nat;
