@@ -59,11 +59,12 @@ static unsigned int mask_bits(const struct sockaddr *mask, size_t len)
 static bool host_addr_from(const struct ifaddrs *ifa, struct rt_host_addr *a)
 {
 	int af = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
-	size_t len = af_len(af);
 	bool lo_prefix = af == AF_INET && (ifa->ifa_flags & IFF_LOOPBACK) && ifa->ifa_netmask;
+	size_t len;
 
 	if (af != AF_INET && af != AF_INET6)
 		return false;
+	len = af_len(af);
 	memset(a, 0, sizeof(*a));
 	a->af = af;
 	memcpy(a->addr, sockaddr_addr(ifa->ifa_addr), len);
