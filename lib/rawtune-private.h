@@ -472,4 +472,42 @@ int rt_sync_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum
 int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap);
 void rt_snapshot_free(struct rt_snapshot *snap);
 
+/* ---- host.c: this host's addresses, and NAT of a conntrack entry ---------------- */
+
+struct ifaddrs;
+struct nf_conntrack;
+
+/* Does @addr lie within @net/@prefix (both network order, @prefix bits compared)? */
+bool rt_prefix_contains(const void *net, unsigned int prefix, const void *addr);
+
+/*
+ * An address of this host and the interface that holds it: @prefix is the
+ * length of the address (32, 128), or of the prefix that the kernel routes
+ * locally with it (an IPv4 address on a loopback device: 127.0.0.0/8).
+ */
+struct rt_host_addr {
+	int af; /* AF_INET or AF_INET6 */
+	uint8_t prefix;
+	uint8_t addr[16]; /* network order, IPv4 in the first 4 bytes */
+	char iface[IFNAMSIZ];
+};
+
+struct rt_host_addrs {
+	size_t n;
+	struct rt_host_addr *addr;
+};
+
+/* This network namespace's addresses, both families; free with rt_host_addrs_free(). */
+int rt_host_addrs_read(struct rawtune_ctx *ctx, struct rt_host_addrs *addrs);
+/* The same from a getifaddrs(3) list: 0 or -ENOMEM. */
+int rt_host_addrs_from(const struct ifaddrs *list, struct rt_host_addrs *addrs);
+/* Is @addr (network order, AF_INET or AF_INET6 @af) one of this host's? */
+bool rt_host_addr_is_local(const struct rt_host_addrs *addrs, int af, const void *addr);
+void rt_host_addrs_free(struct rt_host_addrs *addrs);
+/*
+ * Did NAT rewrite this flow? Untracked packets skip NAT, so such a flow
+ * must stay tracked: top does not advise untracking it, flush keeps it.
+ */
+bool rt_ct_is_nat(const struct nf_conntrack *ct);
+
 #endif /* RAWTUNE_PRIVATE_H */

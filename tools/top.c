@@ -2,7 +2,8 @@
 /*
  * rawtune top: the ports that hold the most conntrack entries and, for each
  * one a profile could untrack, the command that would: a profile whose
- * ports hold it (built-in ones first), else a profile file to write.
+ * ports hold it (built-in ones first), else a profile file to write. A
+ * port that NAT takes gets none: untracked, its packets would skip NAT.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +24,8 @@ const char top_usage[] =
 	"Show the ports whose flows hold the most conntrack entries, by protocol,\n"
 	"destination port and path (in: to this host, out: from it, fwd: through\n"
 	"it), and for each one a profile could untrack, the command that would do\n"
-	"it, with a warning where NAT takes that traffic. Walks the whole table once.\n"
+	"it; none, and a warning, where NAT takes that traffic, which untracked\n"
+	"packets would skip. Walks the whole table once.\n"
 	"\n"
 	"  -c, --count N         show N ports (default 10)\n" TOOL_HELP_JSON
 		TOOL_HELP_HELP;
@@ -187,9 +189,20 @@ static bool profile_command(struct rawtune_ctx *ctx, const struct top_state *st,
 	return true;
 }
 
-/* false when no profile can untrack this protocol. */
+/* The protocols that profiles untrack. */
+static bool untrackable(unsigned int proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+/*
+ * false when no profile can untrack this protocol, or NAT takes the port
+ * (@nat 1): untracked, its packets would skip NAT and the flows break, and
+ * apply refuses such a profile. A nat table that could not be read (-1)
+ * leaves the advice, with the warning to check.
+ */
 static bool advise(struct rawtune_ctx *ctx, const struct top_state *st, unsigned int proto,
-		   unsigned int port, enum rawtune_ct_path path, struct advice *a)
+		   unsigned int port, enum rawtune_ct_path path, int nat, struct advice *a)
 {
 	const struct rawtune_profile *p;
 	static const char *const suffix[] = { "", "-out", "-fwd" };
@@ -197,7 +210,7 @@ static bool advise(struct rawtune_ctx *ctx, const struct top_state *st, unsigned
 					   "forward = yes\n" };
 
 	memset(a, 0, sizeof(*a));
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (!untrackable(proto) || nat == 1)
 		return false;
 	p = find_profile(st->list, proto, port, path);
 	if (p) {
@@ -251,26 +264,28 @@ static void print_people(struct rawtune_ctx *ctx, const struct rawtune_ct_top *t
 		unsigned int port = rawtune_ct_top_get_port(top, i);
 		enum rawtune_ct_path path = rawtune_ct_top_get_path(top, i);
 		unsigned int pct = share(rawtune_ct_top_get_entries(top, i), total);
+		int nat = rawtune_ct_top_get_nat(top, i);
 		char pbuf[8], pcts[16], text[96];
 		struct advice a;
 
 		snprintf(pcts, sizeof(pcts), "%u.%u%%", pct / 10, pct % 10);
 		printf("%-7s %5u %-4s %9" PRIu64 " %6s  ", proto_name(proto, pbuf, sizeof(pbuf)),
 		       port, path_name(path), rawtune_ct_top_get_entries(top, i), pcts);
-		if (!advise(ctx, st, proto, port, path, &a)) {
+		if (!advise(ctx, st, proto, port, path, nat, &a)) {
 			printf("-\n");
-			continue;
-		}
-		if (a.profile) {
+		} else if (a.profile) {
 			printf("%s\n", a.command);
 		} else {
 			text_inline(a.text, text, sizeof(text));
 			printf("%s, after writing %s: %s\n", a.command, a.file, text);
 		}
-		if (rawtune_ct_top_get_nat(top, i) == 1)
+		if (!untrackable(proto))
+			continue;
+		if (nat == 1)
 			printf("%*swarning: NAT takes this traffic: untracked, it would skip "
-			       "NAT and break (apply refuses)\n", TOP_ADVICE_COLUMN, "");
-		else if (rawtune_ct_top_get_nat(top, i) < 0)
+			       "NAT and break, so it stays tracked (apply refuses)\n",
+			       TOP_ADVICE_COLUMN, "");
+		else if (nat < 0)
 			printf("%*swarning: could not read the nat table: check for NAT first\n",
 			       TOP_ADVICE_COLUMN, "");
 	}
@@ -303,7 +318,7 @@ static void print_json(struct rawtune_ctx *ctx, const struct rawtune_ct_top *top
 			json_null(&j, "nat");
 		else
 			json_bool(&j, "nat", nat);
-		can = advise(ctx, st, proto, port, path, &a);
+		can = advise(ctx, st, proto, port, path, nat, &a);
 		if (!can) {
 			json_null(&j, "profile");
 			json_null(&j, "profile_file");

@@ -12,7 +12,6 @@
  * of the dump.
  */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,39 +24,19 @@ struct ct_flush {
 	const struct rawtune_profile *profile;
 	/* the profile's addresses (NULL: any), this host's (unless forward) */
 	const struct rt_addrs *addrs;
-	struct rt_addrs local;
+	struct rt_host_addrs local;
 	/* the entries to delete, cloned during the dump */
 	struct nf_conntrack **found;
 	size_t nfound, size;
 	int err;
 };
 
-static enum rawtune_family family_of(int af)
-{
-	return af == AF_INET ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6;
-}
-
-static size_t addr_len(enum rawtune_family family)
-{
-	return family == RAWTUNE_FAMILY_IPV4 ? sizeof(struct in_addr) : sizeof(struct in6_addr);
-}
-
-/*
- * Does @addr (network order, @family) lie within @net? Only the prefix's bits
- * are compared, so @net's host bits need not be clear.
- */
+/* Does @addr (network order, @family) lie within @net? (family 0: any address) */
 static bool addr_in(const struct rt_addr *net, enum rawtune_family family, const uint8_t *addr)
 {
-	const uint8_t *base = (const uint8_t *)&net->addr;
-	unsigned int full = net->prefix / 8, rest = net->prefix % 8;
-
 	if (net->family == 0)
 		return true;
-	if (net->family != family)
-		return false;
-	if (memcmp(base, addr, full) != 0)
-		return false;
-	return rest == 0 || ((base[full] ^ addr[full]) & (0xff00 >> rest) & 0xff) == 0;
+	return net->family == family && rt_prefix_contains(&net->addr, net->prefix, addr);
 }
 
 static bool addr_in_list(const struct rt_addrs *list, enum rawtune_family family,
@@ -67,71 +46,6 @@ static bool addr_in_list(const struct rt_addrs *list, enum rawtune_family family
 		if (addr_in(&list->addr[i], family, addr))
 			return true;
 	return false;
-}
-
-static unsigned int mask_prefix(const uint8_t *mask, size_t len)
-{
-	unsigned int bits = 0;
-
-	for (size_t i = 0; i < len; i++)
-		bits += (unsigned int)__builtin_popcount(mask[i]);
-	return bits;
-}
-
-/*
- * An interface address as rt_addr. On a loopback device the kernel routes
- * the address's whole prefix locally (all of 127.0.0.0/8, not only
- * 127.0.0.1), so there the prefix counts; elsewhere only the address.
- */
-static bool ifaddr_to_rt(const struct ifaddrs *ifa, struct rt_addr *a)
-{
-	int af = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
-	const void *addr, *mask = NULL;
-
-	if (af == AF_INET) {
-		addr = &((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
-		if (ifa->ifa_netmask)
-			mask = &((const struct sockaddr_in *)ifa->ifa_netmask)->sin_addr;
-	} else if (af == AF_INET6) {
-		addr = &((const struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
-		if (ifa->ifa_netmask)
-			mask = &((const struct sockaddr_in6 *)ifa->ifa_netmask)->sin6_addr;
-	} else {
-		return false;
-	}
-	memset(a, 0, sizeof(*a));
-	a->family = family_of(af);
-	memcpy(&a->addr, addr, addr_len(a->family));
-	a->prefix = (uint8_t)(addr_len(a->family) * 8);
-	if ((ifa->ifa_flags & IFF_LOOPBACK) && mask)
-		a->prefix = (uint8_t)mask_prefix(mask, addr_len(a->family));
-	return true;
-}
-
-/* This network namespace's addresses, read once per flush. */
-static int local_addrs_read(struct ct_flush *f)
-{
-	struct ifaddrs *list, *ifa;
-	size_t n = 0;
-
-	if (getifaddrs(&list) < 0) {
-		int err = errno;
-
-		return rt_fail(f->ctx, -err, "cannot flush conntrack entries: "
-			       "cannot read the local addresses: %s", strerror(err));
-	}
-	for (ifa = list; ifa; ifa = ifa->ifa_next)
-		n++;
-	f->local.addr = calloc(n ? n : 1, sizeof(*f->local.addr));
-	if (!f->local.addr) {
-		freeifaddrs(list);
-		return -ENOMEM;
-	}
-	for (ifa = list; ifa; ifa = ifa->ifa_next)
-		if (ifaddr_to_rt(ifa, &f->local.addr[f->local.n]))
-			f->local.n++;
-	freeifaddrs(list);
-	return 0;
 }
 
 static bool ct_proto_matches(const struct rawtune_profile *p, const struct nf_conntrack *ct)
@@ -162,7 +76,8 @@ static bool ct_port_matches(const struct rawtune_profile *p, const struct nf_con
  */
 static bool ct_addr_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
 {
-	bool v4 = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO) == AF_INET;
+	int af = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
+	bool v4 = af == AF_INET;
 	enum rawtune_family family = v4 ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6;
 	bool server = f->profile->direction == RAWTUNE_DIRECTION_SERVER;
 	const void *addr;
@@ -173,32 +88,16 @@ static bool ct_addr_matches(const struct ct_flush *f, const struct nf_conntrack 
 		addr = nfct_get_attr(ct, server ? ATTR_ORIG_IPV6_DST : ATTR_ORIG_IPV6_SRC);
 	if (!addr)
 		return false;
-	if (!f->profile->forward && !addr_in_list(&f->local, family, addr))
+	if (!f->profile->forward && !rt_host_addr_is_local(&f->local, af, addr))
 		return false;
 	return !f->addrs || addr_in_list(f->addrs, family, addr);
 }
 
-/*
- * Untracked packets skip NAT: deleting a NATed entry would break its flow
- * instead of freeing it. Older libnetfilter_conntrack's IS_SNAT and IS_DNAT
- * compare only the first 32 bits of an address, missing IPv6 NAT within a
- * /32, so the status bits decide too: the kernel sets IPS_SRC_NAT and
- * IPS_DST_NAT only when it rewrote the tuple (the _DONE bits it sets on
- * every entry once a nat table exists).
- */
-static bool ct_is_nat(const struct nf_conntrack *ct)
-{
-	if (nfct_getobjopt(ct, NFCT_GOPT_IS_SNAT) > 0 || nfct_getobjopt(ct, NFCT_GOPT_IS_DNAT) > 0 ||
-	    nfct_getobjopt(ct, NFCT_GOPT_IS_SPAT) > 0 || nfct_getobjopt(ct, NFCT_GOPT_IS_DPAT) > 0)
-		return true;
-	return nfct_attr_is_set(ct, ATTR_STATUS) > 0 &&
-	       (nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_NAT_MASK);
-}
-
+/* Untracked packets skip NAT: deleting a NATed entry would break its flow, not free it. */
 static bool ct_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
 {
 	return ct_proto_matches(f->profile, ct) && ct_port_matches(f->profile, ct) &&
-	       ct_addr_matches(f, ct) && !ct_is_nat(ct);
+	       ct_addr_matches(f, ct) && !rt_ct_is_nat(ct);
 }
 
 static int ct_collect(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
@@ -258,7 +157,7 @@ static void ct_flush_release(struct ct_flush *f)
 	for (size_t i = 0; i < f->nfound; i++)
 		nfct_destroy(f->found[i]);
 	free(f->found);
-	free(f->local.addr);
+	rt_host_addrs_free(&f->local);
 }
 
 /* A kernel without conntrack has no entries to flush: *@h stays NULL, no error. */
@@ -282,7 +181,7 @@ static int ct_flush(struct ct_flush *f, struct nfct_handle *h, unsigned int *del
 	int err;
 
 	if (!f->profile->forward) {
-		err = local_addrs_read(f);
+		err = rt_host_addrs_read(f->ctx, &f->local);
 		if (err < 0)
 			return err;
 	}

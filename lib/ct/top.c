@@ -10,7 +10,6 @@
  * or a nat rule that the NAT guard finds for a profile of that one port.
  */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "rawtune-private.h"
+#include "nft/guard.h"
 
 struct rt_top_port {
 	uint64_t entries; /* 0: a free slot of the hash table */
@@ -39,61 +39,9 @@ struct top_walk {
 	struct rt_top_port *slot; /* open addressing, size a power of two */
 	size_t size, used;
 	uint64_t total;
-	/* this namespace's addresses, 16 bytes each (IPv4 in the first 4) */
-	struct {
-		int af;
-		uint8_t addr[16];
-	} * local;
-	size_t nlocal;
+	struct rt_host_addrs local;
 	int err;
 };
-
-static int locals_read(struct top_walk *w)
-{
-	struct ifaddrs *list, *ifa;
-	size_t n = 0;
-
-	if (getifaddrs(&list) < 0)
-		return rt_fail(w->ctx, -errno, "cannot list this host's addresses: %m");
-	for (ifa = list; ifa; ifa = ifa->ifa_next)
-		n++;
-	w->local = calloc(n + 1, sizeof(*w->local));
-	if (!w->local) {
-		freeifaddrs(list);
-		return -ENOMEM;
-	}
-	for (ifa = list; ifa; ifa = ifa->ifa_next) {
-		int af = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
-
-		if (af == AF_INET)
-			memcpy(w->local[w->nlocal].addr,
-			       &((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr, 4);
-		else if (af == AF_INET6)
-			memcpy(w->local[w->nlocal].addr,
-			       &((const struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr,
-			       16);
-		else
-			continue;
-		w->local[w->nlocal++].af = af;
-	}
-	freeifaddrs(list);
-	return 0;
-}
-
-/* Is @addr one of this host's? All of 127.0.0.0/8 is: lo routes it locally. */
-static bool is_local(const struct top_walk *w, int af, const void *addr)
-{
-	size_t len = af == AF_INET ? 4 : 16;
-
-	if (!addr)
-		return false;
-	if (af == AF_INET && ((const uint8_t *)addr)[0] == 127)
-		return true;
-	for (size_t i = 0; i < w->nlocal; i++)
-		if (w->local[i].af == af && memcmp(w->local[i].addr, addr, len) == 0)
-			return true;
-	return false;
-}
 
 static enum rawtune_ct_path path_of(const struct top_walk *w,
 				    const struct nf_conntrack *ct)
@@ -101,11 +49,11 @@ static enum rawtune_ct_path path_of(const struct top_walk *w,
 	int af = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
 	bool v4 = af == AF_INET;
 
-	if (is_local(w, af,
-		     nfct_get_attr(ct, v4 ? ATTR_ORIG_IPV4_DST : ATTR_ORIG_IPV6_DST)))
+	if (rt_host_addr_is_local(&w->local, af,
+				  nfct_get_attr(ct, v4 ? ATTR_ORIG_IPV4_DST : ATTR_ORIG_IPV6_DST)))
 		return RAWTUNE_CT_PATH_IN;
-	if (is_local(w, af,
-		     nfct_get_attr(ct, v4 ? ATTR_ORIG_IPV4_SRC : ATTR_ORIG_IPV6_SRC)))
+	if (rt_host_addr_is_local(&w->local, af,
+				  nfct_get_attr(ct, v4 ? ATTR_ORIG_IPV4_SRC : ATTR_ORIG_IPV6_SRC)))
 		return RAWTUNE_CT_PATH_OUT;
 	return RAWTUNE_CT_PATH_FORWARD;
 }
@@ -151,13 +99,6 @@ static int grow(struct top_walk *w)
 	return 0;
 }
 
-/* Translated already: the kernel sets these bits only when it rewrote the tuple. */
-static bool is_nat(const struct nf_conntrack *ct)
-{
-	return nfct_attr_is_set(ct, ATTR_STATUS) > 0 &&
-	       (nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_NAT_MASK);
-}
-
 static int top_entry(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
 {
 	struct top_walk *w = data;
@@ -177,7 +118,7 @@ static int top_entry(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, v
 		w->used++;
 	}
 	p->entries++;
-	p->nat_entries += is_nat(ct);
+	p->nat_entries += rt_ct_is_nat(ct);
 	w->total++;
 	return NFCT_CB_CONTINUE;
 }
@@ -219,6 +160,21 @@ static int walk_table(struct top_walk *w)
 }
 
 /*
+ * Apply asks nf_tables as well, whichever backend holds the rules: NAT
+ * written by iptables-nft, Docker on it, firewalld or nft lives there. Its
+ * guard judges the filter chains first; a refusal there (-EPERM) leaves
+ * NAT unjudged, and is not NAT's: 0 then, as without nf_tables.
+ */
+static int nft_nat_guarded(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
+{
+	int err = rt_nft_guard(ctx, profile);
+
+	if (err == -EBUSY)
+		return 1;
+	return err == 0 || err == -EPERM ? 0 : -1;
+}
+
+/*
  * Would the NAT guard refuse a profile of this one port? 1 yes, 0 no, -1
  * when the nat table could not be read.
  */
@@ -249,6 +205,8 @@ static int nat_guarded(struct rawtune_ctx *ctx, const struct rt_top_port *p)
 			err = 0;
 		}
 	}
+	if (err == 0 && !nat)
+		nat = nft_nat_guarded(ctx, profile);
 	rawtune_profile_unref(profile);
 	rt_clear_error(ctx);
 	return err < 0 ? -1 : nat;
@@ -266,10 +224,10 @@ RAWTUNE_EXPORT int rawtune_ct_top_read(struct rawtune_ctx *ctx, unsigned int n,
 	top = calloc(1, sizeof(*top));
 	if (!top)
 		return -ENOMEM;
-	err = locals_read(&w);
+	err = rt_host_addrs_read(ctx, &w.local);
 	if (err == 0)
 		err = walk_table(&w);
-	free(w.local);
+	rt_host_addrs_free(&w.local);
 	if (err < 0) {
 		free(w.slot);
 		free(top);

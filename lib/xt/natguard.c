@@ -14,7 +14,6 @@
 #include "rawtune-private.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_multiport.h>
@@ -25,12 +24,6 @@
 #include <string.h>
 
 #define RT_NAT_DEPTH 16
-
-/* A local address and the interface that holds it. */
-struct rt_local {
-	uint8_t addr[16];
-	char iface[IFNAMSIZ];
-};
 
 /* The first packet of an untracked flow, as a nat chain would see it. */
 struct rt_nat_packet {
@@ -48,8 +41,7 @@ struct rt_guard {
 	const struct rawtune_profile *p;
 	uint8_t proto;
 	size_t alen;
-	struct rt_local *local;
-	size_t nlocal;
+	struct rt_host_addrs local; /* both families: the family's are those of ops->af */
 	const struct rt_nat_packet *pkt;
 	const char *path[RT_NAT_DEPTH];
 };
@@ -89,11 +81,23 @@ static bool no_constraint(const uint8_t *mask, size_t len, bool inv)
 	return !inv && rt_all_zero(mask, len);
 }
 
+/*
+ * Is @l of the guard's family? Then @mask is what it makes local: the
+ * address, or the whole prefix of an IPv4 address on lo.
+ */
+static bool local_mask(const struct rt_guard *g, const struct rt_host_addr *l, uint8_t *mask)
+{
+	if (l->af != g->ops->af)
+		return false;
+	rt_prefix_to_mask(mask, g->alen, l->prefix);
+	return true;
+}
+
 /* The profile's addresses of this family, or every local one. */
 static bool dst_may_match(const struct rt_guard *g, const struct rt_entry_view *v)
 {
 	bool inv = v->invflags & IPT_INV_DSTIP;
-	uint8_t full[16];
+	uint8_t mask[16];
 
 	if (no_constraint(v->dmsk, g->alen, inv))
 		return true;
@@ -101,7 +105,6 @@ static bool dst_may_match(const struct rt_guard *g, const struct rt_entry_view *
 		return true; /* a remote host: any address */
 	for (size_t i = 0; i < g->p->addrs.n; i++) {
 		const struct rt_addr *a = &g->p->addrs.addr[i];
-		uint8_t mask[16];
 
 		if (a->family != g->ops->family)
 			continue;
@@ -111,14 +114,19 @@ static bool dst_may_match(const struct rt_guard *g, const struct rt_entry_view *
 	}
 	if (g->p->addrs.n || !g->pkt->dst_local)
 		return false;
-	memset(full, 0xff, sizeof(full));
-	for (size_t i = 0; i < g->nlocal; i++)
-		if (addr_may_match(v->dst, v->dmsk, g->alen, inv, g->local[i].addr, full))
+	for (size_t i = 0; i < g->local.n; i++) {
+		const struct rt_host_addr *l = &g->local.addr[i];
+
+		if (local_mask(g, l, mask) &&
+		    addr_may_match(v->dst, v->dmsk, g->alen, inv, l->addr, mask))
 			return true;
+	}
 	return false;
 }
 
-static bool in_profile(const struct rt_guard *g, const struct rt_local *l)
+/* Can the local address @l (@lmask: a loopback prefix) be one the profile names? */
+static bool in_profile(const struct rt_guard *g, const struct rt_host_addr *l,
+		       const uint8_t *lmask)
 {
 	uint8_t mask[16];
 	bool addr_ok = !g->p->addrs.n, iface_ok = !g->p->ifaces.n;
@@ -130,7 +138,7 @@ static bool in_profile(const struct rt_guard *g, const struct rt_local *l)
 			continue;
 		rt_prefix_to_mask(mask, g->alen, a->prefix);
 		addr_ok = addr_may_match((const uint8_t *)&a->addr, mask, g->alen, false, l->addr,
-					 mask);
+					 lmask);
 	}
 	for (size_t i = 0; i < g->p->ifaces.n && !iface_ok; i++)
 		iface_ok = strcmp(g->p->ifaces.name[i], l->iface) == 0;
@@ -144,15 +152,14 @@ static bool in_profile(const struct rt_guard *g, const struct rt_local *l)
 static bool from_us_may_match(const struct rt_guard *g, const struct rt_entry_view *v)
 {
 	bool sinv = v->invflags & IPT_INV_SRCIP, oinv = v->invflags & IPT_INV_VIA_OUT;
-	uint8_t full[16];
+	uint8_t mask[16];
 
-	memset(full, 0xff, sizeof(full));
-	for (size_t i = 0; i < g->nlocal; i++) {
-		const struct rt_local *l = &g->local[i];
+	for (size_t i = 0; i < g->local.n; i++) {
+		const struct rt_host_addr *l = &g->local.addr[i];
 
-		if (!in_profile(g, l))
+		if (!local_mask(g, l, mask) || !in_profile(g, l, mask))
 			continue;
-		if (addr_may_match(v->src, v->smsk, g->alen, sinv, l->addr, full) &&
+		if (addr_may_match(v->src, v->smsk, g->alen, sinv, l->addr, mask) &&
 		    iface_may_match(v->outiface, v->outiface_mask, oinv,
 				    g->pkt->loopback ? "lo" : l->iface))
 			return true;
@@ -345,37 +352,6 @@ static const struct rt_nat_packet forward_packets[] = {
  */
 static const struct rt_nat_packet loopback_packet = { "OUTPUT", true, false, true, false };
 
-static int load_locals(struct rt_guard *g)
-{
-	struct ifaddrs *ifa, *i;
-	size_t n = 0;
-
-	if (getifaddrs(&ifa) < 0)
-		return rt_fail(g->ctx, -errno, "cannot list this host's addresses: %m");
-	for (i = ifa; i; i = i->ifa_next)
-		n += i->ifa_addr && i->ifa_addr->sa_family == g->ops->af;
-	g->local = calloc(n + 1, sizeof(*g->local));
-	if (!g->local) {
-		freeifaddrs(ifa);
-		return -ENOMEM;
-	}
-	for (i = ifa; i; i = i->ifa_next) {
-		struct rt_local *l = &g->local[g->nlocal];
-		const void *addr;
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != g->ops->af)
-			continue;
-		addr = g->ops->af == AF_INET
-			       ? (const void *)&((const struct sockaddr_in *)i->ifa_addr)->sin_addr
-			       : (const void *)&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		memcpy(l->addr, addr, g->alen);
-		snprintf(l->iface, sizeof(l->iface), "%s", i->ifa_name);
-		g->nlocal++;
-	}
-	freeifaddrs(ifa);
-	return 0;
-}
-
 static bool has_loopback_rules(const struct rawtune_profile *p)
 {
 	for (size_t i = 0; i < p->ifaces.n; i++)
@@ -414,9 +390,9 @@ static int check_packets(struct rt_guard *g, const struct rt_nat_packet *set, si
 static int check_family(struct rt_guard *g)
 {
 	bool client = g->p->direction == RAWTUNE_DIRECTION_CLIENT;
-	int err = load_locals(g);
+	int err = 0;
 
-	if (err == 0 && client)
+	if (client)
 		err = check_packets(g, client_packets, ARRAY_SIZE(client_packets));
 	if (err == 0 && !client)
 		err = check_packets(g, server_packets, ARRAY_SIZE(server_packets));
@@ -448,12 +424,18 @@ int rt_nat_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 	if (!nat)
 		return 0;
 	g.alen = ops->af == AF_INET ? 4 : 16;
+	err = rt_host_addrs_read(ctx, &g.local);
+	if (err < 0)
+		return err;
 	g.h = ops->init("nat");
-	if (!g.h)
-		return rt_fail(ctx, -errno, "cannot read the %s nat table: %s", ops->name,
-			       ops->strerror(errno));
+	if (!g.h) {
+		err = errno;
+		rt_host_addrs_free(&g.local);
+		return rt_fail(ctx, -err, "cannot read the %s nat table: %s", ops->name,
+			       ops->strerror(err));
+	}
 	err = check_family(&g);
 	ops->free(g.h);
-	free(g.local);
+	rt_host_addrs_free(&g.local);
 	return err;
 }
