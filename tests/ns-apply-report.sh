@@ -3,7 +3,8 @@
 # the rules it says it added and removed are exactly those that appeared in
 # and went from the kernel (iptables-legacy-save, nft list ruleset), its
 # families are those that hold the profile's raw rules, its backend the one
-# that holds them; applied again, it adds and removes nothing.
+# that holds them; applied again, it adds and removes nothing. The example
+# of librawtune(3) builds and prints what the page says.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 need_root_and unshare nft iptables-legacy-save ip6tables-legacy-save iptables-legacy-restore \
 	ip6tables-legacy-restore
@@ -141,3 +142,29 @@ COMMIT
 RULES
 done
 run_backend legacy
+
+# librawtune(3)'s example, built as written, prints the lines the page shows
+# on the firewall it names (NEW accepted on port 80), and then after a success.
+if ! command -v cc >/dev/null; then
+	echo "librawtune(3)'s example not built: no cc"
+	exit 0
+fi
+MAN="$TESTS_SRCDIR/../man/librawtune.3"
+awk '/^\.EX/ { buf = ""; inex = 1; next }
+     /^\.EE/ { if (buf ~ /rawtune_profile_apply\(web/) printf "%s", buf; inex = 0; next }
+     inex { buf = buf $0 "\n" }' "$MAN" | sed -e 's/\\e/\\/g' -e 's/\\-/-/g' >"$TEST_TMP/example.c"
+libs="$(dirname "$RAWTUNE")/../lib/.libs"
+cc -Wall -Werror -I"$TESTS_SRCDIR/../include" -o "$TEST_TMP/example" "$TEST_TMP/example.c" \
+	-L"$libs" -lrawtune || fail "librawtune(3)'s example does not build"
+for cmd in iptables-legacy ip6tables-legacy; do
+	$cmd -A INPUT -p tcp -m conntrack --ctstate NEW -m tcp --dport 80 -j ACCEPT || fail "$cmd"
+done
+first=$(grep -Em1 '^web: [0-9]+ rules added, [0-9]+ removed, [0-9]+ entries deleted$' "$MAN")
+again=$(sed -n 's/.*"\(web: 0 rules added, 0 removed, 0 entries deleted\)".*/\1/p' "$MAN")
+[ -n "$first" ] && [ -n "$again" ] || fail "librawtune(3) shows no output of its example"
+out=$(LD_LIBRARY_PATH="$libs" RAWTUNE_BACKEND=legacy "$TEST_TMP/example") ||
+	fail "librawtune(3)'s example failed: $out"
+[ "$out" = "$first" ] || fail "librawtune(3)'s example printed '$out', the page shows '$first'"
+out=$(LD_LIBRARY_PATH="$libs" RAWTUNE_BACKEND=legacy "$TEST_TMP/example")
+[ "$out" = "$again" ] || fail "librawtune(3)'s example, run again, printed '$out', not '$again'"
+pass "librawtune(3)'s example prints '$first', then '$again'"
