@@ -818,9 +818,10 @@ unsigned int rawtune_apply_report_get_removed(const struct rawtune_apply_report 
 /**
  * rawtune_apply_report_get_families - the families that hold the profile's rules now
  *
- * Returns: RAWTUNE_FAMILY_* bits: those of the profile in which it untracks
- *	anything. A profile whose addresses (or peers) are all of one family
- *	has no rules in the other; 0 when it has none in its own families.
+ * Returns: RAWTUNE_FAMILY_* bits: those of the profile in which its notrack
+ *	rules (legacy raw table, or inet rawtune) untrack anything now. A
+ *	profile whose addresses (or peers) are all of one family untracks
+ *	nothing in the other; 0 when it untracks nothing in its own families.
  * Since: 0.2
  */
 unsigned int rawtune_apply_report_get_families(const struct rawtune_apply_report *report);
