@@ -766,12 +766,14 @@ int rawtune_boot_config_disable(struct rawtune_ctx *ctx, const char *name, unsig
 int rawtune_profile_render(const struct rawtune_profile *profile, enum rawtune_family family,
 			   char **text);
 
+struct rawtune_apply_report;
+
 /**
  * rawtune_profile_apply - install the profile's rules in the kernel
  * @profile: the profile; it must have at least one port. Its context says
  *	the backend, the NAT guard and the origin, and gets the last error.
- * @added: if not NULL, the number of rules added
- * @removed: if not NULL, the number of this profile's earlier rules removed
+ * @report: if not NULL, set on success to what the apply did (free it
+ *	with rawtune_apply_report_free())
  *
  * Makes this profile's rules in the backend that rawtune_backend_choose()
  * names exactly what the profile asks for, leaving every other rule as it
@@ -779,7 +781,9 @@ int rawtune_profile_render(const struct rawtune_profile *profile, enum rawtune_f
  * raw table's NOTRACK rules, so traffic keeps flowing throughout, all
  * under the xtables lock; when one commit fails, those already made are
  * undone. nf_tables: one batch, which the kernel commits whole or not at
- * all. Nothing is committed when the rules are already in place.
+ * all. Nothing is committed when the rules are already in place. The
+ * profile is planned once per family: the report says what that plan put
+ * in the kernel, so the caller need not plan or render it again.
  *
  * Returns: 0, or a negative errno: -EBUSY when NAT applies to the profile's
  *	traffic (see rawtune_set_nat_guard()), -EPERM without CAP_NET_ADMIN or
@@ -787,11 +791,52 @@ int rawtune_profile_render(const struct rawtune_profile *profile, enum rawtune_f
  *	untracked packets differently from tracked ones (the verdict rule: no
  *	override for an nf_tables chain, whose drop rawtune cannot change),
  *	-ETIMEDOUT when the lock stayed busy, -EINVAL for a profile without
- *	ports, or what the kernel answered.
- * Since: 0.1
+ *	ports, -ENOMEM (before anything is changed), or what the kernel
+ *	answered.
+ * Since: 0.1; @report since 0.2, in place of the counts of added and
+ *	removed rules
  */
-int rawtune_profile_apply(const struct rawtune_profile *profile, unsigned int *added,
-			  unsigned int *removed);
+int rawtune_profile_apply(const struct rawtune_profile *profile,
+			  struct rawtune_apply_report **report);
+
+/**
+ * rawtune_apply_report_get_added - the rules that rawtune_profile_apply() added
+ *
+ * Rules of both families and every table: notrack and count rules, the
+ * twins in the legacy filter tables. 0 with rawtune_apply_report_get_removed()
+ * 0 too: the profile was in place already, nothing was committed.
+ * Since: 0.2
+ */
+unsigned int rawtune_apply_report_get_added(const struct rawtune_apply_report *report);
+
+/**
+ * rawtune_apply_report_get_removed - the profile's earlier rules that the apply removed
+ * Since: 0.2
+ */
+unsigned int rawtune_apply_report_get_removed(const struct rawtune_apply_report *report);
+
+/**
+ * rawtune_apply_report_get_families - the families that hold the profile's rules now
+ *
+ * Returns: RAWTUNE_FAMILY_* bits: those of the profile in which its notrack
+ *	rules (legacy raw table, or inet rawtune) untrack anything now. A
+ *	profile whose addresses (or peers) are all of one family untracks
+ *	nothing in the other; 0 when it untracks nothing in its own families.
+ * Since: 0.2
+ */
+unsigned int rawtune_apply_report_get_families(const struct rawtune_apply_report *report);
+
+/**
+ * rawtune_apply_report_get_backend - where the apply put the rules
+ * Returns: RAWTUNE_BACKEND_LEGACY or RAWTUNE_BACKEND_NFT. Since: 0.2
+ */
+enum rawtune_backend rawtune_apply_report_get_backend(const struct rawtune_apply_report *report);
+
+/**
+ * rawtune_apply_report_free - free a report from rawtune_profile_apply(); takes NULL
+ * Since: 0.2
+ */
+void rawtune_apply_report_free(struct rawtune_apply_report *report);
 
 /**
  * rawtune_profile_remove - delete the rules of the profile named @name

@@ -137,6 +137,7 @@ RAWTUNE_EXPORT int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *n
 					  unsigned int *added, unsigned int *removed)
 {
 	enum rawtune_origin before = rt_origin(ctx);
+	struct rawtune_apply_report *report = NULL;
 	struct rawtune_profile *p = NULL;
 	enum rawtune_origin origin;
 	int err = rawtune_profile_check(ctx, name);
@@ -153,8 +154,15 @@ RAWTUNE_EXPORT int rawtune_profile_repair(struct rawtune_ctx *ctx, const char *n
 	/* a repair only repairs: it keeps who applied the profile */
 	if (rawtune_profile_get_origin(ctx, name, &origin) == 0)
 		rawtune_set_origin(ctx, origin);
-	err = rawtune_profile_apply(p, added, removed);
+	err = rawtune_profile_apply(p, &report);
 	rawtune_set_origin(ctx, before);
 	rawtune_profile_unref(p);
-	return err < 0 ? err : 1;
+	if (err < 0)
+		return err;
+	if (added)
+		*added = rawtune_apply_report_get_added(report);
+	if (removed)
+		*removed = rawtune_apply_report_get_removed(report);
+	rawtune_apply_report_free(report);
+	return 1;
 }

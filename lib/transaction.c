@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "applied.h"
@@ -257,24 +258,65 @@ static void tx_clear(struct rt_transaction *tx)
 		rt_twins_snapshot_free(tx->twins[f]);
 }
 
-static void report(const struct rt_transaction *tx, unsigned int *added, unsigned int *removed)
+/* ---- what an apply did ---------------------------------------------------------- */
+
+struct rawtune_apply_report {
+	unsigned int added, removed;
+	unsigned int families; /* with rules now */
+	enum rawtune_backend backend;
+};
+
+/* The families whose raw plan, the one just committed, holds a rule. */
+static unsigned int planned_families(const struct rt_transaction *tx)
 {
-	if (added)
-		*added = tx->counts.added;
-	if (removed)
-		*removed = tx->counts.removed;
+	unsigned int families = 0;
+
+	for (size_t f = 0; f < RT_FAMILY_COUNT; f++)
+		if (tx->plan[f][RT_TABLE_RAW].n)
+			families |= rt_families[f]->family;
+	return families;
+}
+
+static void report_legacy(const struct rt_transaction *tx, struct rawtune_apply_report *r)
+{
+	r->backend = RAWTUNE_BACKEND_LEGACY;
+	r->added = tx->counts.added;
+	r->removed = tx->counts.removed;
+	r->families = planned_families(tx);
 }
 
 /* ---- the nf_tables backend ------------------------------------------------------ */
 
+/*
+ * The families an nf_tables plan has rules in: a rule without a family is
+ * in both of the profile's (table inet); one with an address, in its own.
+ */
+static unsigned int nft_plan_families(const struct rt_nft_plan *plan, unsigned int families)
+{
+	unsigned int ruled = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		ruled |= plan->rule[i].r.family ? plan->rule[i].r.family : RAWTUNE_FAMILY_BOTH;
+	return ruled & families;
+}
+
 static int nft_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
-		     struct rt_counts *counts)
+		     struct rawtune_apply_report *r)
 {
 	struct rt_nft_plan plan = { 0 };
+	struct rt_counts counts = { 0 };
 	int err = rt_nft_profile_plan(ctx, p, &plan);
 
 	if (err == 0)
-		err = rt_nft_sync(ctx, p->name, &plan, counts);
+		err = rt_nft_sync(ctx, p->name, &plan, &counts);
+	if (err == 0) {
+		r->backend = RAWTUNE_BACKEND_NFT;
+		r->added = counts.added;
+		r->removed = counts.removed;
+		r->families = nft_plan_families(&plan, p->families);
+		rt_applied_record(ctx, p, counts.added > 0);
+		rt_applied_keep(ctx, p);
+	}
 	rt_nft_plan_clear(&plan);
 	return err;
 }
@@ -316,8 +358,20 @@ static bool legacy_present(void)
 	return false;
 }
 
-RAWTUNE_EXPORT int rawtune_profile_apply(const struct rawtune_profile *profile,
-					 unsigned int *added, unsigned int *removed)
+/* What apply refuses before it looks at the kernel. */
+static int apply_check(const struct rawtune_profile *profile)
+{
+	if (profile->ports.n == 0)
+		return rt_fail(profile->ctx, -EINVAL, "profile %s has no ports", profile->name);
+	if ((profile->direction == RAWTUNE_DIRECTION_CLIENT || profile->forward) &&
+	    !profile->peers.n)
+		return rt_fail(profile->ctx, -EINVAL, "a %s profile needs 'peers =' (the "
+			       "addresses of the far ends): without them any host could send as "
+			       "a reply", profile->forward ? "forward" : "client");
+	return 0;
+}
+
+static int legacy_apply(const struct rawtune_profile *profile, struct rawtune_apply_report *r)
 {
 	struct rawtune_ctx *ctx = profile->ctx;
 	struct rt_transaction tx = { .ctx = ctx, .profile = profile->name, .applied = profile };
@@ -325,41 +379,79 @@ RAWTUNE_EXPORT int rawtune_profile_apply(const struct rawtune_profile *profile,
 
 	if (rt_nat_guard_enabled(ctx))
 		tx.guarded = profile;
-	rt_clear_error(ctx);
-	if (profile->ports.n == 0)
-		return rt_fail(ctx, -EINVAL, "profile %s has no ports", profile->name);
-	if ((profile->direction == RAWTUNE_DIRECTION_CLIENT || profile->forward) &&
-	    !profile->peers.n)
-		return rt_fail(ctx, -EINVAL, "a %s profile needs 'peers =' (the addresses of "
-			       "the far ends): without them any host could send as a reply",
-			       profile->forward ? "forward" : "client");
-	err = backend_of(ctx);
-	if (err < 0)
-		return err;
-	if (err == RAWTUNE_BACKEND_NFT) {
-		err = nft_apply(ctx, profile, &tx.counts);
-		if (err == 0) {
-			report(&tx, added, removed);
-			rt_applied_record(ctx, profile, tx.counts.added > 0);
-			rt_applied_keep(ctx, profile);
-		}
-		return err;
-	}
-	err = 0;
 	/* Name what the kernel lacks before changing anything. */
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
 		if (profile->families & rt_families[f]->family)
 			err = rt_kernel_check(ctx, rt_families[f]);
 	if (err == 0)
 		err = run(&tx, apply_steps, ARRAY_SIZE(apply_steps));
-	if (err == 0)
-		report(&tx, added, removed);
-	if (err == 0)
+	if (err == 0) {
+		report_legacy(&tx, r);
 		rt_applied_record(ctx, profile, raw_all_new(&tx));
-	if (err == 0)
 		rt_applied_keep(ctx, profile);
+	}
 	tx_clear(&tx);
 	return err;
+}
+
+RAWTUNE_EXPORT int rawtune_profile_apply(const struct rawtune_profile *profile,
+					 struct rawtune_apply_report **report)
+{
+	struct rawtune_ctx *ctx = profile->ctx;
+	struct rawtune_apply_report done = { 0 }, *r = NULL;
+	int err;
+
+	rt_clear_error(ctx);
+	err = apply_check(profile);
+	/* the report is made first: once rules are committed, nothing may fail */
+	if (err == 0 && report) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			err = rt_fail(ctx, -ENOMEM, "out of memory");
+	}
+	if (err == 0)
+		err = backend_of(ctx);
+	if (err >= 0)
+		err = err == RAWTUNE_BACKEND_NFT ? nft_apply(ctx, profile, &done)
+						 : legacy_apply(profile, &done);
+	if (err < 0) {
+		free(r);
+		return err;
+	}
+	if (report) {
+		*r = done;
+		*report = r;
+	}
+	return 0;
+}
+
+RAWTUNE_EXPORT unsigned int
+rawtune_apply_report_get_added(const struct rawtune_apply_report *report)
+{
+	return report->added;
+}
+
+RAWTUNE_EXPORT unsigned int
+rawtune_apply_report_get_removed(const struct rawtune_apply_report *report)
+{
+	return report->removed;
+}
+
+RAWTUNE_EXPORT unsigned int
+rawtune_apply_report_get_families(const struct rawtune_apply_report *report)
+{
+	return report->families;
+}
+
+RAWTUNE_EXPORT enum rawtune_backend
+rawtune_apply_report_get_backend(const struct rawtune_apply_report *report)
+{
+	return report->backend;
+}
+
+RAWTUNE_EXPORT void rawtune_apply_report_free(struct rawtune_apply_report *report)
+{
+	free(report);
 }
 
 /* Remove @name (every profile with NULL) from the backends that hold rules. */

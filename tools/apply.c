@@ -58,9 +58,29 @@ const char apply_usage[] =
 	"                        (fields in rawtune(8))\n" TOOL_HELP_WAIT TOOL_HELP_HELP
 	"\nThe profiles: 'rawtune profiles'; one in full: 'rawtune show PROFILE'.\n";
 
-/* The command line's changes to the profile; an exit status. */
-static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_profile *p);
+/*
+ * Would the profile make rules in @family at all? Asked before apply, and
+ * only for -4 or -6, which must not take the rules of the other family away
+ * for nothing; what apply made, its report says.
+ */
+static bool makes_rules(const struct rawtune_profile *p, enum rawtune_family family)
+{
+	const char *addrs = rawtune_profile_get_addresses(p);
+	char *text;
+	bool any;
 
+	/* only addresses can leave a family out: without them, no need to render */
+	if (addrs && !addrs[0])
+		return true;
+	/* cannot tell (out of memory): apply as the profile asks */
+	if (rawtune_profile_render(p, family, &text) < 0)
+		return true;
+	any = text[0] != '\0';
+	free(text);
+	return any;
+}
+
+/* The command line's changes to the profile; an exit status. */
 static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 			  const struct apply_args *args)
 {
@@ -75,7 +95,7 @@ static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 	if (err < 0)
 		return tool_input_error(ctx, rawtune_profile_get_name(p), err);
 	/* -6 on addresses of IPv4 only would make no rules and take the IPv4 ones away */
-	if (args->families && !rule_families(ctx, p))
+	if (args->families && !makes_rules(p, args->families))
 		return tool_usage_error("apply", "%s: %s: its addresses are all of the other "
 					"family, so it would make no rules (and remove those "
 					"applied)", rawtune_profile_get_name(p),
@@ -151,33 +171,6 @@ static int apply_as_now(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 }
 
 static const enum rawtune_family apply_families[] = { RAWTUNE_FAMILY_IPV4, RAWTUNE_FAMILY_IPV6 };
-
-/*
- * The families the profile makes rules in: its own, less a family that its
- * addresses leave out (addresses of IPv4 only make no IPv6 rules).
- */
-static unsigned int rule_families(struct rawtune_ctx *ctx, const struct rawtune_profile *p)
-{
-	unsigned int families = rawtune_profile_get_families(p), ruled = 0;
-	const char *addrs = rawtune_profile_get_addresses(p);
-
-	/* only addresses can leave a family out: without them, no need to render */
-	if (addrs && !addrs[0])
-		return families;
-	for (size_t i = 0; i < sizeof(apply_families) / sizeof(apply_families[0]); i++) {
-		char *text;
-
-		if (!(families & apply_families[i]))
-			continue;
-		/* cannot tell (out of memory): say what the profile asks for */
-		if (rawtune_profile_render(p, apply_families[i], &text) < 0)
-			return families;
-		if (text[0])
-			ruled |= apply_families[i];
-		free(text);
-	}
-	return ruled;
-}
 
 /*
  * The rules that apply would commit, for reading or for iptables-restore:
@@ -295,15 +288,19 @@ void tool_applied_warn(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
  */
 int tool_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p, struct tool_applied *r)
 {
+	struct rawtune_apply_report *report;
 	int err;
 
 	*r = (struct tool_applied){ 0 };
-	err = rawtune_profile_apply(p, &r->added, &r->removed);
+	err = rawtune_profile_apply(p, &report);
 	if (err < 0)
 		return tool_lib_error(ctx, rawtune_profile_get_name(p), err);
+	r->added = rawtune_apply_report_get_added(report);
+	r->removed = rawtune_apply_report_get_removed(report);
+	r->ruled = rawtune_apply_report_get_families(report);
+	rawtune_apply_report_free(report);
 	if (r->added || r->removed)
 		r->flush_err = rawtune_ct_flush_profile(p, &r->deleted);
-	r->ruled = rule_families(ctx, p);
 	return RT_EXIT_OK;
 }
 
