@@ -14,6 +14,7 @@
 #include "rawtune-private.h"
 
 #include <errno.h>
+#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_multiport.h>
@@ -32,6 +33,11 @@ struct rt_nat_packet {
 	bool from_us;      /* sent by this host: its source and output interface go together */
 	bool loopback;     /* sent over lo, from and to local addresses */
 	bool arriving;     /* the input interface is known: the profile's, or any */
+	/*
+	 * Not the profile's packet, but one of any port and address that NAT
+	 * may send to the profile's port: its flow is tracked, its replies not.
+	 */
+	bool landing;
 };
 
 struct rt_guard {
@@ -43,6 +49,7 @@ struct rt_guard {
 	size_t alen;
 	struct rt_host_addrs local; /* both families: the family's are those of ops->af */
 	const struct rt_nat_packet *pkt;
+	bool any_port; /* the rule's own port matches do not decide */
 	const char *path[RT_NAT_DEPTH];
 };
 
@@ -215,6 +222,11 @@ static bool match_may_match(const struct rt_guard *g, const struct xt_entry_matc
 	const char *name = m->u.user.name;
 	uint8_t rev = m->u.user.revision;
 
+	if (g->any_port && (strcmp(name, "tcp") == 0 || strcmp(name, "udp") == 0 ||
+			    strcmp(name, "multiport") == 0))
+		return true;
+	if (g->pkt->landing && strcmp(name, "addrtype") == 0)
+		return true; /* addressed to anyone */
 	if (strcmp(name, "tcp") == 0 && rev == 0) {
 		const struct xt_tcp *tcp = (const void *)m->data;
 
@@ -250,7 +262,7 @@ static bool rule_may_match(const struct rt_guard *g, const struct rt_entry_view 
 	/* other senders are anyone: their source addresses can be anything */
 	if ((g->pkt->from_us || g->pkt->loopback) && !from_us_may_match(g, v))
 		return false;
-	if (!dst_may_match(g, v))
+	if (!g->pkt->landing && !dst_may_match(g, v))
 		return false;
 	if (g->pkt->arriving && !in_iface_may_match(g, v))
 		return false;
@@ -278,6 +290,130 @@ static bool is_nat_target(const char *target)
 	return false;
 }
 
+/* ---- NAT that sends other flows to the profile's port ----------------------------- */
+
+/* Where a DNAT or REDIRECT sends a flow; ports in host order. */
+struct rt_nat_to {
+	bool addrs, ports; /* which of the two it gives */
+	uint8_t min_addr[16], max_addr[16];
+	uint16_t min_port, max_port;
+};
+
+/* IPv4's revision 0 has a compat layout; the rest start as struct nf_nat_range. */
+static bool nat_to_read(const struct rt_guard *g, const struct rt_entry_view *v,
+			struct rt_nat_to *to)
+{
+	const struct xt_entry_target *t = (const void *)v->target;
+	size_t size = v->target_size > sizeof(*t) ? v->target_size - sizeof(*t) : 0;
+	unsigned int flags;
+
+	memset(to, 0, sizeof(*to));
+	if (g->ops->af == AF_INET && t->u.user.revision == 0) {
+		const struct nf_nat_ipv4_range *r =
+			((const struct nf_nat_ipv4_multi_range_compat *)(const void *)t->data)->range;
+
+		if (size < sizeof(struct nf_nat_ipv4_multi_range_compat))
+			return false;
+		flags = r->flags;
+		memcpy(to->min_addr, &r->min_ip, 4);
+		memcpy(to->max_addr, &r->max_ip, 4);
+		to->min_port = ntohs(r->min.all);
+		to->max_port = ntohs(r->max.all);
+	} else {
+		const struct nf_nat_range *r = (const void *)t->data;
+
+		if (size < sizeof(*r))
+			return false;
+		flags = r->flags;
+		memcpy(to->min_addr, &r->min_addr, g->alen);
+		memcpy(to->max_addr, &r->max_addr, g->alen);
+		to->min_port = ntohs(r->min_proto.all);
+		to->max_port = ntohs(r->max_proto.all);
+	}
+	to->addrs = flags & NF_NAT_RANGE_MAP_IPS;
+	to->ports = flags & NF_NAT_RANGE_PROTO_SPECIFIED;
+	return true;
+}
+
+/* Does [@min, @max] (network order) hold an address of @prefix at @addr? */
+static bool span_meets_prefix(const uint8_t *min, const uint8_t *max, const uint8_t *addr,
+			      unsigned int prefix, size_t len)
+{
+	uint8_t mask[16], lo[16], hi[16];
+
+	rt_prefix_to_mask(mask, len, prefix);
+	for (size_t i = 0; i < len; i++) {
+		lo[i] = addr[i] & mask[i];
+		hi[i] = addr[i] | (uint8_t)~mask[i];
+	}
+	return memcmp(min, hi, len) <= 0 && memcmp(max, lo, len) >= 0;
+}
+
+static bool span_meets_addrs(const struct rt_guard *g, const struct rt_nat_to *to,
+			     const struct rt_addrs *addrs)
+{
+	for (size_t i = 0; i < addrs->n; i++) {
+		const struct rt_addr *a = &addrs->addr[i];
+
+		if (!a->family || (a->family == g->ops->family &&
+				   span_meets_prefix(to->min_addr, to->max_addr,
+						     (const uint8_t *)&a->addr, a->prefix, g->alen)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is the address it translates to one whose replies the profile untracks:
+ * this host's (and the profile's, when it names some) on a server, a peer
+ * on a client or for forwarding?
+ */
+static bool span_is_profiles(const struct rt_guard *g, const struct rt_nat_to *to)
+{
+	bool server = g->p->direction == RAWTUNE_DIRECTION_SERVER && !g->p->forward;
+
+	if (!server)
+		return span_meets_addrs(g, to, &g->p->peers);
+	if (g->p->addrs.n && !span_meets_addrs(g, to, &g->p->addrs))
+		return false;
+	for (size_t i = 0; i < g->local.n; i++) {
+		const struct rt_host_addr *l = &g->local.addr[i];
+
+		if (l->af == g->ops->af &&
+		    span_meets_prefix(to->min_addr, to->max_addr, l->addr, l->prefix, g->alen))
+			return true;
+	}
+	return false;
+}
+
+/* Can this DNAT or REDIRECT send a flow to the profile's port and address? */
+static bool lands_on_profile(const struct rt_guard *g, const struct rt_entry_view *v,
+			     const char *target)
+{
+	struct rt_nat_to to;
+
+	if (!nat_to_read(g, v, &to))
+		return true; /* a layout the guard does not know: it may */
+	if (to.ports && !ports_may_match(&g->p->ports, to.min_port, to.max_port, false))
+		return false;
+	if (strcmp(target, "REDIRECT") == 0)
+		return g->p->direction == RAWTUNE_DIRECTION_SERVER && !g->p->forward;
+	return !to.addrs || span_is_profiles(g, &to);
+}
+
+/* Without a port of its own, the flow keeps its port: the rule's port matches decide. */
+static bool keeps_port(const struct rt_guard *g, const struct rt_entry_view *v)
+{
+	struct rt_nat_to to;
+
+	return nat_to_read(g, v, &to) && !to.ports;
+}
+
+static bool is_landing_target(const char *target)
+{
+	return strcmp(target, "DNAT") == 0 || strcmp(target, "REDIRECT") == 0;
+}
+
 static int refuse(struct rt_guard *g, const char *chain, unsigned int num, const char *target,
 		  int depth)
 {
@@ -289,6 +425,16 @@ static int refuse(struct rt_guard *g, const char *chain, unsigned int num, const
 		snprintf(via + used, sizeof(via) - used, "%s%s", i ? " -> " : ", reached from ",
 			 g->path[i]);
 	}
+	if (g->pkt->landing)
+		return rt_fail(g->ctx, -EBUSY,
+			       "NAT sends other flows to its port: rule %u of the %s nat chain "
+			       "%s (-j %s%s) translates them to it, and their replies, "
+			       "untracked, would skip the reverse translation; see "
+			       "'%s -t nat -S %s', or use --force to apply anyway",
+			       num, g->ops->name, chain, target, via,
+			       g->ops->family == RAWTUNE_FAMILY_IPV4 ? "iptables-legacy"
+								     : "ip6tables-legacy",
+			       chain);
 	return rt_fail(g->ctx, -EBUSY,
 		       "NAT applies to its traffic: rule %u of the %s nat chain %s (-j %s%s) "
 		       "would no longer apply, because untracked packets skip NAT; see "
@@ -315,9 +461,17 @@ static int walk(struct rt_guard *g, const char *chain, int depth)
 
 		num++;
 		g->ops->view(e, &v);
+		/* a landing flow is of any port, unless NAT keeps it */
+		g->any_port = g->pkt->landing &&
+			      !(is_landing_target(target) && keeps_port(g, &v));
 		if (!rule_may_match(g, &v))
 			continue;
-		if (is_nat_target(target))
+		if (g->pkt->landing && is_landing_target(target)) {
+			if (lands_on_profile(g, &v, target))
+				return refuse(g, chain, num, target, depth);
+			continue;
+		}
+		if (!g->pkt->landing && is_nat_target(target))
 			return refuse(g, chain, num, target, depth);
 		if (g->ops->is_chain(g->h, target)) {
 			err = walk(g, target, depth + 1);
@@ -331,18 +485,18 @@ static int walk(struct rt_guard *g, const char *chain, int depth)
 /* ---- the packets to check -------------------------------------------------------- */
 
 static const struct rt_nat_packet server_packets[] = {
-	{ "PREROUTING", true, false, false, true },
-	{ "INPUT", true, false, false, true },
+	{ .chain = "PREROUTING", .dst_local = true, .arriving = true },
+	{ .chain = "INPUT", .dst_local = true, .arriving = true },
 };
 
 static const struct rt_nat_packet client_packets[] = {
-	{ "OUTPUT", false, true, false, false },
-	{ "POSTROUTING", false, true, false, false },
+	{ .chain = "OUTPUT", .from_us = true },
+	{ .chain = "POSTROUTING", .from_us = true },
 };
 
 static const struct rt_nat_packet forward_packets[] = {
-	{ "PREROUTING", false, false, false, true },
-	{ "POSTROUTING", false, false, false, false },
+	{ .chain = "PREROUTING", .arriving = true },
+	{ .chain = "POSTROUTING" },
 };
 
 /*
@@ -350,7 +504,26 @@ static const struct rt_nat_packet forward_packets[] = {
  * flow between two local sockets on lo (Docker masquerades its subnet on
  * every interface but its bridge) changes nothing either end depends on.
  */
-static const struct rt_nat_packet loopback_packet = { "OUTPUT", true, false, true, false };
+static const struct rt_nat_packet loopback_packet = {
+	.chain = "OUTPUT", .dst_local = true, .loopback = true
+};
+
+/*
+ * Flows NAT may send to the profile's port: from outside (PREROUTING) and,
+ * on a server, from this host's own clients (OUTPUT).
+ */
+static const struct rt_nat_packet server_landings[] = {
+	{ .chain = "PREROUTING", .arriving = true, .landing = true },
+	{ .chain = "OUTPUT", .landing = true },
+};
+
+static const struct rt_nat_packet client_landings[] = {
+	{ .chain = "OUTPUT", .landing = true },
+};
+
+static const struct rt_nat_packet forward_landings[] = {
+	{ .chain = "PREROUTING", .arriving = true, .landing = true },
+};
 
 static bool has_loopback_rules(const struct rawtune_profile *p)
 {
@@ -401,6 +574,12 @@ static int check_family(struct rt_guard *g)
 		err = check_packets(g, forward_packets, ARRAY_SIZE(forward_packets));
 	if (err == 0 && has_loopback_rules(g->p))
 		err = check_packet(g, &loopback_packet);
+	if (err == 0 && client)
+		err = check_packets(g, client_landings, ARRAY_SIZE(client_landings));
+	else if (err == 0 && g->p->forward)
+		err = check_packets(g, forward_landings, ARRAY_SIZE(forward_landings));
+	else if (err == 0)
+		err = check_packets(g, server_landings, ARRAY_SIZE(server_landings));
 	return err;
 }
 
