@@ -314,7 +314,8 @@ static int nft_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 		r->added = counts.added;
 		r->removed = counts.removed;
 		r->families = nft_plan_families(&plan, p->families);
-		rt_applied_record(ctx, p, counts.added > 0);
+		/* as raw_all_new(): a rule kept keeps its counter, and its start */
+		rt_applied_record(ctx, p, plan.n > 0 && counts.added == plan.n);
 		rt_applied_keep(ctx, p);
 	}
 	rt_nft_plan_clear(&plan);
