@@ -279,6 +279,76 @@ START_TEST(test_port_ranges_together)
 }
 END_TEST
 
+/*
+ * Many ranges against one port compare: the sorted ranges are searched, not
+ * walked, and must give what judging each would (between two ranges is none
+ * of them; the hull inside the span is all of them).
+ */
+static const struct rt_port_range spread[] = { { 80, 80 }, { 443, 443 }, { 8000, 8100 },
+					       { 9000, 9000 } };
+
+static const struct {
+	uint32_t op;
+	uint16_t v;
+	enum rt_nft_match m;
+} spread_cases[] = {
+	{ NFT_CMP_EQ, 443, RT_NFT_MAYBE },   { NFT_CMP_EQ, 444, RT_NFT_NEVER },
+	{ NFT_CMP_NEQ, 444, RT_NFT_ALWAYS }, { NFT_CMP_EQ, 8050, RT_NFT_MAYBE },
+	{ NFT_CMP_EQ, 79, RT_NFT_NEVER },    { NFT_CMP_EQ, 9001, RT_NFT_NEVER },
+	{ NFT_CMP_GTE, 80, RT_NFT_ALWAYS },  { NFT_CMP_GT, 9000, RT_NFT_NEVER },
+	{ NFT_CMP_LT, 80, RT_NFT_NEVER },    { NFT_CMP_LTE, 9000, RT_NFT_ALWAYS },
+	{ NFT_CMP_LT, 9000, RT_NFT_MAYBE },  { NFT_CMP_GT, 8100, RT_NFT_MAYBE },
+	{ NFT_CMP_GT, 8101, RT_NFT_MAYBE },  { NFT_CMP_NEQ, 9000, RT_NFT_MAYBE },
+};
+
+START_TEST(test_port_spread)
+{
+	tcp_dport(spread_cases[_i].op, spread_cases[_i].v);
+	verdict(NF_DROP, NULL);
+	ck_assert_int_eq(judge_ports(IPPROTO_TCP, spread, ARRAY_SIZE(spread), true).match,
+			 spread_cases[_i].m);
+}
+END_TEST
+
+/* tcp dport @lo-@hi as a range expression (nft writes two compares for it) */
+static void tcp_dport_range(uint32_t op, uint16_t lo, uint16_t hi)
+{
+	struct nftnl_expr *e;
+	uint16_t be_lo = htons(lo), be_hi = htons(hi);
+
+	l4proto_is(IPPROTO_TCP);
+	port_load(2);
+	e = add("range");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, &be_lo, sizeof(be_lo));
+	nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, &be_hi, sizeof(be_hi));
+	verdict(NF_DROP, NULL);
+}
+
+START_TEST(test_port_spread_range)
+{
+	static const struct {
+		uint32_t op;
+		uint16_t lo, hi;
+		enum rt_nft_match m;
+	} cases[] = {
+		{ NFT_RANGE_EQ, 100, 400, RT_NFT_NEVER },   { NFT_RANGE_NEQ, 100, 400, RT_NFT_ALWAYS },
+		{ NFT_RANGE_EQ, 8050, 8060, RT_NFT_MAYBE }, { NFT_RANGE_EQ, 1, 9000, RT_NFT_ALWAYS },
+		{ NFT_RANGE_EQ, 8101, 8999, RT_NFT_NEVER }, { NFT_RANGE_EQ, 400, 300, RT_NFT_NEVER },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		teardown();
+		setup();
+		tcp_dport_range(cases[i].op, cases[i].lo, cases[i].hi);
+		ck_assert_msg(judge_ports(IPPROTO_TCP, spread, ARRAY_SIZE(spread), true).match ==
+				      cases[i].m,
+			      "case %zu", i);
+	}
+}
+END_TEST
+
 static const struct {
 	uint32_t mask, op;
 	enum rt_nft_match m;
@@ -552,6 +622,8 @@ static Suite *nft_rule_suite(void)
 	tcase_add_loop_test(tc, test_port_compares, 0, ARRAY_SIZE(port_cases));
 	tcase_add_test(tc, test_port_range);
 	tcase_add_test(tc, test_port_ranges_together);
+	tcase_add_loop_test(tc, test_port_spread, 0, ARRAY_SIZE(spread_cases));
+	tcase_add_test(tc, test_port_spread_range);
 	tcase_add_loop_test(tc, test_ct_state, 0, ARRAY_SIZE(ct_cases));
 	tcase_add_test(tc, test_ct_other_keys);
 	tcase_add_test(tc, test_ct_state_tracked);

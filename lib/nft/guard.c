@@ -493,17 +493,34 @@ static unsigned int nat_sides(const struct rawtune_profile *p, uint32_t hook)
 	return 0;
 }
 
-static bool chain_checked(const struct rt_nft_check *g, const struct rt_nft_chain *c)
+/* The sides of the profile's packets that base chain @c sees in @mode; 0: not walked. */
+static unsigned int chain_sides(const struct rt_nft_check *g, const struct rt_nft_chain *c,
+				enum rt_nft_mode mode)
 {
 	bool nat;
 
 	if (!c->type || !family_covered(g->p, c->family))
-		return false;
+		return 0;
 	/* rawtune's own table only untracks */
 	if (c->family == NFPROTO_INET && strcmp(c->table, "rawtune") == 0)
-		return false;
+		return 0;
 	nat = strcmp(c->type, "nat") == 0;
-	return g->mode == RT_NFT_NAT ? nat : !nat;
+	if (mode == RT_NFT_NAT)
+		return nat ? nat_sides(g->p, c->hook) : 0;
+	return nat ? 0 : filter_sides(g->p, c->hook);
+}
+
+/*
+ * The base chains that either mode walks: only they and the chains they
+ * reach are read (a big chain of a hook the profile's packets never pass
+ * costs nothing).
+ */
+static bool chain_wanted(const struct rt_nft_chain *c, void *arg)
+{
+	const struct rt_nft_check *g = arg;
+
+	return chain_sides(g, c, RT_NFT_FILTER) ||
+	       (rt_nat_guard_enabled(g->ctx) && chain_sides(g, c, RT_NFT_NAT));
 }
 
 static const struct rt_nft_crule *tracked_accept(struct rt_nft_check *g,
@@ -877,12 +894,8 @@ static int check_mode(struct rt_nft_check *g, enum rt_nft_mode mode)
 	g->mode = mode;
 	for (size_t i = 0; i < g->rs.n; i++) {
 		struct rt_nft_chain *c = &g->rs.chain[i];
-		unsigned int sides;
+		unsigned int sides = chain_sides(g, c, mode);
 
-		if (!chain_checked(g, c))
-			continue;
-		sides = mode == RT_NFT_NAT ? nat_sides(g->p, c->hook)
-					   : filter_sides(g->p, c->hook);
 		if (!sides || !chain_refuses(g, c, sides, &pkt))
 			continue;
 		return mode == RT_NFT_NAT ? refuse_nat(g, c, &pkt) : refuse_filter(g, c, &pkt);
@@ -907,9 +920,22 @@ static int ruleset_read(struct rt_nft_check *g)
 
 	for (int tries = 0; tries < 3 && err == -EINTR; tries++) {
 		rt_nft_ruleset_clear(&g->rs);
-		err = rt_nft_ruleset_read(&g->rs);
+		err = rt_nft_ruleset_read(&g->rs, chain_wanted, g);
 	}
 	return err;
+}
+
+/* What the guard read, for the debug log (a test counts it). */
+static void rules_read_say(const struct rt_nft_check *g)
+{
+	size_t chains = 0, rules = 0;
+
+	for (size_t i = 0; i < g->rs.n; i++) {
+		chains += g->rs.chain[i].read;
+		rules += g->rs.chain[i].n;
+	}
+	rt_dbg(g->ctx, "nf_tables: %zu chains, the rules of %zu read: %zu rules", g->rs.n, chains,
+	       rules);
 }
 
 int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
@@ -927,7 +953,7 @@ int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
 		rt_dbg(ctx, "no nf_tables in this kernel: nothing it could drop");
 		return 0;
 	}
-	rt_dbg(ctx, "nf_tables: %zu chains", g.rs.n);
+	rules_read_say(&g);
 	err = check_mode(&g, RT_NFT_FILTER);
 	if (err == 0 && rt_nat_guard_enabled(ctx))
 		err = check_mode(&g, RT_NFT_NAT);

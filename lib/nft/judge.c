@@ -159,11 +159,41 @@ struct rt_nft_span {
 	bool inv;
 };
 
-static enum rt_nft_match span_one(const struct rt_port_range *p, const void *arg)
+/* The first of @n sorted, disjoint ranges that ends at @lo or after it; @n if none. */
+static size_t first_ending_from(const struct rt_port_range *r, size_t n, uint32_t lo)
 {
-	const struct rt_nft_span *sp = arg;
+	size_t a = 0, b = n;
 
-	return in_range(p->lo, p->hi, sp->lo, sp->hi, sp->inv);
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (r[mid].hi < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
+}
+
+/*
+ * What ports_judge() would find range by range, from the packet's ranges
+ * being sorted and disjoint: all of them fall in the span when their hull
+ * does, none when the one a binary search finds does not. A profile of
+ * 1,000 ports against a firewall of 1,000 port rules is a million range
+ * tests otherwise, for each packet class.
+ */
+static enum rt_nft_match span_judge(const struct rt_nft_packet *pkt,
+				    const struct rt_nft_span *sp)
+{
+	const struct rt_port_range *r = pkt->port;
+	size_t i = first_ending_from(r, pkt->nport, sp->lo);
+	enum rt_nft_match m = RT_NFT_MAYBE;
+
+	if (sp->lo > sp->hi || i == pkt->nport || r[i].lo > sp->hi)
+		m = RT_NFT_NEVER;
+	else if (r[0].lo >= sp->lo && r[pkt->nport - 1].hi <= sp->hi)
+		m = RT_NFT_ALWAYS;
+	return sp->inv ? invert(m) : m;
 }
 
 /* The condition "port OP v" as a span; false for an operator nft_cmp lacks. */
@@ -254,8 +284,7 @@ static void expr_cmp(struct rt_nft_rule *j, const struct nftnl_expr *e)
 		judge(j, known_cmp(known, op, data, len));
 	} else if (r->kind == RT_NFT_PORT && len == sizeof(port)) {
 		memcpy(&port, data, sizeof(port));
-		judge(j, cmp_span(op, ntohs(port), &sp) ? ports_judge(j->pkt, span_one, &sp)
-							: RT_NFT_MAYBE);
+		judge(j, cmp_span(op, ntohs(port), &sp) ? span_judge(j->pkt, &sp) : RT_NFT_MAYBE);
 	} else if (r->kind == RT_NFT_PEER && len == sizeof(port)) {
 		memcpy(&port, data, sizeof(port));
 		judge(j, peer_cmp(j->pkt, op, ntohs(port)));
@@ -282,7 +311,7 @@ static void expr_range(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	memcpy(&hi, to, 2);
 	sp.lo = ntohs(lo);
 	sp.hi = ntohs(hi);
-	judge(j, ports_judge(j->pkt, span_one, &sp));
+	judge(j, span_judge(j->pkt, &sp));
 }
 
 /* lo: the same index and name in every network namespace */

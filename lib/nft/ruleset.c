@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The nf_tables ruleset of this network namespace, read for the nf_tables
- * guard through libnftnl: chains and rules in one dump each, and the keys
- * of a set only when a rule's lookup needs them.
+ * guard through libnftnl: every chain in one dump, the rules of only those
+ * the guard walks (one dump each), and the keys of a set only when a rule's
+ * lookup needs them.
  */
 #include <errno.h>
 #include <netinet/in.h> /* ahead of linux/netfilter.h, which would redefine its structs */
@@ -157,42 +158,109 @@ static int rule_put(struct rt_nft_chain *c, struct nftnl_rule *r)
 	return err;
 }
 
-/* The dump lists each chain's rules in their order. */
+/* One chain's dump lists its rules in their order. */
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct rt_nft_ruleset *rs = data;
+	struct rt_nft_chain *c = data;
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct rt_nft_chain *c;
+	int err = -ENOMEM;
 
-	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+	if (r && nftnl_rule_nlmsg_parse(nlh, r) == 0)
+		err = rule_put(c, r);
+	if (err < 0) {
 		nftnl_rule_free(r);
-		rs->err = -ENOMEM;
+		errno = -err;
 		return MNL_CB_ERROR;
 	}
-	/* a chain added between the two dumps: not ours to judge yet */
-	c = rt_nft_chain_find(rs, nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
-			      nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
-			      nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
-	rs->err = c ? rule_put(c, r) : 0;
-	if (!c || rs->err < 0)
-		nftnl_rule_free(r);
-	return rs->err < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+	return MNL_CB_OK;
 }
 
-int rt_nft_ruleset_read(struct rt_nft_ruleset *rs)
+/*
+ * The rules of @c alone: the kernel resumes a dump by walking from the
+ * first rule of what it dumps, message after message, so a dump of every
+ * rule of the ruleset pays for all the chains before the one it is in.
+ */
+static int chain_rules_read(struct rt_nft_ruleset *rs, struct rt_nft_chain *c)
 {
+	/* two names of at most 256 bytes; zeroed, so no stack bytes go out as padding */
+	char buf[2048] = { 0 };
+	struct nftnl_rule *req = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!req)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)c->family, NLM_F_DUMP,
+				    ++rs->seq);
+	nftnl_rule_set_str(req, NFTNL_RULE_TABLE, c->table);
+	nftnl_rule_set_str(req, NFTNL_RULE_CHAIN, c->name);
+	nftnl_rule_nlmsg_build_payload(nlh, req);
+	nftnl_rule_free(req);
+	c->read = true;
+	return rt_nfnl_talk(rs->nl, nlh, rule_cb, c);
+}
+
+/* The chains that @c's rules jump or go to (an immediate verdict naming a chain). */
+static void targets_want(struct rt_nft_ruleset *rs, const struct rt_nft_chain *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		for (size_t k = 0; k < c->rule[i].n; k++) {
+			const struct nftnl_expr *e = c->rule[i].x[k].e;
+			struct rt_nft_chain *to;
+
+			if (!nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN) ||
+			    strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "immediate") != 0)
+				continue;
+			to = rt_nft_chain_find(rs, c->family, c->table,
+					       nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
+			if (to)
+				to->wanted = true;
+		}
+	}
+}
+
+/* The wanted chains' rules, and those of every chain they reach. */
+static int wanted_read(struct rt_nft_ruleset *rs)
+{
+	bool more = true;
+	int err = 0;
+
+	while (more && err == 0) {
+		more = false;
+		for (size_t i = 0; i < rs->n && err == 0; i++) {
+			struct rt_nft_chain *c = &rs->chain[i];
+
+			if (!c->wanted || c->read)
+				continue;
+			err = chain_rules_read(rs, c);
+			targets_want(rs, c);
+			more = true;
+		}
+	}
+	return err;
+}
+
+int rt_nft_ruleset_read(struct rt_nft_ruleset *rs, rt_nft_chain_want_fn *want, void *arg)
+{
+	uint32_t gen = 0, after = 0;
 	int err;
 
 	rs->nl = rt_nfnl_open();
 	if (!rs->nl)
 		return -errno;
-	err = rt_nfnl_request(rs->nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, NLM_F_DUMP,
-			      chain_cb, rs);
-	/* no chain, no rule: one dump is all a host without nf_tables pays */
-	if (err == 0 && rs->err == 0 && rs->n)
-		err = rt_nfnl_request(rs->nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE,
-				      NLM_F_DUMP, rule_cb, rs);
-	return rs->err < 0 ? rs->err : err;
+	rs->seq = (uint32_t)time(NULL);
+	err = rt_nft_gen_read(rs->nl, ++rs->seq, &gen);
+	if (err == 0)
+		err = rt_nfnl_request(rs->nl, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN,
+				      NLM_F_DUMP, chain_cb, rs);
+	if (err < 0 || rs->err < 0)
+		return rs->err < 0 ? rs->err : err;
+	for (size_t i = 0; i < rs->n; i++)
+		rs->chain[i].wanted = rs->chain[i].type && want(&rs->chain[i], arg);
+	err = wanted_read(rs);
+	if (err == 0)
+		err = rt_nft_gen_read(rs->nl, ++rs->seq, &after);
+	/* the chains were read one dump each: all of them from one generation, or again */
+	return err == 0 && after != gen ? -EINTR : err;
 }
 
 static int set_elems_cb(const struct nlmsghdr *nlh, void *data)

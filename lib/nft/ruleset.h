@@ -39,6 +39,7 @@ struct rt_nft_chain {
 	uint32_t hook, policy;
 	size_t n, cap;
 	struct rt_nft_crule *rule;
+	bool wanted, read; /* the guard may walk it; its rules are here */
 	/* a chain that many rules jump to is walked once per packet class */
 	unsigned int walked; /* the guard's pass that found... */
 	int result;	     /* ...this enum rt_nft_walk */
@@ -63,6 +64,7 @@ struct rt_nft_ruleset {
 	struct rt_nft_chain *chain;
 	size_t nsets;
 	struct rt_nft_set *set;
+	uint32_t seq;
 	int err;
 };
 
@@ -107,12 +109,17 @@ struct rt_nft_judgment {
 
 /* ---- ruleset.c ------------------------------------------------------------- */
 
+/* Does the guard walk base chain @c? */
+typedef bool rt_nft_chain_want_fn(const struct rt_nft_chain *c, void *arg);
+
 /*
- * Every chain and rule of every table (one dump each); the socket stays
- * open for the sets that rules look up. 0 or a negative errno; clear @rs
- * with rt_nft_ruleset_clear() either way, which leaves it empty for reuse.
+ * Every chain of every table, and the rules of the base chains that @want
+ * picks and of every chain they jump or go to: others stay empty, with
+ * read false. All from one ruleset generation, else -EINTR. The socket
+ * stays open for the sets that rules look up. 0 or a negative errno; clear
+ * @rs with rt_nft_ruleset_clear() either way, which leaves it empty for reuse.
  */
-int rt_nft_ruleset_read(struct rt_nft_ruleset *rs);
+int rt_nft_ruleset_read(struct rt_nft_ruleset *rs, rt_nft_chain_want_fn *want, void *arg);
 void rt_nft_ruleset_clear(struct rt_nft_ruleset *rs);
 struct rt_nft_chain *rt_nft_chain_find(const struct rt_nft_ruleset *rs, uint32_t family,
 				       const char *table, const char *name);

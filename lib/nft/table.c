@@ -114,12 +114,12 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int read_gen(struct reader *rd)
+int rt_nft_gen_read(struct mnl_socket *nl, uint32_t seq, uint32_t *genid)
 {
 	char buf[RT_NFT_REQUEST] = { 0 }; /* no stack byte goes out as padding */
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, ++rd->seq);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, seq);
 
-	return rt_nfnl_talk(rd->nl, nlh, gen_cb, &rd->genid);
+	return rt_nfnl_talk(nl, nlh, gen_cb, genid);
 }
 
 static int set_cb(const struct nlmsghdr *nlh, void *data)
@@ -238,7 +238,7 @@ static int reader_load(struct reader *rd)
 		reader_clear(rd);
 		if (!t)
 			return -ENOMEM;
-		err = read_gen(rd);
+		err = rt_nft_gen_read(rd->nl, ++rd->seq, &rd->genid);
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0,
 					    ++rd->seq);
 		nftnl_table_set_str(t, NFTNL_TABLE_NAME, RT_NFT_TABLE);
