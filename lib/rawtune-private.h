@@ -503,6 +503,28 @@ int rt_host_addrs_read(struct rawtune_ctx *ctx, struct rt_host_addrs *addrs);
 int rt_host_addrs_from(const struct ifaddrs *list, struct rt_host_addrs *addrs);
 /* Is @addr (network order, AF_INET or AF_INET6 @af) one of this host's? */
 bool rt_host_addr_is_local(const struct rt_host_addrs *addrs, int af, const void *addr);
+
+/* ---- nat-to.c: where a DNAT or REDIRECT sends a flow ------------------------------ */
+
+/* Ports in host order, addresses in network order. */
+struct rt_nat_to {
+	bool addrs, ports;             /* which of the two it translates */
+	bool addrs_known, ports_known; /* and whether the guard knows to what */
+	uint8_t min_addr[16], max_addr[16];
+	uint16_t min_port, max_port;
+};
+
+/* An xtables DNAT or REDIRECT target's data; false for a layout not known. */
+bool rt_nat_to_from_xt(int af, unsigned int revision, const void *data, size_t size,
+		       struct rt_nat_to *to);
+/*
+ * Can it send a flow to the profile's port, at an address whose replies the
+ * profile untracks: this host's on a server, a peer's on a client or for
+ * forwarding? A translation that keeps the port counts: the caller knows
+ * whether the rule's own ports are the profile's.
+ */
+bool rt_nat_to_lands(const struct rawtune_profile *p, const struct rt_host_addrs *local, int af,
+		     bool redirect, const struct rt_nat_to *to);
 void rt_host_addrs_free(struct rt_host_addrs *addrs);
 /*
  * Did NAT rewrite this flow? Untracked packets skip NAT, so such a flow

@@ -87,3 +87,38 @@ in_server "$RAWTUNE" apply web --port 8090 >"$TEST_TMP/out" 2>&1 ||
 in_server "$RAWTUNE" remove web >/dev/null || fail "remove failed"
 pass "a DNAT to another host's port 8090: applied"
 nat_legacy ""
+
+# The same in nf_tables: nft's own redirect and dnat, and iptables-nft's
+# REDIRECT (an xtables target inside nf_tables).
+nat_nft() {
+	in_server nft flush ruleset
+	[ -z "$1" ] || in_server nft -f - <<NFT || fail "nft nat ruleset"
+table ip natx {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		$1
+	}
+}
+NFT
+}
+
+nat_nft "tcp dport 8093 redirect to :8090"
+expect_refused "nft redirect of 8093 to 8090" \
+	"rule handle [0-9]* of the nf_tables nat chain ip natx pre (redir)" "http://$S:8093/"
+
+nat_nft "ip daddr 198.51.100.7 tcp dport 80 dnat to $S:8090"
+expect_refused "nft dnat of another address's port 80 to this host's 8090" \
+	"rule handle [0-9]* of the nf_tables nat chain ip natx pre (nat)" "http://198.51.100.7/"
+
+nat_nft ""
+in_server iptables-nft -t nat -A PREROUTING -p tcp --dport 8093 -j REDIRECT --to-ports 8090 ||
+	fail "iptables-nft REDIRECT"
+expect_refused "iptables-nft REDIRECT of 8093 to 8090" \
+	"rule handle [0-9]* of the nf_tables nat chain ip nat PREROUTING (REDIRECT)" \
+	"http://$S:8093/"
+
+nat_nft "tcp dport 8093 dnat to 10.211.0.9:8090"
+in_server "$RAWTUNE" apply web --port 8090 >"$TEST_TMP/out" 2>&1 ||
+	fail "an nft dnat to another host's port 8090 refused: $(cat "$TEST_TMP/out")"
+in_server "$RAWTUNE" remove web >/dev/null || fail "remove failed"
+pass "an nft dnat to another host's port 8090: applied"

@@ -35,7 +35,11 @@
 /* jump/goto depth: the kernel allows 16 */
 #define RT_NFT_DEPTH 16
 
-enum rt_nft_mode { RT_NFT_FILTER, RT_NFT_NAT };
+/*
+ * filter: may a chain drop the untracked packets; nat: may NAT take the
+ * profile's flows; landing: may NAT send other flows to the profile's port.
+ */
+enum rt_nft_mode { RT_NFT_FILTER, RT_NFT_NAT, RT_NFT_LANDING };
 
 struct rt_nft_check {
 	struct rawtune_ctx *ctx;
@@ -47,6 +51,8 @@ struct rt_nft_check {
 	uint64_t hit_handle; /* 0: the base chain's policy */
 	const char *hit_what;
 	unsigned int pass; /* the packet class being walked: 1, 2, ... */
+	struct rt_host_addrs local; /* read for the landing mode */
+	bool any_port;              /* landing: the flows are of any port */
 };
 
 /* ---- walking the chains ------------------------------------------------------ */
@@ -62,9 +68,28 @@ static enum rt_nft_walk worse(enum rt_nft_walk a, enum rt_nft_walk b)
 static enum rt_nft_walk walk(struct rt_nft_check *g, struct rt_nft_chain *c,
 			     const struct rt_nft_packet *pkt, int depth);
 
-static bool is_hit(const struct rt_nft_check *g, enum rt_nft_outcome o)
+/*
+ * A flow of another port lands on the profile's only where NAT gives the
+ * port; one that keeps its port was walked as the profile's already.
+ */
+static bool lands(const struct rt_nft_check *g, const struct rt_nft_judgment *j)
 {
-	return o == (g->mode == RT_NFT_NAT ? RT_NFT_NATS : RT_NFT_DROP);
+	if (j->nat == RT_NFT_NAT_OTHER || (g->any_port && !j->to.ports))
+		return false;
+	return rt_nat_to_lands(g->p, &g->local, j->nat_af, j->nat == RT_NFT_NAT_REDIRECT, &j->to);
+}
+
+static bool is_hit(const struct rt_nft_check *g, const struct rt_nft_judgment *j)
+{
+	switch (g->mode) {
+	case RT_NFT_FILTER:
+		return j->outcome == RT_NFT_DROP;
+	case RT_NFT_NAT:
+		return j->outcome == RT_NFT_NATS;
+	case RT_NFT_LANDING:
+		return j->outcome == RT_NFT_NATS && lands(g, j);
+	}
+	return false;
 }
 
 /*
@@ -77,7 +102,7 @@ static enum rt_nft_walk rule_leads(struct rt_nft_check *g, const struct rt_nft_c
 {
 	struct rt_nft_chain *to;
 
-	if (is_hit(g, j->outcome)) {
+	if (is_hit(g, j)) {
 		g->hit_chain = c;
 		g->hit_handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 		g->hit_what = j->what;
@@ -105,9 +130,9 @@ static enum rt_nft_walk walk_rules(struct rt_nft_check *g, const struct rt_nft_c
 			continue;
 		/* a drop in the other mode: the packet's walk may end there, unharmed */
 		if (j.outcome == RT_NFT_DROP || j.outcome == RT_NFT_NATS) {
-			if (!is_hit(g, j.outcome) && j.match == RT_NFT_ALWAYS)
+			if (!is_hit(g, &j) && j.match == RT_NFT_ALWAYS)
 				return worst;
-			if (!is_hit(g, j.outcome))
+			if (!is_hit(g, &j))
 				continue;
 		}
 		to = rule_leads(g, c, &j, c->rule[i].r, pkt, depth);
@@ -493,6 +518,24 @@ static unsigned int nat_sides(const struct rawtune_profile *p, uint32_t hook)
 	return 0;
 }
 
+/*
+ * Where NAT can send other flows to the profile's port: destination NAT
+ * of what arrives, and of what this host sends (a server's own clients,
+ * or a client).
+ */
+static unsigned int landing_sides(const struct rawtune_profile *p, uint32_t hook)
+{
+	bool server = p->direction == RAWTUNE_DIRECTION_SERVER && !p->forward;
+
+	switch (hook) {
+	case NF_INET_PRE_ROUTING:
+		return server || p->forward ? RT_NFT_DPORT : 0;
+	case NF_INET_LOCAL_OUT:
+		return p->forward ? 0 : RT_NFT_DPORT;
+	}
+	return 0;
+}
+
 /* The sides of the profile's packets that base chain @c sees in @mode; 0: not walked. */
 static unsigned int chain_sides(const struct rt_nft_check *g, const struct rt_nft_chain *c,
 				enum rt_nft_mode mode)
@@ -507,6 +550,8 @@ static unsigned int chain_sides(const struct rt_nft_check *g, const struct rt_nf
 	nat = strcmp(c->type, "nat") == 0;
 	if (mode == RT_NFT_NAT)
 		return nat ? nat_sides(g->p, c->hook) : 0;
+	if (mode == RT_NFT_LANDING)
+		return nat ? landing_sides(g->p, c->hook) : 0;
 	return nat ? 0 : filter_sides(g->p, c->hook);
 }
 
@@ -591,10 +636,19 @@ static bool chain_hits(struct rt_nft_check *g, struct rt_nft_chain *c,
 static bool side_refuses(struct rt_nft_check *g, struct rt_nft_chain *c,
 			 struct rt_nft_packet *pkt)
 {
+	static const struct rt_port_range any = { 1, 65535 };
 	const struct rt_ports *ports = &g->p->ports;
 
+	/* landing: the flows of the profile's ports that NAT keeps there, then any other */
+	g->any_port = false;
 	pkt->port = ports->range;
 	pkt->nport = ports->n;
+	if (g->mode == RT_NFT_LANDING && !chain_hits(g, c, pkt)) {
+		g->any_port = true;
+		pkt->port = &any;
+		pkt->nport = 1;
+		return chain_hits(g, c, pkt);
+	}
 	if (!chain_hits(g, c, pkt))
 		return false;
 	for (size_t r = 0; r < ports->n; r++) {
@@ -885,6 +939,22 @@ static int refuse_nat(struct rt_nft_check *g, const struct rt_nft_chain *c,
 		       at->name);
 }
 
+static int refuse_landing(struct rt_nft_check *g, const struct rt_nft_chain *c)
+{
+	const struct rt_nft_chain *at = g->hit_chain;
+	char via[300] = ""; /* nf_tables names: up to 256 bytes */
+
+	if (at != c)
+		snprintf(via, sizeof(via), ", reached from %s", c->name);
+	return rt_fail(g->ctx, -EBUSY,
+		       "NAT sends other flows to its port: rule handle %llu of the nf_tables nat "
+		       "chain %s %s %s (%s%s) translates them to it, and their replies, "
+		       "untracked, would skip the reverse translation; see 'nft -a list chain "
+		       "%s %s %s', or use --force to apply anyway",
+		       (unsigned long long)g->hit_handle, family_name(at->family), at->table,
+		       at->name, g->hit_what, via, family_name(at->family), at->table, at->name);
+}
+
 /* ---- the guard ------------------------------------------------------------------ */
 
 static int check_mode(struct rt_nft_check *g, enum rt_nft_mode mode)
@@ -898,6 +968,8 @@ static int check_mode(struct rt_nft_check *g, enum rt_nft_mode mode)
 
 		if (!sides || !chain_refuses(g, c, sides, &pkt))
 			continue;
+		if (mode == RT_NFT_LANDING)
+			return refuse_landing(g, c);
 		return mode == RT_NFT_NAT ? refuse_nat(g, c, &pkt) : refuse_filter(g, c, &pkt);
 	}
 	return 0;
@@ -957,6 +1029,12 @@ int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
 	err = check_mode(&g, RT_NFT_FILTER);
 	if (err == 0 && rt_nat_guard_enabled(ctx))
 		err = check_mode(&g, RT_NFT_NAT);
+	if (err == 0 && rt_nat_guard_enabled(ctx)) {
+		err = rt_host_addrs_read(ctx, &g.local);
+		if (err == 0)
+			err = check_mode(&g, RT_NFT_LANDING);
+		rt_host_addrs_free(&g.local);
+	}
 	rt_nft_ruleset_clear(&g.rs);
 	return err;
 }

@@ -49,6 +49,9 @@ struct rt_nft_rule {
 	enum rt_nft_outcome outcome;
 	const char *target; /* jump and goto */
 	const char *what;   /* the expression behind RT_NFT_DROP or RT_NFT_NATS */
+	enum rt_nft_nat nat;
+	int nat_af;
+	struct rt_nat_to to;
 };
 
 /* NFT_REG_1..4 are 16 bytes wide, each four of the 32-bit registers. */
@@ -434,8 +437,12 @@ static void expr_immediate(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	uint32_t len = 0;
 
 	if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT) {
-		nftnl_expr_get(e, NFTNL_EXPR_IMM_DATA, &len);
-		reg_load(j, e, NFTNL_EXPR_IMM_DREG, len);
+		const void *data = nftnl_expr_get(e, NFTNL_EXPR_IMM_DATA, &len);
+		struct rt_nft_reg *r = reg_load(j, e, NFTNL_EXPR_IMM_DREG, len);
+
+		/* a NAT's address or port, which the NAT guard reads */
+		if (data && len <= 16)
+			reg_known(j, r, data, len);
 		return;
 	}
 	switch ((int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT)) {
@@ -470,6 +477,24 @@ static bool name_in(const char *name, const char *const *list, size_t n)
 	return false;
 }
 
+/* iptables-nft's DNAT and REDIRECT: the xtables target's own data */
+static void xt_nat_to(struct rt_nft_rule *j, const struct nftnl_expr *e, const char *name)
+{
+	bool redirect = strcmp(name, "REDIRECT") == 0;
+	uint32_t len = 0;
+	const void *info = nftnl_expr_get(e, NFTNL_EXPR_TG_INFO, &len);
+
+	if (!redirect && strcmp(name, "DNAT") != 0)
+		return;
+	j->nat = redirect ? RT_NFT_NAT_REDIRECT : RT_NFT_NAT_DNAT;
+	j->nat_af = j->chain->family == NFPROTO_IPV6 ? AF_INET6 : AF_INET;
+	if (!info || !rt_nat_to_from_xt(j->nat_af, nftnl_expr_get_u32(e, NFTNL_EXPR_TG_REV),
+					 info, len, &j->to)) {
+		/* a layout not known: it may send anything anywhere */
+		j->to = (struct rt_nat_to){ .addrs = true, .ports = true };
+	}
+}
+
 /* iptables-nft's targets that nft cannot express natively (nft_compat) */
 static void expr_target(struct rt_nft_rule *j, const struct nftnl_expr *e)
 {
@@ -487,6 +512,7 @@ static void expr_target(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	} else if (name_in(name, nat, ARRAY_SIZE(nat))) {
 		j->outcome = RT_NFT_NATS;
 		j->what = name;
+		xt_nat_to(j, e, name);
 	} else if (!name_in(name, go_on, ARRAY_SIZE(go_on))) {
 		j->outcome = RT_NFT_DROP;
 		j->what = name;
@@ -604,10 +630,63 @@ static void expr_xt_match(struct rt_nft_rule *j, const struct nftnl_expr *e)
 		judge(j, RT_NFT_MAYBE);
 }
 
+/*
+ * A translation's bounds from its registers, when an immediate loaded
+ * them; *@known false otherwise (a map, a hash: anything).
+ */
+static void nat_span(const struct rt_nft_rule *j, const struct nftnl_expr *e, uint16_t min_attr,
+		     uint16_t max_attr, uint32_t len, uint8_t *min, uint8_t *max, bool *known)
+{
+	const struct rt_nft_reg *lo = reg_get((struct rt_nft_rule *)j, e, min_attr);
+	const struct rt_nft_reg *hi = reg_get((struct rt_nft_rule *)j, e, max_attr);
+	uint8_t buf[16];
+
+	*known = lo && reg_bytes(j, lo, len, buf);
+	if (!*known)
+		return;
+	memcpy(min, buf, len);
+	*known = !hi || reg_bytes(j, hi, len, buf);
+	memcpy(max, buf, len);
+}
+
+static void nat_ports(const struct rt_nft_rule *j, const struct nftnl_expr *e,
+		      uint16_t min_attr, uint16_t max_attr, struct rt_nat_to *to)
+{
+	uint16_t min = 0, max = 0;
+
+	to->ports = nftnl_expr_is_set(e, min_attr);
+	if (!to->ports)
+		return;
+	nat_span(j, e, min_attr, max_attr, 2, (uint8_t *)&min, (uint8_t *)&max,
+		 &to->ports_known);
+	to->min_port = ntohs(min);
+	to->max_port = ntohs(max);
+}
+
+/* Where a dnat or redirect sends the flow: the NAT guard asks whether to the profile */
 static void expr_nat(struct rt_nft_rule *j, const struct nftnl_expr *e)
 {
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
 	j->outcome = RT_NFT_NATS;
-	j->what = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	j->what = name;
+	if (strcmp(name, "redir") == 0) {
+		j->nat = RT_NFT_NAT_REDIRECT;
+		j->nat_af = j->pkt->nfproto == NFPROTO_IPV6 ? AF_INET6 : AF_INET;
+		nat_ports(j, e, NFTNL_EXPR_REDIR_REG_PROTO_MIN, NFTNL_EXPR_REDIR_REG_PROTO_MAX,
+			  &j->to);
+		return;
+	}
+	if (strcmp(name, "nat") != 0 || nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_TYPE) != NFT_NAT_DNAT)
+		return;
+	j->nat = RT_NFT_NAT_DNAT;
+	j->nat_af = nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_FAMILY) == NFPROTO_IPV6 ? AF_INET6 : AF_INET;
+	j->to.addrs = nftnl_expr_is_set(e, NFTNL_EXPR_NAT_REG_ADDR_MIN);
+	if (j->to.addrs)
+		nat_span(j, e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFTNL_EXPR_NAT_REG_ADDR_MAX,
+			 j->nat_af == AF_INET ? 4 : 16, j->to.min_addr, j->to.max_addr,
+			 &j->to.addrs_known);
+	nat_ports(j, e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFTNL_EXPR_NAT_REG_PROTO_MAX, &j->to);
 }
 
 /* reject; and synproxy, tproxy, dup, ...: they may decide the packet's fate */
@@ -777,5 +856,6 @@ void rt_nft_rule_judge(struct rt_nft_judgment *out, struct rt_nft_ruleset *rs,
 	/* a compare that never matches ends the rule, as in the kernel */
 	for (size_t i = 0; i < cr->n && j.match != RT_NFT_NEVER; i++)
 		cr->x[i].judge(&j, cr->x[i].e);
-	*out = (struct rt_nft_judgment){ j.match, j.outcome, j.target, j.what };
+	*out = (struct rt_nft_judgment){ j.match, j.outcome, j.target, j.what,
+					 j.nat, j.nat_af, j.to };
 }

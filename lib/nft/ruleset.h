@@ -100,11 +100,17 @@ enum rt_nft_outcome {
 };
 
 /* One rule judged against one packet class. */
+/* Which NAT an RT_NFT_NATS outcome is: a DNAT or a REDIRECT sends flows somewhere. */
+enum rt_nft_nat { RT_NFT_NAT_OTHER, RT_NFT_NAT_DNAT, RT_NFT_NAT_REDIRECT };
+
 struct rt_nft_judgment {
 	enum rt_nft_match match;
 	enum rt_nft_outcome outcome;
 	const char *target; /* jump and goto */
 	const char *what;   /* the expression behind RT_NFT_DROP or RT_NFT_NATS */
+	enum rt_nft_nat nat;
+	int nat_af;            /* AF_INET or AF_INET6: the family of @to's addresses */
+	struct rt_nat_to to; /* where a DNAT or REDIRECT sends the flow */
 };
 
 /* ---- ruleset.c ------------------------------------------------------------- */

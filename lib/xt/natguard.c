@@ -14,7 +14,6 @@
 #include "rawtune-private.h"
 
 #include <errno.h>
-#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_multiport.h>
@@ -292,98 +291,14 @@ static bool is_nat_target(const char *target)
 
 /* ---- NAT that sends other flows to the profile's port ----------------------------- */
 
-/* Where a DNAT or REDIRECT sends a flow; ports in host order. */
-struct rt_nat_to {
-	bool addrs, ports; /* which of the two it gives */
-	uint8_t min_addr[16], max_addr[16];
-	uint16_t min_port, max_port;
-};
-
-/* IPv4's revision 0 has a compat layout; the rest start as struct nf_nat_range. */
 static bool nat_to_read(const struct rt_guard *g, const struct rt_entry_view *v,
 			struct rt_nat_to *to)
 {
 	const struct xt_entry_target *t = (const void *)v->target;
-	size_t size = v->target_size > sizeof(*t) ? v->target_size - sizeof(*t) : 0;
-	unsigned int flags;
 
-	memset(to, 0, sizeof(*to));
-	if (g->ops->af == AF_INET && t->u.user.revision == 0) {
-		const struct nf_nat_ipv4_range *r =
-			((const struct nf_nat_ipv4_multi_range_compat *)(const void *)t->data)->range;
-
-		if (size < sizeof(struct nf_nat_ipv4_multi_range_compat))
-			return false;
-		flags = r->flags;
-		memcpy(to->min_addr, &r->min_ip, 4);
-		memcpy(to->max_addr, &r->max_ip, 4);
-		to->min_port = ntohs(r->min.all);
-		to->max_port = ntohs(r->max.all);
-	} else {
-		const struct nf_nat_range *r = (const void *)t->data;
-
-		if (size < sizeof(*r))
-			return false;
-		flags = r->flags;
-		memcpy(to->min_addr, &r->min_addr, g->alen);
-		memcpy(to->max_addr, &r->max_addr, g->alen);
-		to->min_port = ntohs(r->min_proto.all);
-		to->max_port = ntohs(r->max_proto.all);
-	}
-	to->addrs = flags & NF_NAT_RANGE_MAP_IPS;
-	to->ports = flags & NF_NAT_RANGE_PROTO_SPECIFIED;
-	return true;
-}
-
-/* Does [@min, @max] (network order) hold an address of @prefix at @addr? */
-static bool span_meets_prefix(const uint8_t *min, const uint8_t *max, const uint8_t *addr,
-			      unsigned int prefix, size_t len)
-{
-	uint8_t mask[16], lo[16], hi[16];
-
-	rt_prefix_to_mask(mask, len, prefix);
-	for (size_t i = 0; i < len; i++) {
-		lo[i] = addr[i] & mask[i];
-		hi[i] = addr[i] | (uint8_t)~mask[i];
-	}
-	return memcmp(min, hi, len) <= 0 && memcmp(max, lo, len) >= 0;
-}
-
-static bool span_meets_addrs(const struct rt_guard *g, const struct rt_nat_to *to,
-			     const struct rt_addrs *addrs)
-{
-	for (size_t i = 0; i < addrs->n; i++) {
-		const struct rt_addr *a = &addrs->addr[i];
-
-		if (!a->family || (a->family == g->ops->family &&
-				   span_meets_prefix(to->min_addr, to->max_addr,
-						     (const uint8_t *)&a->addr, a->prefix, g->alen)))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Is the address it translates to one whose replies the profile untracks:
- * this host's (and the profile's, when it names some) on a server, a peer
- * on a client or for forwarding?
- */
-static bool span_is_profiles(const struct rt_guard *g, const struct rt_nat_to *to)
-{
-	bool server = g->p->direction == RAWTUNE_DIRECTION_SERVER && !g->p->forward;
-
-	if (!server)
-		return span_meets_addrs(g, to, &g->p->peers);
-	if (g->p->addrs.n && !span_meets_addrs(g, to, &g->p->addrs))
-		return false;
-	for (size_t i = 0; i < g->local.n; i++) {
-		const struct rt_host_addr *l = &g->local.addr[i];
-
-		if (l->af == g->ops->af &&
-		    span_meets_prefix(to->min_addr, to->max_addr, l->addr, l->prefix, g->alen))
-			return true;
-	}
-	return false;
+	return v->target_size >= sizeof(*t) &&
+	       rt_nat_to_from_xt(g->ops->af, t->u.user.revision, t->data,
+				 v->target_size - sizeof(*t), to);
 }
 
 /* Can this DNAT or REDIRECT send a flow to the profile's port and address? */
@@ -394,11 +309,8 @@ static bool lands_on_profile(const struct rt_guard *g, const struct rt_entry_vie
 
 	if (!nat_to_read(g, v, &to))
 		return true; /* a layout the guard does not know: it may */
-	if (to.ports && !ports_may_match(&g->p->ports, to.min_port, to.max_port, false))
-		return false;
-	if (strcmp(target, "REDIRECT") == 0)
-		return g->p->direction == RAWTUNE_DIRECTION_SERVER && !g->p->forward;
-	return !to.addrs || span_is_profiles(g, &to);
+	return rt_nat_to_lands(g->p, &g->local, g->ops->af, strcmp(target, "REDIRECT") == 0,
+			       &to);
 }
 
 /* Without a port of its own, the flow keeps its port: the rule's port matches decide. */
