@@ -213,7 +213,7 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 		if (tx->guarded->families & rt_families[f]->family)
 			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
 	if (err == 0 && tx->applied)
-		err = rt_nft_guard(tx->ctx, tx->applied);
+		err = rt_nft_guard(tx->ctx, tx->applied, NULL);
 	if (err == 0 && tx->applied) {
 		err = twins_and_plans(tx);
 		if (err < 0)
@@ -305,10 +305,21 @@ static int nft_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 {
 	struct rt_nft_plan plan = { 0 };
 	struct rt_counts counts = { 0 };
-	int err = rt_nft_profile_plan(ctx, p, &plan);
+	int err = -ERESTART;
 
-	if (err == 0)
-		err = rt_nft_sync(ctx, p->name, &plan, &counts);
+	/* a firewall changed after the guard judged it is judged again */
+	for (int tries = 0; err == -ERESTART; tries++) {
+		rt_nft_plan_clear(&plan);
+		if (tries == RT_NFT_TRIES) {
+			err = rt_nft_kept_changing(ctx);
+			break;
+		}
+		err = rt_nft_profile_plan(ctx, p, &plan);
+		if (err == 0)
+			err = rt_nft_sync(ctx, p->name, &plan, &counts);
+		if (err == -ERESTART)
+			rt_dbg(ctx, "nf_tables changed after the guard judged it: again");
+	}
 	if (err == 0) {
 		r->backend = RAWTUNE_BACKEND_NFT;
 		r->added = counts.added;

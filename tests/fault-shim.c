@@ -22,6 +22,9 @@
  *   RAWTUNE_FAULT_BATCH_HOW=last   the batch's last message becomes one nf_tables does
  *                                not know: the kernel runs the messages before it, then
  *                                refuses the batch and undoes them (EINVAL)
+ *   RAWTUNE_FAULT_BATCH_HOW=run   RAWTUNE_FAULT_BATCH_RUN, a shell command, runs just
+ *                                before the batch, which then goes as it was: another
+ *                                writer that commits between rawtune's read and its batch
  *   The log gets "batch 1 stale" or "batch 2 passed".
  *
  * And a kernel built without some tables or extensions, as the kernel
@@ -339,6 +342,16 @@ static void spoil_last(char *buf, size_t len)
 		last->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | 0xff);
 }
 
+/* The other writer, without this shim: its own batches are not rawtune's. */
+static void run_writer(void)
+{
+	const char *cmd = getenv("RAWTUNE_FAULT_BATCH_RUN");
+
+	unsetenv("LD_PRELOAD");
+	if (!cmd || system(cmd) != 0)
+		bad_setting("RAWTUNE_FAULT_BATCH_RUN", cmd ? cmd : "(unset)");
+}
+
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	static sendmsg_fn *real;
@@ -364,6 +377,12 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!chosen("RAWTUNE_FAULT_BATCH", batches)) {
 		free(buf);
 		log_batch("passed");
+		return real(fd, msg, flags);
+	}
+	if (how && strcmp(how, "run") == 0) {
+		free(buf);
+		log_batch("run");
+		run_writer();
 		return real(fd, msg, flags);
 	}
 	if (how && strcmp(how, "last") == 0)

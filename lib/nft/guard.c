@@ -1010,11 +1010,14 @@ static void rules_read_say(const struct rt_nft_check *g)
 	       rules);
 }
 
-int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
+int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+		 uint32_t *genid)
 {
 	struct rt_nft_check g = { .ctx = ctx, .p = profile };
 	int err = ruleset_read(&g);
 
+	if (genid)
+		*genid = err == 0 ? g.rs.genid : 0;
 	if (err < 0) {
 		rt_nft_ruleset_clear(&g.rs);
 		if (!nft_absent(err))

@@ -6,6 +6,8 @@
 #ifndef RAWTUNE_NFT_GUARD_H
 #define RAWTUNE_NFT_GUARD_H
 
+#include <stdint.h>
+
 struct rawtune_ctx;
 struct rawtune_profile;
 
@@ -17,6 +19,11 @@ struct rawtune_profile;
  * nat rule could take their flows (untracked packets skip NAT), unless the
  * NAT guard is off (--force).
  */
-int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile);
+/*
+ * @genid, if not NULL, gets the ruleset generation judged (0: no
+ * nf_tables): a commit against it fails when the ruleset changed since.
+ */
+int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
+		 uint32_t *genid);
 
 #endif

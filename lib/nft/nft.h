@@ -36,7 +36,15 @@ struct rt_nft_rule {
 struct rt_nft_plan {
 	size_t n;
 	struct rt_nft_rule *rule;
+	/*
+	 * The ruleset generation the guard judged (0: none): the batch
+	 * commits against it, so a firewall changed since is judged again.
+	 */
+	uint32_t genid;
 };
+
+/* tries of a sync, or of a plan and its sync, that another writer's commit interrupted */
+#define RT_NFT_TRIES 8
 
 /*
  * A raw plan (rt_plan_table, both families) as the backend writes it: the
@@ -63,6 +71,14 @@ int rt_nft_tables_scan(struct rt_nft_tables *t);
  */
 int rt_nft_sync(struct rawtune_ctx *ctx, const char *profile, const struct rt_nft_plan *plan,
 		struct rt_counts *counts);
+
+/*
+ * A plan the guard judged (genid set) is not sent again when the ruleset
+ * changed: rt_nft_sync() returns -ERESTART, without an error message, for
+ * the caller to plan (and judge) again; after RT_NFT_TRIES such tries it
+ * says so with rt_nft_kept_changing(), -EAGAIN.
+ */
+int rt_nft_kept_changing(struct rawtune_ctx *ctx);
 
 /* Would rt_nft_sync() change anything? 1 yes, 0 no, or a negative errno. */
 int rt_nft_check(struct rawtune_ctx *ctx, const char *profile, const struct rt_nft_plan *plan);

@@ -65,6 +65,7 @@ int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p
 	struct rt_plan_env env = rt_plan_env_default;
 	struct rt_nft_plan nplan = { 0 };
 	struct rt_plan plan = { 0 };
+	uint32_t genid = 0;
 	int err = 0;
 
 	out->n = 0;
@@ -73,7 +74,7 @@ int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p
 		if (p->families & rt_families[f]->family && rt_legacy_loaded(rt_families[f]))
 			err = rt_nat_guard(ctx, p, rt_families[f]);
 	if (err == 0)
-		err = rt_nft_guard(ctx, p);
+		err = rt_nft_guard(ctx, p, &genid);
 	if (err == 0)
 		err = legacy_filter_check(ctx, p, &env);
 	if (err < 0)
@@ -91,6 +92,7 @@ int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p
 	rt_plan_clear(&plan);
 	if (err < 0)
 		return rt_fail(ctx, err, "out of memory");
+	nplan.genid = genid;
 	*out = nplan;
 	return 0;
 }

@@ -27,6 +27,7 @@ void rt_nft_plan_clear(struct rt_nft_plan *plan)
 	free(plan->rule);
 	plan->rule = NULL;
 	plan->n = 0;
+	plan->genid = 0;
 }
 
 /* Add @r's ports to @to's, which stay sorted and merged. */

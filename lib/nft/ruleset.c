@@ -260,7 +260,10 @@ int rt_nft_ruleset_read(struct rt_nft_ruleset *rs, rt_nft_chain_want_fn *want, v
 	if (err == 0)
 		err = rt_nft_gen_read(rs->nl, ++rs->seq, &after);
 	/* the chains were read one dump each: all of them from one generation, or again */
-	return err == 0 && after != gen ? -EINTR : err;
+	if (err == 0 && after != gen)
+		return -EINTR;
+	rs->genid = gen;
+	return err;
 }
 
 static int set_elems_cb(const struct nlmsghdr *nlh, void *data)

@@ -66,6 +66,7 @@ struct rt_nft_ruleset {
 	struct rt_nft_set *set;
 	uint32_t seq;
 	int err;
+	uint32_t genid; /* the generation all of it was read from */
 };
 
 /* A class of packets of the profile, as one chain sees it. */

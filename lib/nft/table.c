@@ -39,8 +39,6 @@
 #define RT_NFT_PRIO_RAW (-300)
 /* a request: a header and a few names */
 #define RT_NFT_REQUEST 4096
-/* tries of a sync that another writer's commit interrupted */
-#define RT_NFT_TRIES 8
 
 /* ---- the tables of the namespace ------------------------------------------------- */
 
@@ -579,6 +577,9 @@ static int sync_once(struct rawtune_ctx *ctx, struct reader *rd, const char *pro
 		return 0;
 	if (dry)
 		return 1;
+	/* the firewall the guard judged is no longer this one */
+	if (plan->genid && rd->genid != plan->genid)
+		return -ERESTART;
 	memset(counts, 0, sizeof(*counts));
 	err = build(&bt, rd, profile, plan, counts);
 	if (err == 0)
@@ -604,6 +605,10 @@ static int sync_run(struct rawtune_ctx *ctx, const char *profile, const struct r
 		err = sync_once(ctx, &rd, profile, plan, counts, dry);
 		if (err != -ERESTART && err != -EINTR)
 			break;
+		if (plan->genid && !dry) {
+			err = -ERESTART; /* the caller plans and judges again */
+			break;
+		}
 		rt_dbg(ctx, "nf_tables changed while rawtune planned: again");
 		err = 0;
 		if (tries + 1 == RT_NFT_TRIES)
@@ -611,15 +616,22 @@ static int sync_run(struct rawtune_ctx *ctx, const char *profile, const struct r
 	}
 	reader_close(&rd);
 	if (err == -EAGAIN)
-		return rt_fail(ctx, err,
-			       "the nf_tables ruleset kept changing under rawtune (%d tries): "
-			       "nothing was changed",
-			       RT_NFT_TRIES);
+		return rt_nft_kept_changing(ctx);
+	if (err == -ERESTART)
+		return err;
 	if (err < 0 && !rawtune_last_error(ctx)[0])
 		return rt_fail(ctx, err, "cannot change the nf_tables table inet " RT_NFT_TABLE
 				    ": %s (nothing was changed: nf_tables commits all or nothing)",
 			       strerror(-err));
 	return err;
+}
+
+int rt_nft_kept_changing(struct rawtune_ctx *ctx)
+{
+	return rt_fail(ctx, -EAGAIN,
+		       "the nf_tables ruleset kept changing under rawtune (%d tries): "
+		       "nothing was changed",
+		       RT_NFT_TRIES);
 }
 
 int rt_nft_sync(struct rawtune_ctx *ctx, const char *profile, const struct rt_nft_plan *plan,
