@@ -33,20 +33,22 @@ ip netns exec "$server" iptables-legacy-restore <<'RULES' || fail "server rulese
 :INPUT ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
 :POSTROUTING ACCEPT [0:0]
--A PREROUTING -p tcp --dport 8081 -j REDIRECT --to-ports 8080
+-A PREROUTING -p tcp --dport 8081 -j REDIRECT --to-ports 8082
 COMMIT
 *filter
 :INPUT ACCEPT [0:0]
 :FORWARD DROP [0:0]
 :OUTPUT ACCEPT [0:0]
 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 80,443,8080 -j ACCEPT
+-A INPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 80,443,8080,8082 -j ACCEPT
 -A INPUT -p tcp -j REJECT --reject-with tcp-reset
 COMMIT
 RULES
 start_nginx "$server" $S:80 web
 start_nginx "$server" $S:443 tls
 start_nginx "$server" $S:8080 alt
+# 8081 is redirected to 8082: to 8080 it would make 8080 a port NAT sends flows to
+start_nginx "$server" $S:8082 redirected
 
 in_server() { ip netns exec "$server" "$@"; }
 # load PORT N: N connections from the client; all must complete.
