@@ -137,3 +137,28 @@ cmp -s "$TEST_TMP/before" "$TEST_TMP/after" || fail "a client profile without pe
 	grep -q "^rawtune: nopeers: a client profile needs 'peers =' " "$TEST_TMP/err" ||
 	fail "a client profile without peers: want one line 'rawtune: nopeers: a client profile needs 'peers =' ...': $(cat "$TEST_TMP/err")"
 pass "a client profile without peers: refused: $(cat "$TEST_TMP/err")"
+
+# A client's flows to another port that NAT sends to a peer's port 80: their
+# replies from port 80 would be untracked and skip the reverse translation.
+ip6tables-legacy -t nat -F PREROUTING
+iptables-legacy-restore <<'RULES' || fail "nat ruleset"
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A OUTPUT -p tcp -m tcp --dport 9000 -j DNAT --to-destination 10.9.0.5:80
+COMMIT
+RULES
+save_all >"$TEST_TMP/before"
+st=0
+"$RAWTUNE" apply proxy --port 80 >"$TEST_TMP/out" 2>"$TEST_TMP/err" || st=$?
+[ "$st" -eq 1 ] && [ "$(wc -l <"$TEST_TMP/err")" -eq 1 ] &&
+	grep -q "NAT sends other flows to its port: rule 1 of the ipv4 nat chain OUTPUT (-j DNAT)" \
+		"$TEST_TMP/err" ||
+	fail "a DNAT of port 9000 to a peer's 80: exit $st: $(cat "$TEST_TMP/out" "$TEST_TMP/err")"
+save_all >"$TEST_TMP/after"
+cmp -s "$TEST_TMP/before" "$TEST_TMP/after" || fail "a refused client apply changed rules"
+pass "a DNAT of port 9000 to a peer's port 80, a client of 80: refused: $(cat "$TEST_TMP/err")"
+iptables-legacy -t nat -R OUTPUT 1 -p tcp --dport 9000 -j DNAT --to-destination 192.0.2.5:80
+expect_applied "a DNAT of port 9000 to another host than the peers" proxy --port 80
