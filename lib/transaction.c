@@ -213,7 +213,7 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 		if (tx->guarded->families & rt_families[f]->family)
 			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
 	if (err == 0 && tx->applied)
-		err = rt_nft_guard(tx->ctx, tx->applied, NULL);
+		err = rt_nft_guard(tx->ctx, tx->applied, NULL, true);
 	if (err == 0 && tx->applied) {
 		err = twins_and_plans(tx);
 		if (err < 0)

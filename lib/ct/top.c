@@ -167,7 +167,7 @@ static int walk_table(struct top_walk *w)
  */
 static int nft_nat_guarded(struct rawtune_ctx *ctx, const struct rawtune_profile *profile)
 {
-	int err = rt_nft_guard(ctx, profile, NULL);
+	int err = rt_nft_guard(ctx, profile, NULL, false);
 
 	if (err == -EBUSY)
 		return 1;

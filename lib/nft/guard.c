@@ -955,6 +955,146 @@ static int refuse_landing(struct rt_nft_check *g, const struct rt_nft_chain *c)
 		       at->name, g->hit_what, via, family_name(at->family), at->table, at->name);
 }
 
+/* ---- path MTU -------------------------------------------------------------------- */
+
+/* NF_CT_STATE_INVALID_BIT and NF_CT_STATE_BIT(IP_CT_RELATED) */
+#define RT_NFT_CT_INVALID 0x01u
+#define RT_NFT_CT_RELATED 0x04u
+
+/* What to add, before the related accept, for one family's path MTU errors. */
+static const char *pmtu_rule(uint8_t nfproto)
+{
+	return nfproto == NFPROTO_IPV4
+		       ? "icmp type destination-unreachable icmp code frag-needed ct state invalid "
+			 "limit rate 10/second burst 20 packets accept"
+		       : "icmpv6 type packet-too-big ct state invalid limit rate 10/second burst 20 "
+			 "packets accept";
+}
+
+/* How a packet class's walk for an accept ended. */
+enum rt_nft_reach { RT_REACH_ACCEPT, RT_REACH_DROPPED, RT_REACH_FELL_OFF };
+
+/*
+ * Could any rule on @pkt's way through @c accept it, a rate-limited one
+ * too? DROPPED where it certainly meets a drop first.
+ */
+static enum rt_nft_reach may_accept(struct rt_nft_check *g, const struct rt_nft_chain *c,
+				    const struct rt_nft_packet *pkt, int depth)
+{
+	struct rt_nft_judgment j;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct rt_nft_chain *to;
+		enum rt_nft_reach r;
+
+		rt_nft_rule_judge(&j, &g->rs, c, &c->rule[i], pkt);
+		if (j.match == RT_NFT_NEVER)
+			continue;
+		switch (j.outcome) {
+		case RT_NFT_ACCEPT:
+			return RT_REACH_ACCEPT;
+		case RT_NFT_DROP:
+		case RT_NFT_RETURN:
+			if (j.match == RT_NFT_ALWAYS)
+				return j.outcome == RT_NFT_DROP ? RT_REACH_DROPPED
+								: RT_REACH_FELL_OFF;
+			continue;
+		case RT_NFT_JUMP:
+		case RT_NFT_GOTO:
+			to = j.target ? rt_nft_chain_find(&g->rs, c->family, c->table, j.target)
+				      : NULL;
+			if (!to || depth + 1 >= RT_NFT_DEPTH)
+				continue;
+			r = may_accept(g, to, pkt, depth + 1);
+			if (r == RT_REACH_ACCEPT ||
+			    (j.match == RT_NFT_ALWAYS && (r == RT_REACH_DROPPED || j.outcome == RT_NFT_GOTO)))
+				return r;
+			continue;
+		default:
+			continue;
+		}
+	}
+	if (depth == 0)
+		return c->policy == NF_DROP ? RT_REACH_DROPPED : RT_REACH_ACCEPT;
+	return RT_REACH_FELL_OFF;
+}
+
+/*
+ * Path MTU discovery: an ICMP error about an untracked flow (fragmentation
+ * needed, packet too big) arrives in state invalid, not related. Where a
+ * chain on input accepts it related and may drop it invalid, the profile's
+ * flows lose their path MTU errors there. rawtune writes nothing into that
+ * chain (the legacy backend's twin cannot overrule it), so it says which
+ * rule would let them in, rate-limited as the legacy twin is, and where:
+ * before the first rule where the two part (the related accept, or an
+ * invalid drop ahead of it).
+ */
+static void pmtu_advise(struct rt_nft_check *g)
+{
+	static const uint8_t families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+	struct rt_nft_twins *twins = calloc(1, sizeof(*twins));
+
+	if (!twins || g->p->forward) {
+		free(twins);
+		return;
+	}
+	g->mode = RT_NFT_FILTER;
+	for (size_t i = 0; i < g->rs.n; i++) {
+		struct rt_nft_chain *c = &g->rs.chain[i];
+
+		if (c->hook != NF_INET_LOCAL_IN || !chain_sides(g, c, RT_NFT_FILTER))
+			continue;
+		for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+			uint8_t only = packet_family(g->p, c->family);
+			struct rt_nft_packet u = { .nfproto = families[f], .hook = NF_INET_LOCAL_IN,
+						   .dport = true, .remote = true,
+						   .tracked = RT_NFT_CT_INVALID };
+			struct rt_nft_packet t;
+			char cond[1024];
+
+			if ((only && only != families[f]) ||
+			    (c->family != NFPROTO_INET && c->family != families[f]))
+				continue;
+			u.proto = families[f] == NFPROTO_IPV4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+			u.profile = &g->p->ports;
+			t = u;
+			t.tracked = RT_NFT_CT_RELATED;
+			/*
+			 * Accepted by some rule already (the advised one too), or
+			 * dropped when tracked as well: nothing that rawtune changes.
+			 */
+			if (may_accept(g, c, &u, 0) != RT_REACH_DROPPED ||
+			    may_accept(g, c, &t, 0) == RT_REACH_DROPPED)
+				continue;
+			memset(twins, 0, sizeof(*twins));
+			g->pass++;
+			if (lockstep(g, c, &u, &t, 0, twins) != RT_LOCK_HIT || !g->hit_handle)
+				continue;
+			/* the accept's other matches (an interface, a source) go into the fix too */
+			const struct rt_nft_crule *cr = NULL;
+
+			for (size_t k = 0; k < g->hit_chain->n && !cr; k++)
+				if (nftnl_rule_get_u64(g->hit_chain->rule[k].r, NFTNL_RULE_HANDLE) ==
+				    g->hit_handle)
+					cr = &g->hit_chain->rule[k];
+			rt_warn(g->ctx,
+				"path MTU: the nf_tables chain %s %s %s accepts ICMP errors about "
+				"tracked flows (related) and may drop those about %s's untracked "
+				"flows, which arrive in state invalid (rule handle %llu); to let "
+				"them in, rate-limited: nft insert rule %s %s %s handle %llu %s%s",
+				family_name(g->hit_chain->family), g->hit_chain->table,
+				g->hit_chain->name, g->p->name, (unsigned long long)g->hit_handle,
+				family_name(g->hit_chain->family), g->hit_chain->table,
+				g->hit_chain->name, (unsigned long long)g->hit_handle,
+				pmtu_rule(families[f]),
+				cr && conditions(g, g->hit_chain, cr, cond, sizeof(cond)) && cond[0]
+					? " (with that rule's other matches)"
+					: "");
+		}
+	}
+	free(twins);
+}
+
 /* ---- the guard ------------------------------------------------------------------ */
 
 static int check_mode(struct rt_nft_check *g, enum rt_nft_mode mode)
@@ -1011,7 +1151,7 @@ static void rules_read_say(const struct rt_nft_check *g)
 }
 
 int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-		 uint32_t *genid)
+		 uint32_t *genid, bool advise)
 {
 	struct rt_nft_check g = { .ctx = ctx, .p = profile };
 	int err = ruleset_read(&g);
@@ -1038,6 +1178,8 @@ int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
 			err = check_mode(&g, RT_NFT_LANDING);
 		rt_host_addrs_free(&g.local);
 	}
+	if (err == 0 && advise)
+		pmtu_advise(&g);
 	rt_nft_ruleset_clear(&g.rs);
 	return err;
 }

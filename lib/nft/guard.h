@@ -6,6 +6,7 @@
 #ifndef RAWTUNE_NFT_GUARD_H
 #define RAWTUNE_NFT_GUARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct rawtune_ctx;
@@ -22,8 +23,11 @@ struct rawtune_profile;
 /*
  * @genid, if not NULL, gets the ruleset generation judged (0: no
  * nf_tables): a commit against it fails when the ruleset changed since.
+ * @advise: warn where a chain on input would drop the ICMP errors about the
+ * profile's untracked flows that path MTU discovery needs, with the rule
+ * that lets them in (apply says it; top, which only asks, does not).
  */
 int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
-		 uint32_t *genid);
+		 uint32_t *genid, bool advise);
 
 #endif

@@ -35,6 +35,7 @@ struct rt_nft_reg {
 		RT_NFT_KNOWN,
 		RT_NFT_PORT, /* the profile's ports */
 		RT_NFT_PEER, /* the port at the other end */
+		RT_NFT_NOT_LO, /* the input interface of a packet from another host */
 	} kind;
 	uint8_t val[4];
 };
@@ -53,6 +54,18 @@ struct rt_nft_rule {
 	int nat_af;
 	struct rt_nat_to to;
 };
+
+/* lo: the same index and name in every network namespace */
+static const uint32_t lo_index = 1;
+static const char lo_name[16] = "lo";
+
+/* iif lo, iifname "lo": a compare's data that names lo */
+static bool is_lo(const void *data, uint32_t len)
+{
+	if (len == sizeof(lo_index))
+		return memcmp(data, &lo_index, len) == 0;
+	return len > 2 && len <= sizeof(lo_name) && memcmp(data, lo_name, len) == 0;
+}
 
 /* NFT_REG_1..4 are 16 bytes wide, each four of the 32-bit registers. */
 static int reg_index(uint32_t reg)
@@ -291,6 +304,9 @@ static void expr_cmp(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	} else if (r->kind == RT_NFT_PEER && len == sizeof(port)) {
 		memcpy(&port, data, sizeof(port));
 		judge(j, peer_cmp(j->pkt, op, ntohs(port)));
+	} else if (r->kind == RT_NFT_NOT_LO && (op == NFT_CMP_EQ || op == NFT_CMP_NEQ) &&
+		   is_lo(data, len)) {
+		judge(j, op == NFT_CMP_EQ ? RT_NFT_NEVER : RT_NFT_ALWAYS);
 	} else {
 		judge(j, RT_NFT_MAYBE);
 	}
@@ -317,9 +333,6 @@ static void expr_range(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	judge(j, span_judge(j->pkt, &sp));
 }
 
-/* lo: the same index and name in every network namespace */
-static const uint32_t lo_index = 1;
-static const char lo_name[16] = "lo";
 
 /* The interface of the hook, known for packets on lo: iif on input, oif on output. */
 static bool lo_is(const struct rt_nft_packet *pkt, uint32_t hook)
@@ -346,10 +359,14 @@ static void expr_meta(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	case NFT_META_IIF:
 		if (lo_is(pkt, NF_INET_LOCAL_IN))
 			reg_known(j, r, &lo_index, sizeof(lo_index));
+		else if (pkt->remote && r)
+			r->kind = RT_NFT_NOT_LO;
 		break;
 	case NFT_META_IIFNAME:
 		if (lo_is(pkt, NF_INET_LOCAL_IN))
 			reg_known(j, r, lo_name, sizeof(lo_name));
+		else if (pkt->remote && r)
+			r->kind = RT_NFT_NOT_LO;
 		break;
 	case NFT_META_OIF:
 		if (lo_is(pkt, NF_INET_LOCAL_OUT))
@@ -376,10 +393,21 @@ static void expr_payload(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	r = reg_load(j, e, NFTNL_EXPR_PAYLOAD_DREG, len);
 	if (!r)
 		return;
-	if (base == NFT_PAYLOAD_TRANSPORT_HEADER && len == 2 && off == (j->pkt->dport ? 2 : 0))
+	/* an ICMP packet (path MTU) has no ports there */
+	if (j->pkt->nport && base == NFT_PAYLOAD_TRANSPORT_HEADER && len == 2 &&
+	    off == (j->pkt->dport ? 2 : 0))
 		r->kind = RT_NFT_PORT;
-	if (base == NFT_PAYLOAD_TRANSPORT_HEADER && len == 2 && off == (j->pkt->dport ? 0 : 2))
+	if (j->pkt->nport && base == NFT_PAYLOAD_TRANSPORT_HEADER && len == 2 &&
+	    off == (j->pkt->dport ? 0 : 2))
 		r->kind = RT_NFT_PEER;
+	/* path MTU's ICMP error: fragmentation needed (3, 4) or packet too big (2, 0) */
+	if (!j->pkt->nport && base == NFT_PAYLOAD_TRANSPORT_HEADER && off + len <= 2 &&
+	    (j->pkt->proto == IPPROTO_ICMP || j->pkt->proto == IPPROTO_ICMPV6)) {
+		const uint8_t icmp[2] = { j->pkt->proto == IPPROTO_ICMP ? 3 : 2,
+					  j->pkt->proto == IPPROTO_ICMP ? 4 : 0 };
+
+		reg_known(j, r, icmp + off, len);
+	}
 	/* ip protocol; IPv6's next header may be an extension header instead */
 	if (base == NFT_PAYLOAD_NETWORK_HEADER && len == 1 && off == 9 &&
 	    j->pkt->nfproto == NFPROTO_IPV4)

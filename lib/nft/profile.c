@@ -74,7 +74,7 @@ int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p
 		if (p->families & rt_families[f]->family && rt_legacy_loaded(rt_families[f]))
 			err = rt_nat_guard(ctx, p, rt_families[f]);
 	if (err == 0)
-		err = rt_nft_guard(ctx, p, &genid);
+		err = rt_nft_guard(ctx, p, &genid, true);
 	if (err == 0)
 		err = legacy_filter_check(ctx, p, &env);
 	if (err < 0)

@@ -78,6 +78,7 @@ struct rt_nft_packet {
 	bool dport; /* ...as destination ports, else as source ports */
 	uint32_t hook;
 	bool on_lo; /* between two sockets of this host: the hook's interface is lo */
+	bool remote; /* from another host: its input interface is not lo */
 	const struct rt_ports *profile; /* all the profile's ports: a peer may use one */
 	/*
 	 * The class as conntrack sees it without rawtune, to find the
