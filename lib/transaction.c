@@ -203,6 +203,7 @@ static int twins_settle(struct rt_transaction *tx)
 
 static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t nsteps)
 {
+	uint32_t judged = 0; /* the nf_tables generation the guard judged */
 	int lock, err = 0;
 	size_t i;
 
@@ -213,7 +214,7 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 		if (tx->guarded->families & rt_families[f]->family)
 			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
 	if (err == 0 && tx->applied)
-		err = rt_nft_guard(tx->ctx, tx->applied, NULL, true);
+		err = rt_nft_guard(tx->ctx, tx->applied, &judged, true);
 	if (err == 0 && tx->applied) {
 		err = twins_and_plans(tx);
 		if (err < 0)
@@ -230,6 +231,15 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	/* a failure here undoes all: raw as it was, and the twins */
 	if (err == 0) {
 		err = twins_settle(tx);
+		/*
+		 * nf_tables changed while the legacy tables were written (no
+		 * lock keeps its writers out): judged again, as it is now; a
+		 * firewall that would drop the untracked packets undoes all.
+		 */
+		if (err == 0 && judged && rt_nft_gen_moved(judged)) {
+			rt_dbg(tx->ctx, "nf_tables changed after the guard judged it: again");
+			err = rt_nft_guard(tx->ctx, tx->applied, NULL, false);
+		}
 		if (err < 0)
 			roll_back(tx, steps, nsteps);
 	}

@@ -9,6 +9,9 @@
  *   RAWTUNE_FAULT_REPLACE=N      the replace to fail, counted from 1 (unset or 0: none)
  *   RAWTUNE_FAULT_ERRNO=E        a number or a name such as EAGAIN (default EPERM)
  *   RAWTUNE_FAULT_REPEAT=K|all   K replaces fail from the Nth on (default 1), or all of them
+ *   RAWTUNE_FAULT_REPLACE_RUN=CMD  instead of failing it, run the shell command CMD just
+ *                                before the Nth replace, which then goes as it was: another
+ *                                writer that commits while rawtune writes its tables
  *   RAWTUNE_FAULT_LOG=FILE       one line per replace: "replace 3 ipv4 raw failed EPERM",
  *                                "replace 4 ipv6 raw passed" (or "refused" by the kernel)
  *
@@ -169,6 +172,16 @@ static int fault(void)
 	return chosen("RAWTUNE_FAULT_REPLACE", replaces) ? env_errno() : 0;
 }
 
+/* The other writer, without this shim: its own commits are not rawtune's. */
+static void run_writer(const char *var)
+{
+	const char *cmd = getenv(var);
+
+	unsetenv("LD_PRELOAD");
+	if (!cmd || system(cmd) != 0)
+		bad_setting(var, cmd ? cmd : "(unset)");
+}
+
 SHIM_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
 	static setsockopt_fn *real;
@@ -194,6 +207,11 @@ SHIM_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, s
 		snprintf(table, sizeof(table), "%.*s", XT_TABLE_MAXNAMELEN - 1,
 			 ((const struct ipt_replace *)optval)->name);
 	replaces++;
+	if (getenv("RAWTUNE_FAULT_REPLACE_RUN") && chosen("RAWTUNE_FAULT_REPLACE", replaces)) {
+		log_replace(family, table, "run", 0);
+		run_writer("RAWTUNE_FAULT_REPLACE_RUN");
+		return real(fd, level, optname, optval, optlen);
+	}
 	err = fault();
 	if (err) {
 		log_replace(family, table, "failed", err);
@@ -342,16 +360,6 @@ static void spoil_last(char *buf, size_t len)
 		last->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | 0xff);
 }
 
-/* The other writer, without this shim: its own batches are not rawtune's. */
-static void run_writer(void)
-{
-	const char *cmd = getenv("RAWTUNE_FAULT_BATCH_RUN");
-
-	unsetenv("LD_PRELOAD");
-	if (!cmd || system(cmd) != 0)
-		bad_setting("RAWTUNE_FAULT_BATCH_RUN", cmd ? cmd : "(unset)");
-}
-
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	static sendmsg_fn *real;
@@ -382,7 +390,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (how && strcmp(how, "run") == 0) {
 		free(buf);
 		log_batch("run");
-		run_writer();
+		run_writer("RAWTUNE_FAULT_BATCH_RUN");
 		return real(fd, msg, flags);
 	}
 	if (how && strcmp(how, "last") == 0)

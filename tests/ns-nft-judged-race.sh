@@ -9,7 +9,7 @@
 # nothing: the service keeps answering. Sent again as it was (judged
 # against the old firewall), it would have cut the service off.
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
-need_root_and ip nft nginx ab
+need_root_and ip nft nginx ab iptables-legacy-save
 need_shim fault-shim
 export RAWTUNE_BACKEND=nft
 netns_setup
@@ -65,3 +65,24 @@ grep -q "^rawtune: web: the nf_tables chain inet filter input (hook input) may d
 in_server nft list tables | grep -q rawtune && fail "table inet rawtune written: $(in_server nft list ruleset)"
 expect_served "after the refused apply"
 pass "the firewall changed under apply: judged again, refused ($(cat "$TEST_TMP/err")), nothing written, 10 of 10 requests served"
+
+# The legacy backend beside the same nf_tables firewall: the other writer
+# commits the stateful firewall while rawtune writes the legacy raw table
+# (no lock keeps nf_tables' writers out). The generation moved since the
+# guard's reading: apply judges the firewall again, refuses, and undoes its
+# legacy rules; the service keeps answering.
+in_server nft -f "$TEST_TMP/plain.nft" || fail "cannot load the plain firewall again"
+: >"$TEST_TMP/replaces"
+in_server env RAWTUNE_BACKEND=legacy LD_PRELOAD="$SHIM" RAWTUNE_FAULT_LOG="$TEST_TMP/replaces" \
+	RAWTUNE_FAULT_REPLACE=1 RAWTUNE_FAULT_REPLACE_RUN="nft -f $TEST_TMP/stateful.nft" \
+	"$RAWTUNE" apply web --port 8090 -4 >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+status=$?
+grep -q "^replace 1 ipv4 raw run$" "$TEST_TMP/replaces" ||
+	fail "the other writer did not run before the raw replace: $(cat "$TEST_TMP/replaces")"
+[ $status -eq 1 ] || fail "legacy apply after the firewall changed: exit $status, want 1: $(cat "$TEST_TMP/err")"
+grep -q "^rawtune: web: the nf_tables chain inet filter input (hook input) may drop the untracked packets of tcp dport 8090" \
+	"$TEST_TMP/err" || fail "legacy apply said: $(cat "$TEST_TMP/err")"
+in_server iptables-legacy-save -t raw | grep -q rawtune &&
+	fail "legacy rules left after the refusal: $(in_server iptables-legacy-save -t raw)"
+expect_served "after the refused legacy apply"
+pass "the firewall changed while the legacy tables were written: judged again, refused, undone, 10 of 10 requests served"

@@ -114,7 +114,7 @@ H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
 	fail "apply refused: $(cat "$TEST_TMP/err")"
 related=$(H nft -a list chain inet filter input | sed -n 's/.*ct state established,related accept # handle \([0-9]*\)$/\1/p')
 for rule in "icmp type destination-unreachable icmp code frag-needed" "icmpv6 type packet-too-big"; do
-	grep -q "^rawtune: warning: path MTU: the nf_tables chain inet filter input .*state invalid (rule handle $related); to let them in, rate-limited: nft insert rule inet filter input handle $related $rule ct state invalid limit rate 10/second burst 20 packets accept$" "$TEST_TMP/err" ||
+	grep -q "^rawtune: warning: path MTU: the nf_tables chain inet filter input .*state invalid (rule handle $related); to let them in, rate-limited: nft insert rule inet filter input position $related $rule ct state invalid limit rate 10/second burst 20 packets accept$" "$TEST_TMP/err" ||
 		fail "apply: no path MTU warning for '$rule' before handle $related: $(cat "$TEST_TMP/err")"
 done
 [ "$(wc -l <"$TEST_TMP/err")" = 2 ] || fail "apply: more than the two warnings: $(cat "$TEST_TMP/err")"
@@ -152,13 +152,13 @@ invalid=$(H nft -a list chain inet filter input | sed -n 's/.*ct state invalid d
 # the legacy backend beside this nf_tables firewall warns alike
 RAWTUNE_BACKEND=legacy H "$RAWTUNE" apply web --port 8080 -4 >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
 	fail "legacy apply: $(cat "$TEST_TMP/err")"
-grep -q "path MTU: .*: nft insert rule inet filter input handle $invalid icmp type destination-unreachable" "$TEST_TMP/err" ||
+grep -q "path MTU: .*: nft insert rule inet filter input position $invalid icmp type destination-unreachable" "$TEST_TMP/err" ||
 	fail "legacy apply: no path MTU warning before the invalid drop (handle $invalid): $(cat "$TEST_TMP/err")"
 send_error "untracked by the legacy backend" 4 dropped
 RAWTUNE_BACKEND=legacy H "$RAWTUNE" remove web >/dev/null || fail "legacy remove"
 H "$RAWTUNE" apply web --port 8080 -4 >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
 	fail "apply on the invalid-first firewall: $(cat "$TEST_TMP/err")"
-[ "$(grep -c "path MTU: .*: nft insert rule inet filter input handle $invalid icmp type destination-unreachable" "$TEST_TMP/err")" = 1 ] ||
+[ "$(grep -c "path MTU: .*: nft insert rule inet filter input position $invalid icmp type destination-unreachable" "$TEST_TMP/err")" = 1 ] ||
 	fail "apply -4: not one path MTU warning before handle $invalid: $(cat "$TEST_TMP/err")"
 send_error "untracked, invalid dropped first" 4 dropped
 H nft $(sed -n 's/.*rate-limited: nft //p' "$TEST_TMP/err") || fail "the advised command failed"

@@ -93,6 +93,8 @@ int rt_nft_read(struct rawtune_ctx *ctx, struct rt_nft_plan *out);
 /* The ruleset's generation into *@genid, asked on @nl with @seq; 0 or a negative errno. */
 struct mnl_socket;
 int rt_nft_gen_read(struct mnl_socket *nl, uint32_t seq, uint32_t *genid);
+/* Has the ruleset's generation moved on from @genid? false when it cannot be read. */
+bool rt_nft_gen_moved(uint32_t genid);
 
 /* The rule in nft's syntax, as "nft list table inet rawtune" shows it; as snprintf. */
 int rt_nft_rule_render(const struct rt_nft_rule *r, char *buf, size_t len);

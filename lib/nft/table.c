@@ -120,6 +120,19 @@ int rt_nft_gen_read(struct mnl_socket *nl, uint32_t seq, uint32_t *genid)
 	return rt_nfnl_talk(nl, nlh, gen_cb, genid);
 }
 
+bool rt_nft_gen_moved(uint32_t genid)
+{
+	struct mnl_socket *nl = rt_nfnl_open();
+	uint32_t now = genid;
+
+	if (!nl)
+		return false;
+	if (rt_nft_gen_read(nl, 1, &now) < 0)
+		now = genid;
+	mnl_socket_close(nl);
+	return now != genid;
+}
+
 static int set_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct reader *rd = data;
