@@ -260,6 +260,12 @@ struct rt_rule {
 	bool dport;    /* ports are destination ports, else source ports */
 	bool dst_local; /* -m addrtype --dst-type LOCAL */
 	bool dst_not_local; /* -m addrtype ! --dst-type LOCAL */
+	/*
+	 * Read back with addrtype ahead of the ports, as rawtune wrote it
+	 * before: the same rule (rt_rule_equal), which apply writes again in
+	 * the order that spares unrelated packets the route lookup.
+	 */
+	bool old_order;
 	bool untracked; /* -m conntrack --ctstate UNTRACKED */
 	bool invalid;   /* -m conntrack --ctstate INVALID: ICMP errors about untracked flows */
 	bool limited;   /* -m limit: rawtune's rate for those ICMP errors */

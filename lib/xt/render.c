@@ -108,6 +108,12 @@ static void out_addr(struct rt_out *o, const char *opt, const struct rt_addr *a)
 	out(o, " %s %s", opt, text);
 }
 
+static void out_addrtype(struct rt_out *o, const struct rt_rule *r)
+{
+	out(o, " -m addrtype%s --dst-type LOCAL", r->dst_not_local ? " !" : "");
+}
+
+/* Matches in the order the kernel holds them: a rule read back keeps its own. */
 int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 {
 	struct rt_out o = { .buf = buf, .len = len };
@@ -135,10 +141,12 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		out(&o, " -p icmp -m icmp --icmp-type 3/4");
 	else if (r->pmtu)
 		out(&o, " -p ipv6-icmp -m icmp6 --icmpv6-type 2");
-	if (r->dst_local || r->dst_not_local)
-		out(&o, " -m addrtype%s --dst-type LOCAL", r->dst_not_local ? " !" : "");
+	if ((r->dst_local || r->dst_not_local) && r->old_order)
+		out_addrtype(&o, r);
 	if (r->nports)
 		out_ports(&o, r);
+	if ((r->dst_local || r->dst_not_local) && !r->old_order)
+		out_addrtype(&o, r);
 	if (r->has_owner)
 		out(&o, " -m owner --uid-owner %u", r->owner);
 	if (r->untracked)

@@ -39,6 +39,8 @@ struct rt_edit {
 	struct xtc_handle *h;
 	enum rt_table table;
 	const char *profile;
+	/* a check only: rules in the old match order are the profile's as they stand */
+	bool old_order_ok;
 	bool changed;
 	struct rt_counts counts;
 };
@@ -140,18 +142,29 @@ out:
 	return err;
 }
 
+/*
+ * A rule in the kernel is the plan's when it matches the same packets and,
+ * for an apply, holds its matches in today's order: an apply after an
+ * upgrade writes the old order's rules again.
+ */
+static bool same_rule(const struct rt_edit *ed, const struct rt_rule *cur,
+		      const struct rt_rule *want)
+{
+	return rt_rule_equal(cur, want) && (ed->old_order_ok || !cur->old_order);
+}
+
 /* Pair the chain's rules of this profile with the plan's; the rest is to delete or add. */
-static void match_rules(const struct rt_chain_rule *cur, int n, const char *profile,
+static void match_rules(const struct rt_edit *ed, const struct rt_chain_rule *cur, int n,
 			const struct rt_plan *plan, enum rt_hook hook, bool *keep, bool *have)
 {
 	for (int i = 0; i < n; i++)
-		keep[i] = !rt_rule_is_profile(&cur[i].rule, profile);
+		keep[i] = !rt_rule_is_profile(&cur[i].rule, ed->profile);
 	for (size_t p = 0; p < plan->n; p++) {
 		have[p] = false;
 		if (plan->rule[p].hook != hook)
 			continue;
 		for (int i = 0; i < n && !have[p]; i++) {
-			if (keep[i] || !rt_rule_equal(&cur[i].rule, &plan->rule[p]))
+			if (keep[i] || !same_rule(ed, &cur[i].rule, &plan->rule[p]))
 				continue;
 			keep[i] = have[p] = true;
 		}
@@ -159,17 +172,17 @@ static void match_rules(const struct rt_chain_rule *cur, int n, const char *prof
 }
 
 /* Are the profile's rules in the chain exactly the plan's, in the plan's order? */
-static bool in_plan_order(const struct rt_chain_rule *cur, int n, const char *profile,
+static bool in_plan_order(const struct rt_edit *ed, const struct rt_chain_rule *cur, int n,
 			  const struct rt_plan *plan, enum rt_hook hook)
 {
 	size_t p = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!rt_rule_is_profile(&cur[i].rule, profile))
+		if (!rt_rule_is_profile(&cur[i].rule, ed->profile))
 			continue;
 		while (p < plan->n && plan->rule[p].hook != hook)
 			p++;
-		if (p == plan->n || !rt_rule_equal(&cur[i].rule, &plan->rule[p]))
+		if (p == plan->n || !same_rule(ed, &cur[i].rule, &plan->rule[p]))
 			return false;
 		p++;
 	}
@@ -192,7 +205,7 @@ static int note_stale(struct rt_edit *ed, enum rt_hook hook, const char *chain,
 
 	if (n < 0)
 		return n;
-	if (!in_plan_order(cur, n, ed->profile, plan, hook))
+	if (!in_plan_order(ed, cur, n, plan, hook))
 		ed->counts.stale++;
 	free(cur);
 	return 0;
@@ -221,7 +234,7 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 	have = calloc(plan->n + 1, sizeof(*have));
 	if (!keep || !have)
 		goto out;
-	match_rules(cur, n, ed->profile, plan, hook, keep, have);
+	match_rules(ed, cur, n, plan, hook, keep, have);
 	for (int i = 0; i < n; i++)
 		ed->counts.removed += mode == RT_SYNC_EXACT && !keep[i];
 	for (size_t p = 0; p < plan->n; p++)
@@ -229,7 +242,7 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 	if (mode == RT_SYNC_UNION) {
 		for (int i = 0; i < n; i++)
 			keep[i] = true;
-	} else if (!in_plan_order(cur, n, ed->profile, plan, hook)) {
+	} else if (!in_plan_order(ed, cur, n, plan, hook)) {
 		for (int i = 0; i < n; i++)
 			keep[i] = !rt_rule_is_profile(&cur[i].rule, ed->profile);
 		for (size_t p = 0; p < plan->n; p++)
@@ -554,7 +567,8 @@ int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap)
 int rt_sync_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum rt_table table,
 		  const char *profile, const struct rt_plan *plan)
 {
-	struct rt_edit ed = { .ctx = ctx, .ops = ops, .table = table, .profile = profile };
+	struct rt_edit ed = { .ctx = ctx, .ops = ops, .table = table, .profile = profile,
+			      .old_order_ok = true };
 	int err;
 
 	if (plan->n == 0 && !rt_table_exists(ops, table))
