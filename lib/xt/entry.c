@@ -19,6 +19,7 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct rt_writer {
@@ -134,7 +135,10 @@ static void put_target(struct rt_writer *w, const struct rt_rule *r)
 		return;
 	case RT_VERDICT_JUMP:
 		/* libiptc turns a chain's name into the jump offset */
-		rt_hook_chain(r->hook, chain);
+		if (r->target[0])
+			snprintf(chain, sizeof(chain), "%.*s", RT_CHAIN_MAX - 1, r->target);
+		else
+			rt_hook_chain(r->hook, chain);
 		put_ext(w, chain, 0, sizeof(st->verdict));
 		return;
 	case RT_VERDICT_NONE:
@@ -506,8 +510,10 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 }
 
 static enum rt_verdict decode_target(const struct xt_entry_target *t, const char *target_name,
-				     enum rt_hook hook)
+				     struct rt_rule *r)
 {
+	enum rt_hook hook = r->hook;
+
 	char chain[RT_CHAIN_MAX];
 
 	if (!target_name[0])
@@ -530,6 +536,12 @@ static enum rt_verdict decode_target(const struct xt_entry_target *t, const char
 	rt_hook_chain(hook, chain);
 	if (strcmp(target_name, chain) == 0)
 		return RT_VERDICT_JUMP;
+	/* a guard: to a profile's own chain */
+	if (r->table == RT_TABLE_RAW && rt_layout_is_sub_chain(target_name, hook) &&
+	    strlen(target_name) < sizeof(r->target)) {
+		strcpy(r->target, target_name);
+		return RT_VERDICT_JUMP;
+	}
 	return RT_VERDICT_NONE;
 }
 
@@ -561,7 +573,7 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 			r->foreign = true;
 		off += m->u.match_size;
 	}
-	r->verdict = decode_target((const void *)target, target_name, r->hook);
+	r->verdict = decode_target((const void *)target, target_name, r);
 	/* ICMP without the one type rawtune accepts is not rawtune's rule */
 	r->old_order = r->old_order && r->nports;
 	if (r->verdict == RT_VERDICT_NONE || (r->pmtu && !icmp) ||
