@@ -1581,6 +1581,128 @@ static char *port_list(unsigned int n, unsigned int first, unsigned int step,
 	return list;
 }
 
+/* ---- xt/layout.c: a profile's own chains ------------------------------------ */
+
+static const struct {
+	const char *what;
+	unsigned int n, first, step, width;
+	bool own; /* more than 15 slots, a range counting two */
+} own_cases[] = {
+	{ "15 ports", 15, 1000, 2, 0, false },
+	{ "16 ports", 16, 1000, 2, 0, true },
+	{ "7 ranges", 7, 1000, 10, 5, false },
+	{ "8 ranges", 8, 1000, 10, 5, true },
+	{ "1000 ports", 1000, 2, 2, 0, true },
+};
+
+/* Inline up to 15 slots; beyond, every rule in its hook's own chain and the guards last. */
+START_TEST(test_layout_own_chains)
+{
+	char *list = port_list(own_cases[_i].n, own_cases[_i].first, own_cases[_i].step,
+			       own_cases[_i].width);
+	struct rawtune_profile *p = web(list);
+	struct rt_plan pl;
+	size_t n, guards = 0;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	n = pl.n;
+	ck_assert_int_eq(rt_layout_own_chains(p), own_cases[_i].own);
+	ck_assert_int_eq(rt_layout_apply(p, &pl), 0);
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rt_rule *r = &pl.rule[i];
+		const char *want = !own_cases[_i].own || i >= n ? ""
+				   : r->hook == RT_HOOK_PREROUTING ? "RAWTUNE-PRE-web"
+								   : "RAWTUNE-OUT-web";
+
+		ck_assert_msg(strcmp(r->chain, want) == 0, "%s: rule %zu in '%s', want '%s'",
+			      own_cases[_i].what, i, r->chain, want);
+		ck_assert_int_eq(rt_rule_is_guard(r), i >= n);
+		guards += rt_rule_is_guard(r);
+	}
+	/* tcp only: inbound --dport; outbound --sport and the lo rules' --dport */
+	ck_assert_uint_eq(guards, own_cases[_i].own ? 3 : 0);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(list);
+}
+END_TEST
+
+START_TEST(test_layout_guards_text)
+{
+	char *list = port_list(1000, 10000, 7, 0);
+	struct rawtune_profile *p = profile("big", list, RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+	static const char *const want[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-PRE-big",
+		"-A RAWTUNE-PREROUTING -p udp -m udp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-PRE-big",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+		"-A RAWTUNE-OUTPUT -p udp -m udp --sport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+		"-A RAWTUNE-OUTPUT -p udp -m udp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+	};
+	char buf[LINE_MAX_LEN];
+	struct rt_plan pl;
+	size_t n;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	n = pl.n;
+	ck_assert_int_eq(rt_layout_apply(p, &pl), 0);
+	ck_assert_uint_eq(pl.n, n + ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		render(&pl.rule[n + i], buf);
+		ck_assert_str_eq(buf, want[i]);
+	}
+	/* a rule in an own chain prints with its chain */
+	render(&pl.rule[0], buf);
+	ck_assert_msg(strncmp(buf, "-A RAWTUNE-PRE-big -p tcp -m tcp ", 33) == 0, "%s", buf);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(list);
+}
+END_TEST
+
+/* iptables' 28 characters: 16 of the name fit, a longer one keeps 7 and a hash. */
+START_TEST(test_layout_chain_names)
+{
+	static const struct {
+		enum rt_hook hook;
+		const char *profile, *chain;
+	} names[] = {
+		{ RT_HOOK_PREROUTING, "web", "RAWTUNE-PRE-web" },
+		{ RT_HOOK_OUTPUT, "web", "RAWTUNE-OUT-web" },
+		{ RT_HOOK_PREROUTING, "sixteen-chars-ab", "RAWTUNE-PRE-sixteen-chars-ab" },
+		/* FNV-1a 32 of the whole name; the 7th character, a dash, is not doubled */
+		{ RT_HOOK_PREROUTING, "twenty-characters-ab", "RAWTUNE-PRE-twenty-d3dc1365" },
+		{ RT_HOOK_OUTPUT, "seventeen-chars-a", NULL },
+	};
+	char chain[RT_CHAIN_MAX], other[RT_CHAIN_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		ck_assert(rt_layout_chain(names[i].hook, names[i].profile, chain));
+		ck_assert_uint_le(strlen(chain), RT_CHAIN_MAX - 1);
+		if (names[i].chain)
+			ck_assert_str_eq(chain, names[i].chain);
+		ck_assert(rt_layout_is_sub_chain(chain, names[i].hook));
+	}
+	/* two long names that share their first 7 characters differ */
+	rt_layout_chain(RT_HOOK_OUTPUT, "seventeen-chars-a", chain);
+	rt_layout_chain(RT_HOOK_OUTPUT, "seventeen-chars-b", other);
+	ck_assert_str_ne(chain, other);
+	/* no own chain in filter; RAWTUNE-PREROUTING is no profile's */
+	ck_assert(!rt_layout_chain(RT_HOOK_INPUT, "web", chain));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-PREROUTING", RT_HOOK_PREROUTING));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-OUTPUT", RT_HOOK_OUTPUT));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-PRE-", RT_HOOK_PREROUTING));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-PRE-web", RT_HOOK_OUTPUT));
+}
+END_TEST
+
 static const struct {
 	const char *what;
 	unsigned int n, first, step, width;
@@ -2425,6 +2547,13 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_chunk_16_text);
 	tcase_add_test(tc, test_chunk_range_not_split);
 	tcase_add_test(tc, test_1000_each_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("layout");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_layout_own_chains, 0, ARRAY_SIZE(own_cases));
+	tcase_add_test(tc, test_layout_guards_text);
+	tcase_add_test(tc, test_layout_chain_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("render");
