@@ -348,7 +348,14 @@ RAWTUNE_EXPORT int rawtune_rules_get_saved(const struct rawtune_rules *rules, un
 RAWTUNE_EXPORT int rawtune_rules_get_count_only(const struct rawtune_rules *rules,
 						unsigned int i)
 {
-	return i < rules->n && rules->rule[i].rule.verdict == RT_VERDICT_COUNT;
+	const struct rt_status_rule *s;
+
+	if (i >= rules->n)
+		return 0;
+	s = &rules->rule[i];
+	/* a guard's packets go on to the rules of the profile's own chain, counted there */
+	return s->rule.verdict == RT_VERDICT_COUNT ||
+	       (s->backend == RAWTUNE_BACKEND_LEGACY && rt_rule_is_guard(&s->rule));
 }
 
 RAWTUNE_EXPORT const char *rawtune_rules_get_ports(const struct rawtune_rules *rules,

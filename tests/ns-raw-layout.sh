@@ -204,6 +204,15 @@ for proto in tcp udp; do
 done
 iptables-legacy-save -c -t raw | grep -E -- '^\[[1-9][0-9]*:[0-9]+\] -A RAWTUNE-PRE-big -p udp .*[,= ]10007[, ]' |
 	grep -q . || fail "the udp notrack rule of 10007 in RAWTUNE-PRE-big counted no packet"
+# the profile's packets: its rules' counters, not the guards' again (nor the count rules')
+"$RAWTUNE" status big --json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["profiles"][0]
+own = [r for r in p["rules"] if " -j " in r["rule"] and "-j RAWTUNE-" not in r["rule"]]
+guards = [r for r in p["rules"] if "-j RAWTUNE-" in r["rule"]]
+assert len(guards) == 12 and sum(g["packets"] for g in guards) > 0, guards
+assert p["packets"] == sum(r["packets"] for r in own) > 0, (p["packets"], own)
+' || fail "status --json: big's packets are not its rules' sum"
 pass "through the guards: the profile's port untracked, another port tracked (tcp, udp)"
 
 out=$("$RAWTUNE" apply big) || fail "apply big again"
