@@ -968,7 +968,8 @@ int rawtune_rules_get_saved(const struct rawtune_rules *rules, unsigned int i);
  * 1 for a rule without a target (the TCP count rule before a notrack rule):
  * the packets it counts are counted again by the rule after it, so a sum of
  * a profile's packets or bytes that should not count a flow's first packet
- * twice leaves it out.
+ * twice leaves it out. 1 too for a guard, the jump to a profile's own chain
+ * (see rawtune(8), RULES): the rules there count its packets again.
  * Since: 0.2
  */
 int rawtune_rules_get_count_only(const struct rawtune_rules *rules, unsigned int i);

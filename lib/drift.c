@@ -96,6 +96,8 @@ static int check_family(struct rawtune_ctx *ctx, const struct rt_family_ops *ops
 		env.ephemeral = rt_ephemeral_range();
 		err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &plan);
 		rt_plan_keep_family(&plan, ops->family);
+		if (err == 0)
+			err = rt_layout_apply(p, &plan);
 	}
 	if (err == 0)
 		err = rt_sync_check(ctx, ops, RT_TABLE_RAW, p->name, &plan);

@@ -62,7 +62,8 @@ bool rt_rule_equal(const struct rt_rule *a, const struct rt_rule *b)
 	       strcmp(a->iniface, b->iniface) == 0 && strcmp(a->outiface, b->outiface) == 0 &&
 	       a->nports == b->nports &&
 	       memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0 &&
-	       strcmp(a->comment, b->comment) == 0 && a->verdict == b->verdict;
+	       strcmp(a->comment, b->comment) == 0 && a->verdict == b->verdict &&
+	       (a->verdict != RT_VERDICT_JUMP || strcmp(a->target, b->target) == 0);
 }
 
 void rt_rule_jump(struct rt_rule *r, enum rt_table table, enum rt_hook hook)

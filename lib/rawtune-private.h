@@ -228,7 +228,7 @@ enum rt_verdict {
 	RT_VERDICT_NONE, /* a target rawtune does not make */
 	RT_VERDICT_NOTRACK,
 	RT_VERDICT_ACCEPT,
-	RT_VERDICT_JUMP, /* to RAWTUNE-<hook>: the rule in the built-in chain */
+	RT_VERDICT_JUMP, /* to RAWTUNE-<hook> from the built-in chain; a guard's to rt_rule.target */
 	RT_VERDICT_COUNT, /* no target: the rule only counts (new TCP flows: saved entries) */
 };
 
@@ -260,6 +260,12 @@ struct rt_rule {
 	bool dport;    /* ports are destination ports, else source ports */
 	bool dst_local; /* -m addrtype --dst-type LOCAL */
 	bool dst_not_local; /* -m addrtype ! --dst-type LOCAL */
+	/*
+	 * Read back with addrtype ahead of the ports, as rawtune wrote it
+	 * before: the same rule (rt_rule_equal), which apply writes again in
+	 * the order that spares unrelated packets the route lookup.
+	 */
+	bool old_order;
 	bool untracked; /* -m conntrack --ctstate UNTRACKED */
 	bool invalid;   /* -m conntrack --ctstate INVALID: ICMP errors about untracked flows */
 	bool limited;   /* -m limit: rawtune's rate for those ICMP errors */
@@ -278,7 +284,11 @@ struct rt_rule {
 	struct rt_port_range ports[RT_RULE_PORT_SLOTS];
 	char comment[RT_COMMENT_MAX];
 	enum rt_verdict verdict;
-	/* a twin read back: its chain and target, which render.c prints as they are */
+	/*
+	 * A twin read back: its chain and target, which render.c prints as they
+	 * are. A raw rule: the profile's own chain it lives in ("" for
+	 * RAWTUNE-<hook>), and a guard's jump to that chain (xt/layout.c).
+	 */
 	char chain[32];
 	char target[32];
 };
@@ -424,6 +434,45 @@ bool rt_rule_is_profile(const struct rt_rule *r, const char *profile);
 bool rt_chain_is_filter_own(const char *chain);
 /* rawtune's own jump from a built-in chain to its RAWTUNE chain. */
 bool rt_rule_is_jump(const struct rt_rule *r);
+
+/* ---- xt/layout.c: which raw chains a profile's rules go in ----------------------- */
+
+/*
+ * Does @p get chains of its own (more ports than one rule's 15 slots)?
+ * Then its raw rules go in RAWTUNE-PRE-<NAME> and RAWTUNE-OUT-<NAME>,
+ * reached from RAWTUNE-PREROUTING / RAWTUNE-OUTPUT by guards.
+ */
+bool rt_layout_own_chains(const struct rawtune_profile *p);
+/*
+ * The chain of @profile's own for @hook: "RAWTUNE-PRE-web"; a name too long
+ * for the 28 characters keeps its first 7 and a hash of the whole. False
+ * for a hook that has none (a filter hook).
+ */
+bool rt_layout_chain(enum rt_hook hook, const char *profile, char chain[RT_CHAIN_MAX]);
+/* Is @chain a profile's own chain for @hook, by its name? */
+bool rt_layout_is_sub_chain(const char *chain, enum rt_hook hook);
+/*
+ * Lay out @p's raw @plan (one family's, after rt_plan_keep_family): a
+ * profile with chains of its own gets its rules' chain set, and one guard
+ * per hook, protocol and port side appended. Returns 0 or -ENOMEM.
+ */
+int rt_layout_apply(const struct rawtune_profile *p, struct rt_plan *plan);
+/* A guard: a jump from RAWTUNE-<hook> to a profile's own chain. */
+bool rt_rule_is_guard(const struct rt_rule *r);
+
+struct rt_chain_names {
+	size_t n;
+	char (*name)[RT_CHAIN_MAX];
+};
+
+/*
+ * The profiles' own chains for @hook that exist in the handle's table:
+ * @profile's only, or every profile's when NULL. 0 or -ENOMEM; clear
+ * *@out with rt_chain_names_clear().
+ */
+int rt_layout_sub_chains(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt_hook hook,
+			 const char *profile, struct rt_chain_names *out);
+void rt_chain_names_clear(struct rt_chain_names *names);
 
 /* ---- xt/natguard.c ------------------------------------------------------------- */
 

@@ -71,7 +71,9 @@ static int rule_ports(struct rt_status_rule *s)
 	struct rt_ports ports = status_ports(s);
 	int len;
 
-	if (!ports.n || (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP))
+	/* a guard's range is no port of the profile's */
+	if (!ports.n || (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP) ||
+	    (s->backend == RAWTUNE_BACKEND_LEGACY && rt_rule_is_guard(r)))
 		return 0;
 	s->protocol = r->proto == IPPROTO_TCP ? RAWTUNE_PROTO_TCP : RAWTUNE_PROTO_UDP;
 	len = rt_ports_format(&ports, NULL, 0);
@@ -85,12 +87,12 @@ static int rule_ports(struct rt_status_rule *s)
 /* The rule's text: rawtune's own rules from the model, twins from the entry itself. */
 static char *rule_text(const struct rt_family_ops *ops, const struct rt_chain_rule *cr)
 {
-	int len = cr->rule.chain[0]
-			  ? rt_entry_render(ops, cr->entry, cr->rule.chain, cr->rule.target, NULL, 0)
-			  : rt_rule_render(&cr->rule, NULL, 0);
+	bool twin = cr->rule.table == RT_TABLE_FILTER && cr->rule.chain[0];
+	int len = twin ? rt_entry_render(ops, cr->entry, cr->rule.chain, cr->rule.target, NULL, 0)
+		       : rt_rule_render(&cr->rule, NULL, 0);
 	char *text = malloc((size_t)len + 1);
 
-	if (text && cr->rule.chain[0])
+	if (text && twin)
 		rt_entry_render(ops, cr->entry, cr->rule.chain, cr->rule.target, text,
 				(size_t)len + 1);
 	else if (text)
@@ -229,6 +231,19 @@ static int read_twins(const struct rt_family_ops *ops, struct xtc_handle *h,
 	return err;
 }
 
+static int read_chain(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt_table table,
+		      enum rt_hook hook, const char *chain, struct rawtune_rules *list)
+{
+	struct rt_chain_rule *cur;
+	int n = rt_chain_read(ops, h, table, hook, chain, &cur), err = 0;
+
+	for (int i = 0; i < n && err == 0; i++)
+		if (rt_rule_is_profile(&cur[i].rule, NULL))
+			err = rules_add(list, ops, &cur[i]);
+	free(cur);
+	return n < 0 ? n : err;
+}
+
 static int read_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		      enum rt_table table, struct rawtune_rules *list)
 {
@@ -242,20 +257,20 @@ static int read_table(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		return rt_fail(ctx, -errno, "cannot read the %s %s table: %s", ops->name,
 			       rt_table_name(table), ops->strerror(errno));
 	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++) {
-		struct rt_chain_rule *cur;
+		struct rt_chain_names subs;
 		char chain[RT_CHAIN_MAX];
-		int n;
 
 		if (!rt_table_has_hook(table, hook))
 			continue;
 		rt_hook_chain(hook, chain);
-		n = rt_chain_read(ops, h, table, hook, chain, &cur);
-		if (n < 0)
-			err = n;
-		for (int i = 0; i < n && err == 0; i++)
-			if (rt_rule_is_profile(&cur[i].rule, NULL))
-				err = rules_add(list, ops, &cur[i]);
-		free(cur);
+		err = read_chain(ops, h, table, hook, chain, list);
+		/* the profiles' own chains, after the guards that lead to them */
+		if (err == 0 && table == RT_TABLE_RAW)
+			err = rt_layout_sub_chains(ops, h, hook, NULL, &subs);
+		for (size_t i = 0; err == 0 && table == RT_TABLE_RAW && i < subs.n; i++)
+			err = read_chain(ops, h, table, hook, subs.name[i], list);
+		if (table == RT_TABLE_RAW)
+			rt_chain_names_clear(&subs);
 	}
 	if (err == 0 && table == RT_TABLE_FILTER)
 		err = read_twins(ops, h, list);
@@ -333,7 +348,14 @@ RAWTUNE_EXPORT int rawtune_rules_get_saved(const struct rawtune_rules *rules, un
 RAWTUNE_EXPORT int rawtune_rules_get_count_only(const struct rawtune_rules *rules,
 						unsigned int i)
 {
-	return i < rules->n && rules->rule[i].rule.verdict == RT_VERDICT_COUNT;
+	const struct rt_status_rule *s;
+
+	if (i >= rules->n)
+		return 0;
+	s = &rules->rule[i];
+	/* a guard's packets go on to the rules of the profile's own chain, counted there */
+	return s->rule.verdict == RT_VERDICT_COUNT ||
+	       (s->backend == RAWTUNE_BACKEND_LEGACY && rt_rule_is_guard(&s->rule));
 }
 
 RAWTUNE_EXPORT const char *rawtune_rules_get_ports(const struct rawtune_rules *rules,

@@ -169,6 +169,8 @@ static int twins_and_plans(struct rt_transaction *tx)
 		if (err == 0 && used) {
 			err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &tx->plan[f][RT_TABLE_RAW]);
 			rt_plan_keep_family(&tx->plan[f][RT_TABLE_RAW], ops->family);
+			if (err == 0)
+				err = rt_layout_apply(p, &tx->plan[f][RT_TABLE_RAW]);
 		}
 	}
 	return err;

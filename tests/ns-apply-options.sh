@@ -81,7 +81,7 @@ out=$("$RAWTUNE" apply dns --proto udp) || fail "apply dns --proto udp failed"
 save_all | grep -F '"rawtune:dns"' | grep -q -- '-p tcp' && fail "--proto udp left tcp rules"
 out=$("$RAWTUNE" apply web --proto tcp,udp) || fail "apply web --proto tcp,udp failed"
 [ "$out" = "web: 6 rules added, ipv4+ipv6" ] || fail "apply web --proto tcp,udp said: $out"
-iptables-legacy-save | grep -qF -- '-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m multiport --dports 80,443 ' ||
+iptables-legacy-save | grep -qF -- '-A RAWTUNE-PREROUTING -p udp -m multiport --dports 80,443 -m addrtype --dst-type LOCAL ' ||
 	fail "--proto tcp,udp: no udp rule"
 save_all >"$TEST_TMP/before"
 for bad in icmp '' 'tcp,' ',udp' 'tcp;udp' 'tcp udp' TCP; do

@@ -29,7 +29,7 @@ sed -n 1,2p "$TEST_TMP/status" >"$TEST_TMP/status-head"
 printf '%s\n' "backend: legacy (chosen with RAWTUNE_BACKEND)" \
 	"web: applied, ipv4+ipv6, 8 rules" | cmp -s - "$TEST_TMP/status-head" ||
 	fail "status header: $(cat "$TEST_TMP/status-head")"
-grep -c '^  ipv4 raw .*-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 .*-j CT --notrack$' \
+grep -c '^  ipv4 raw .*-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 -m addrtype --dst-type LOCAL .*-j CT --notrack$' \
 	"$TEST_TMP/status" | grep -qx 1 || fail "status lacks the PREROUTING rule"
 sed -n 's/^  ipv4 [a-z]* *[0-9]* pkts *[0-9]* bytes  //p' "$TEST_TMP/status" | sort >"$TEST_TMP/status-rules"
 grep '^-A RAWTUNE-' "$TEST_TMP/web-80.ipv4" | sort >"$TEST_TMP/save-rules"

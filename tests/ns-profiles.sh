@@ -33,7 +33,7 @@ save6 >"$TEST_TMP/save6.before"
 profile v4only 'ports = 8080' 'family = ipv4'
 out=$("$RAWTUNE" apply v4only) || fail "apply v4only failed"
 [ "$out" = "v4only: 4 rules added, ipv4" ] || fail "apply v4only said: $out"
-iptables-legacy-save | grep -q -- '-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 8080 ' ||
+iptables-legacy-save | grep -q -- '-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL ' ||
 	fail "family = ipv4: no IPv4 rule"
 cmp -s /proc/net/ip6_tables_names "$TEST_TMP/names6.before" ||
 	fail "family = ipv4 created IPv6 tables: $(cat /proc/net/ip6_tables_names)"
@@ -70,7 +70,7 @@ builtin() {
 	for save in iptables-legacy-save ip6tables-legacy-save; do
 		"$save" >"$TEST_TMP/save"
 		for proto in tcp udp; do
-			rule="-A RAWTUNE-PREROUTING -p $proto -m addrtype --dst-type LOCAL ${match//PROTO/$proto}"
+			rule="-A RAWTUNE-PREROUTING -p $proto ${match//PROTO/$proto} -m addrtype --dst-type LOCAL"
 			rule+=" -m comment --comment \"rawtune:$name\" -j CT --notrack"
 			if [[ " $* " == *" $proto "* ]]; then
 				grep -qxF -- "$rule" "$TEST_TMP/save" || fail "$name: no rule '$rule' in $save"
@@ -129,7 +129,7 @@ iptables-legacy-save -t raw >"$TEST_TMP/raw"
 read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
 grep -qxF -- '-A RAWTUNE-OUTPUT -d 192.0.2.0/24 -p tcp -m tcp --dport 5432 -m comment --comment "rawtune:pgclient" -j CT --notrack' \
 	"$TEST_TMP/raw" || fail "client: raw OUTPUT does not match the peers' --dport: $(grep pgclient "$TEST_TMP/raw")"
-grep -qxF -- "-A RAWTUNE-PREROUTING -s 192.0.2.0/24 -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 5432 --dport $lo:$hi ! --tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"rawtune:pgclient\" -j CT --notrack" \
+grep -qxF -- "-A RAWTUNE-PREROUTING -s 192.0.2.0/24 -p tcp -m tcp --sport 5432 --dport $lo:$hi ! --tcp-flags FIN,SYN,RST,ACK SYN -m addrtype --dst-type LOCAL -m comment --comment \"rawtune:pgclient\" -j CT --notrack" \
 	"$TEST_TMP/raw" || fail "client: raw PREROUTING does not match the peers' replies: $(grep pgclient "$TEST_TMP/raw")"
 ip6tables-legacy-save -t raw | grep -q -- '-s 2001:db8::/32 .*--sport 5432 .*rawtune:pgclient' ||
 	fail "client: no IPv6 rule for the IPv6 peers"

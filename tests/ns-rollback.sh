@@ -7,7 +7,9 @@
 # iptables-legacy-save as it was. A replace refused with EAGAIN (a writer
 # that ignores the lock) is read again and retried a bounded number of times.
 # When the undo itself is refused, rawtune says so, and running the same
-# command again repairs the firewall.
+# command again repairs the firewall. The same for a profile whose raw
+# rules live in chains of its own (grown into them, shrunk out of them,
+# removed with them).
 . "${TESTS_SRCDIR:?make check sets TESTS_SRCDIR}/lib.sh"
 need_root_and unshare iptables-legacy-restore ip6tables-legacy-restore \
 	iptables-legacy-save ip6tables-legacy-save
@@ -37,6 +39,7 @@ COMMIT
 -A FW -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A FW -p $1 -j ACCEPT
 -A FW -p tcp -m tcp --dport 22 -j ACCEPT
+-A FW -p tcp -m tcp --dport 9000:9100 -j ACCEPT
 -A FW -p tcp -m conntrack --ctstate NEW -m multiport --dports 53,80,8080 -j ACCEPT
 -A FW -p udp -m conntrack --ctstate NEW -m udp --dport 53 -j ACCEPT
 -A FW -j REJECT
@@ -110,6 +113,13 @@ COMMIT'
 		ip6tables-legacy-restore --noflush <<<"$rules"
 }
 setup_remove-all() { rawtune apply web --port 80 && rawtune apply dns; }
+# 17 ports: web's raw rules in chains of its own (RAWTUNE-PRE-web, ...)
+# behind guards; grown from 80, shrunk back to it, removed
+BIG=80,8080,$(seq -s, 9000 2 9028)
+setup_grow() { rawtune apply web --port 80; }
+setup_shrink() { rawtune apply web --port "$BIG"; }
+setup_remove-own() { rawtune apply web --port "$BIG" && rawtune apply dns; }
+setup_remove-all-own() { setup_remove-own; }
 # a firewall left half changed: the twins for 8080 committed, their undo refused
 setup_half() {
 	local said
@@ -362,4 +372,10 @@ scenario remove-all 4 remove --all
 scenario ports 6 apply web --port 8080
 # raw, then the twins of 80 go (filter): 2 + 2
 scenario half 4 apply web --port 8080
+# the new twins (filter), raw with the own chains, the old twins go (filter): 2 + 2 + 2
+scenario grow 6 apply web --port "$BIG"
+# the same the other way: raw's own chains deleted
+scenario shrink 6 apply web --port 80
+scenario remove-own 4 remove web
+scenario remove-all-own 4 remove --all
 [ "${#failed_scenarios[@]}" -eq 0 ] || fail "scenarios failed (above): ${failed_scenarios[*]}"

@@ -106,7 +106,7 @@ struct ext {
 	size_t size;
 };
 
-/* The most matches an entry can have: addrtype, tcp, multiport, owner, conntrack, comment. */
+/* The most matches an entry can have: tcp, multiport, addrtype, owner, conntrack, comment. */
 #define EXT_MAX 6
 #define OWNER_SIZE EXT_SIZE(sizeof(struct xt_owner_match_info))
 
@@ -115,9 +115,6 @@ static size_t expected_matches(const struct rt_rule *r, struct ext out[EXT_MAX])
 {
 	size_t n = 0;
 
-	if (r->dst_local || r->dst_not_local)
-		out[n++] = (struct ext){ "addrtype", 1,
-					 EXT_SIZE(sizeof(struct xt_addrtype_info_v1)) };
 	if (r->pmtu)
 		out[n++] = (struct ext){ r->family == RAWTUNE_FAMILY_IPV4 ? "icmp" : "icmp6", 0,
 					 EXT_SIZE(sizeof(struct ipt_icmp)) };
@@ -132,6 +129,10 @@ static size_t expected_matches(const struct rt_rule *r, struct ext out[EXT_MAX])
 	if (r->nports > 1)
 		out[n++] = (struct ext){ "multiport", 1,
 					 EXT_SIZE(sizeof(struct xt_multiport_v1)) };
+	/* after the ports: a route lookup that unrelated packets never reach */
+	if (r->dst_local || r->dst_not_local)
+		out[n++] = (struct ext){ "addrtype", 1,
+					 EXT_SIZE(sizeof(struct xt_addrtype_info_v1)) };
 	if (r->has_owner)
 		out[n++] = (struct ext){ "owner", 1, OWNER_SIZE };
 	if (r->untracked)

@@ -192,10 +192,10 @@ static struct rt_rule notrack_twin(const struct rt_rule *count)
 
 static const char *const web80_raw[] = {
 	/* the count rule: no target, SYN only, right before the inbound notrack rule */
-	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " SYN " "
+	"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 " SYN " -m addrtype --dst-type LOCAL "
 	WEB_COMMENT,
-	"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " WEB_COMMENT
-	NOTRACK,
+	"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 -m addrtype --dst-type LOCAL "
+	WEB_COMMENT NOTRACK,
 	/* the replies: never a SYN, so a socket on port 80 that connects out stays tracked */
 	"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK,
 	/* a local client's requests */
@@ -434,10 +434,10 @@ END_TEST
 START_TEST(test_web_multiport)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp " SYN
-		" -m multiport --dports 80,443 " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
-		"80,443 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp " SYN
+		" -m multiport --dports 80,443 -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -p tcp -m multiport --dports 80,443 "
+		"-m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp " NOTSYN " -m multiport --sports 80,443 "
 		WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,443 " WEB_COMMENT NOTRACK,
@@ -458,11 +458,11 @@ END_TEST
 START_TEST(test_tcp_udp)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 " SYN
-		" " DNS_COMMENT,
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 53 " SYN
+		" -m addrtype --dst-type LOCAL " DNS_COMMENT,
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 53 -m addrtype --dst-type LOCAL "
 		DNS_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m udp --dport 53 "
+		"-A RAWTUNE-PREROUTING -p udp -m udp --dport 53 -m addrtype --dst-type LOCAL "
 		DNS_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 53 " NOTSYN " " DNS_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 " DNS_COMMENT NOTRACK,
@@ -509,8 +509,8 @@ END_TEST
 START_TEST(test_udp_only)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m multiport --dports "
-		"53,123 -m comment --comment \"rawtune:udp\"" NOTRACK,
+		"-A RAWTUNE-PREROUTING -p udp -m multiport --dports 53,123 -m addrtype --dst-type "
+		"LOCAL -m comment --comment \"rawtune:udp\"" NOTRACK,
 		"-A RAWTUNE-OUTPUT -p udp -m multiport --sports 53,123 -m comment --comment "
 		"\"rawtune:udp\"" NOTRACK,
 		"-A RAWTUNE-OUTPUT -o lo -p udp -m multiport --dports 53,123 -m comment --comment "
@@ -590,18 +590,19 @@ END_TEST
 START_TEST(test_ranges)
 {
 	static const char *const one[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
-		"8000:8100 " SYN " " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport "
-		"8000:8100 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 8000:8100 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 8000:8100 "
+		"-m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 8000:8100 " NOTSYN " " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 8000:8100 " WEB_COMMENT NOTRACK,
 	};
 	static const char *const mixed[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp " SYN
-		" -m multiport --dports 80,8000:8100,9000 " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m multiport --dports "
-		"80,8000:8100,9000 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp " SYN
+		" -m multiport --dports 80,8000:8100,9000 -m addrtype --dst-type LOCAL "
+		WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -p tcp -m multiport --dports 80,8000:8100,9000 "
+		"-m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp " NOTSYN " -m multiport --sports 80,8000:8100,9000 "
 		WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m multiport --dports 80,8000:8100,9000 "
@@ -637,11 +638,11 @@ END_TEST
 START_TEST(test_owner_udp_reply)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 " SYN
-		" " DNS_COMMENT,
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 53 "
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 53 " SYN
+		" -m addrtype --dst-type LOCAL " DNS_COMMENT,
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 53 -m addrtype --dst-type LOCAL "
 		DNS_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -p udp -m addrtype --dst-type LOCAL -m udp --dport 53 "
+		"-A RAWTUNE-PREROUTING -p udp -m udp --dport 53 -m addrtype --dst-type LOCAL "
 		DNS_COMMENT NOTRACK,
 		/* tcp replies need no owner: ! --syn keeps a connecting socket tracked */
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 53 " NOTSYN " " DNS_COMMENT NOTRACK,
@@ -775,8 +776,8 @@ END_TEST
 START_TEST(test_loopback_off_addresses)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -d 192.0.2.1/32 -p udp -m addrtype --dst-type LOCAL -m udp "
-		"--dport 53 " DNS_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -d 192.0.2.1/32 -p udp -m udp --dport 53 "
+		"-m addrtype --dst-type LOCAL " DNS_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -s 192.0.2.1/32 ! -o lo -p udp -m udp --sport 53 -m owner "
 		"--uid-owner 53 " DNS_COMMENT NOTRACK,
 	};
@@ -794,10 +795,10 @@ END_TEST
 START_TEST(test_loopback_off_interfaces)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " SYN " " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m tcp --dport 80 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m tcp --dport 80 "
+		"-m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
 		NOTRACK,
 	};
@@ -820,8 +821,8 @@ static const char *const cli80_raw[] = {
 	"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " SYN " " CLI_COMMENT,
 	"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " CLI_COMMENT NOTRACK,
 	/* the replies: from the peer's port 80 to this host's ephemeral ports, no SYN */
-	"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-	"--sport 80 --dport 32768:60999 " NOTSYN " " CLI_COMMENT NOTRACK,
+	"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m tcp --sport 80 --dport 32768:60999 "
+	NOTSYN " -m addrtype --dst-type LOCAL " CLI_COMMENT NOTRACK,
 };
 
 START_TEST(test_client)
@@ -893,8 +894,9 @@ START_TEST(test_client_ephemeral)
 	static const char *const raw[] = {
 		cli80_raw[0],
 		cli80_raw[1],
-		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--sport 80 --dport 1024:65535 " NOTSYN " " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER4
+		" -p tcp -m tcp --sport 80 --dport 1024:65535 " NOTSYN
+		" -m addrtype --dst-type LOCAL " CLI_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
 	struct rt_plan pl;
@@ -915,14 +917,16 @@ START_TEST(test_client_udp)
 {
 	static const char *const raw[] = {
 		"-A RAWTUNE-OUTPUT -d " PEER6 " -p udp -m udp --dport 53 " CLI_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype --dst-type LOCAL -m udp "
-		"--sport 53 --dport 32768:60999 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6
+		" -p udp -m udp --sport 53 --dport 32768:60999 -m addrtype --dst-type LOCAL "
+		CLI_COMMENT NOTRACK,
 	};
 	static const char *const multi[] = {
 		"-A RAWTUNE-OUTPUT -d " PEER6 " -p udp -m multiport --dports 53,123 " CLI_COMMENT
 		NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype --dst-type LOCAL -m udp "
-		"--dport 32768:60999 -m multiport --sports 53,123 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6
+		" -p udp -m udp --dport 32768:60999 -m multiport --sports 53,123 "
+		"-m addrtype --dst-type LOCAL " CLI_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = client("53", RAWTUNE_PROTO_UDP, "2001:db8::10");
 	struct rt_plan pl;
@@ -948,8 +952,9 @@ START_TEST(test_client_multiport)
 		"80,443 " CLI_COMMENT,
 		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m multiport --dports 80,443 " CLI_COMMENT
 		NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 32768:60999 " NOTSYN " -m multiport --sports 80,443 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m tcp --dport 32768:60999 " NOTSYN
+		" -m multiport --sports 80,443 -m addrtype --dst-type LOCAL " CLI_COMMENT
+		NOTRACK,
 	};
 	struct rawtune_profile *p = client("443,80", RAWTUNE_PROTO_TCP, "192.0.2.10");
 
@@ -968,10 +973,12 @@ START_TEST(test_client_peers_both_families)
 		"-A RAWTUNE-OUTPUT -d " PEER6 " -p tcp -m tcp --dport 80 " SYN " " CLI_COMMENT,
 		"-A RAWTUNE-OUTPUT -d " PEER6 " -p tcp -m tcp --dport 80 " CLI_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -d " PEER6 " -p udp -m udp --dport 80 " CLI_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--sport 80 --dport 32768:60999 " NOTSYN " " CLI_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype --dst-type LOCAL -m udp "
-		"--sport 80 --dport 32768:60999 " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6
+		" -p tcp -m tcp --sport 80 --dport 32768:60999 " NOTSYN
+		" -m addrtype --dst-type LOCAL " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6
+		" -p udp -m udp --sport 80 --dport 32768:60999 -m addrtype --dst-type LOCAL "
+		CLI_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = client("80", RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
 					   "192.0.2.10, 2001:db8::10");
@@ -1004,12 +1011,12 @@ START_TEST(test_client_addresses_interfaces)
 		CLI_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -s 2001:db8::1/128 -d " PEER6 " -o eth1 -p tcp -m tcp --dport "
 		"443 " CLI_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER4 " -d 192.0.2.1/32 -i eth1 -p tcp -m addrtype "
-		"--dst-type LOCAL -m tcp --sport 443 --dport 32768:60999 " NOTSYN " " CLI_COMMENT
-		NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER6 " -d 2001:db8::1/128 -i eth1 -p tcp -m addrtype "
-		"--dst-type LOCAL -m tcp --sport 443 --dport 32768:60999 " NOTSYN " " CLI_COMMENT
-		NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER4
+		" -d 192.0.2.1/32 -i eth1 -p tcp -m tcp --sport 443 --dport 32768:60999 "
+		NOTSYN " -m addrtype --dst-type LOCAL " CLI_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6
+		" -d 2001:db8::1/128 -i eth1 -p tcp -m tcp --sport 443 --dport 32768:60999 "
+		NOTSYN " -m addrtype --dst-type LOCAL " CLI_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = client("443", RAWTUNE_PROTO_TCP, "192.0.2.10, 2001:db8::10");
 
@@ -1061,10 +1068,10 @@ END_TEST
 START_TEST(test_addresses)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " SYN " " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -d " V4 " -p tcp -m tcp --dport 80 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -d " V4
+		" -p tcp -m tcp --dport 80 -m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -s " V4 " -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
 		NOTRACK,
 	};
@@ -1094,10 +1101,10 @@ END_TEST
 START_TEST(test_addresses_both_families)
 {
 	static const char *const raw6[] = {
-		"-A RAWTUNE-PREROUTING -d " V6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " SYN " " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -d " V6 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -d " V6 " -p tcp -m tcp --dport 80 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -d " V6
+		" -p tcp -m tcp --dport 80 -m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -s " V6 " -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
 		NOTRACK,
 	};
@@ -1132,23 +1139,23 @@ END_TEST
 START_TEST(test_interfaces)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " SYN " " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m tcp --dport 80 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m tcp --dport 80 "
+		"-m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
 		NOTRACK,
 	};
 	/* a count rule per interface, all of them before the notrack rules */
 	static const char *const raw_lo[] = {
-		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " SYN " " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -i lo -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " SYN " " WEB_COMMENT,
-		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -i lo -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--dport 80 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m tcp --dport 80 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -i lo -p tcp -m tcp --dport 80 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT,
+		"-A RAWTUNE-PREROUTING -i eth0 -p tcp -m tcp --dport 80 "
+		"-m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -i lo -p tcp -m tcp --dport 80 "
+		"-m addrtype --dst-type LOCAL " WEB_COMMENT NOTRACK,
 		"-A RAWTUNE-OUTPUT -o eth0 -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT
 		NOTRACK,
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK,
@@ -1167,13 +1174,13 @@ END_TEST
 /* ---- forward = yes: flows routed through this host, towards the peers ------- */
 
 static const char *const fwd80_raw[] = {
-	"-A RAWTUNE-PREROUTING -d " PEER4 " -i eth1 -p tcp -m addrtype ! --dst-type LOCAL "
-	"-m tcp --dport 80 " SYN " " WEB_COMMENT,
-	"-A RAWTUNE-PREROUTING -d " PEER4 " -i eth1 -p tcp -m addrtype ! --dst-type LOCAL "
-	"-m tcp --dport 80 " WEB_COMMENT NOTRACK,
+	"-A RAWTUNE-PREROUTING -d " PEER4 " -i eth1 -p tcp -m tcp --dport 80 " SYN
+	" -m addrtype ! --dst-type LOCAL " WEB_COMMENT,
+	"-A RAWTUNE-PREROUTING -d " PEER4
+	" -i eth1 -p tcp -m tcp --dport 80 -m addrtype ! --dst-type LOCAL " WEB_COMMENT NOTRACK,
 	/* the replies come from the far side: no interface */
-	"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype ! --dst-type LOCAL -m tcp "
-	"--sport 80 " NOTSYN " " WEB_COMMENT NOTRACK,
+	"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m tcp --sport 80 " NOTSYN
+	" -m addrtype ! --dst-type LOCAL " WEB_COMMENT NOTRACK,
 };
 
 START_TEST(test_forward)
@@ -1239,10 +1246,12 @@ END_TEST
 START_TEST(test_forward_udp_multiport)
 {
 	static const char *const raw[] = {
-		"-A RAWTUNE-PREROUTING -d " PEER6 " -p udp -m addrtype ! --dst-type LOCAL "
-		"-m multiport --dports 53,123 " WEB_COMMENT NOTRACK,
-		"-A RAWTUNE-PREROUTING -s " PEER6 " -p udp -m addrtype ! --dst-type LOCAL "
-		"-m multiport --sports 53,123 " WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -d " PEER6
+		" -p udp -m multiport --dports 53,123 -m addrtype ! --dst-type LOCAL "
+		WEB_COMMENT NOTRACK,
+		"-A RAWTUNE-PREROUTING -s " PEER6
+		" -p udp -m multiport --sports 53,123 -m addrtype ! --dst-type LOCAL "
+		WEB_COMMENT NOTRACK,
 	};
 	struct rawtune_profile *p = profile("web", "53,123", RAWTUNE_PROTO_UDP,
 					    RAWTUNE_DIRECTION_SERVER);
@@ -1572,6 +1581,128 @@ static char *port_list(unsigned int n, unsigned int first, unsigned int step,
 	return list;
 }
 
+/* ---- xt/layout.c: a profile's own chains ------------------------------------ */
+
+static const struct {
+	const char *what;
+	unsigned int n, first, step, width;
+	bool own; /* more than 15 slots, a range counting two */
+} own_cases[] = {
+	{ "15 ports", 15, 1000, 2, 0, false },
+	{ "16 ports", 16, 1000, 2, 0, true },
+	{ "7 ranges", 7, 1000, 10, 5, false },
+	{ "8 ranges", 8, 1000, 10, 5, true },
+	{ "1000 ports", 1000, 2, 2, 0, true },
+};
+
+/* Inline up to 15 slots; beyond, every rule in its hook's own chain and the guards last. */
+START_TEST(test_layout_own_chains)
+{
+	char *list = port_list(own_cases[_i].n, own_cases[_i].first, own_cases[_i].step,
+			       own_cases[_i].width);
+	struct rawtune_profile *p = web(list);
+	struct rt_plan pl;
+	size_t n, guards = 0;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	n = pl.n;
+	ck_assert_int_eq(rt_layout_own_chains(p), own_cases[_i].own);
+	ck_assert_int_eq(rt_layout_apply(p, &pl), 0);
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rt_rule *r = &pl.rule[i];
+		const char *want = !own_cases[_i].own || i >= n ? ""
+				   : r->hook == RT_HOOK_PREROUTING ? "RAWTUNE-PRE-web"
+								   : "RAWTUNE-OUT-web";
+
+		ck_assert_msg(strcmp(r->chain, want) == 0, "%s: rule %zu in '%s', want '%s'",
+			      own_cases[_i].what, i, r->chain, want);
+		ck_assert_int_eq(rt_rule_is_guard(r), i >= n);
+		guards += rt_rule_is_guard(r);
+	}
+	/* tcp only: inbound --dport; outbound --sport and the lo rules' --dport */
+	ck_assert_uint_eq(guards, own_cases[_i].own ? 3 : 0);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(list);
+}
+END_TEST
+
+START_TEST(test_layout_guards_text)
+{
+	char *list = port_list(1000, 10000, 7, 0);
+	struct rawtune_profile *p = profile("big", list, RAWTUNE_PROTO_TCP | RAWTUNE_PROTO_UDP,
+					    RAWTUNE_DIRECTION_SERVER);
+	static const char *const want[] = {
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-PRE-big",
+		"-A RAWTUNE-PREROUTING -p udp -m udp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-PRE-big",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+		"-A RAWTUNE-OUTPUT -p udp -m udp --sport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+		"-A RAWTUNE-OUTPUT -p tcp -m tcp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+		"-A RAWTUNE-OUTPUT -p udp -m udp --dport 10000:16993 -m comment --comment "
+		"\"rawtune:big\" -j RAWTUNE-OUT-big",
+	};
+	char buf[LINE_MAX_LEN];
+	struct rt_plan pl;
+	size_t n;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	n = pl.n;
+	ck_assert_int_eq(rt_layout_apply(p, &pl), 0);
+	ck_assert_uint_eq(pl.n, n + ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		render(&pl.rule[n + i], buf);
+		ck_assert_str_eq(buf, want[i]);
+	}
+	/* a rule in an own chain prints with its chain */
+	render(&pl.rule[0], buf);
+	ck_assert_msg(strncmp(buf, "-A RAWTUNE-PRE-big -p tcp -m tcp ", 33) == 0, "%s", buf);
+	rt_plan_clear(&pl);
+	rawtune_profile_unref(p);
+	free(list);
+}
+END_TEST
+
+/* iptables' 28 characters: 16 of the name fit, a longer one keeps 7 and a hash. */
+START_TEST(test_layout_chain_names)
+{
+	static const struct {
+		enum rt_hook hook;
+		const char *profile, *chain;
+	} names[] = {
+		{ RT_HOOK_PREROUTING, "web", "RAWTUNE-PRE-web" },
+		{ RT_HOOK_OUTPUT, "web", "RAWTUNE-OUT-web" },
+		{ RT_HOOK_PREROUTING, "sixteen-chars-ab", "RAWTUNE-PRE-sixteen-chars-ab" },
+		/* FNV-1a 32 of the whole name; the 7th character, a dash, is not doubled */
+		{ RT_HOOK_PREROUTING, "twenty-characters-ab", "RAWTUNE-PRE-twenty-d3dc1365" },
+		{ RT_HOOK_OUTPUT, "seventeen-chars-a", NULL },
+	};
+	char chain[RT_CHAIN_MAX], other[RT_CHAIN_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		ck_assert(rt_layout_chain(names[i].hook, names[i].profile, chain));
+		ck_assert_uint_le(strlen(chain), RT_CHAIN_MAX - 1);
+		if (names[i].chain)
+			ck_assert_str_eq(chain, names[i].chain);
+		ck_assert(rt_layout_is_sub_chain(chain, names[i].hook));
+	}
+	/* two long names that share their first 7 characters differ */
+	rt_layout_chain(RT_HOOK_OUTPUT, "seventeen-chars-a", chain);
+	rt_layout_chain(RT_HOOK_OUTPUT, "seventeen-chars-b", other);
+	ck_assert_str_ne(chain, other);
+	/* no own chain in filter; RAWTUNE-PREROUTING is no profile's */
+	ck_assert(!rt_layout_chain(RT_HOOK_INPUT, "web", chain));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-PREROUTING", RT_HOOK_PREROUTING));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-OUTPUT", RT_HOOK_OUTPUT));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-PRE-", RT_HOOK_PREROUTING));
+	ck_assert(!rt_layout_is_sub_chain("RAWTUNE-PRE-web", RT_HOOK_OUTPUT));
+}
+END_TEST
+
 static const struct {
 	const char *what;
 	unsigned int n, first, step, width;
@@ -1638,21 +1769,22 @@ START_TEST(test_chunk_16_text)
 	ck_assert_uint_eq(pl.n, 8);
 	/* the count rules, chunked as the notrack rules after them */
 	render(&pl.rule[0], buf);
-	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
-			      "-m tcp --tcp-flags FIN,SYN,RST,ACK SYN "
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN "
 			      "-m multiport --dports 1001,1003,1005,1007,1009,1011,1013,1015,"
-			      "1017,1019,1021,1023,1025,1027,1029 " WEB_COMMENT);
+			      "1017,1019,1021,1023,1025,1027,1029 "
+			      "-m addrtype --dst-type LOCAL " WEB_COMMENT);
 	render(&pl.rule[1], buf);
-	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
-			      "-m tcp --dport 1031 --tcp-flags FIN,SYN,RST,ACK SYN " WEB_COMMENT);
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 1031 "
+			      "--tcp-flags FIN,SYN,RST,ACK SYN -m addrtype --dst-type LOCAL "
+			      WEB_COMMENT);
 	render(&pl.rule[2], buf);
-	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp "
 			      "-m multiport --dports 1001,1003,1005,1007,1009,1011,1013,1015,"
-			      "1017,1019,1021,1023,1025,1027,1029 " WEB_COMMENT
-			      " -j CT --notrack");
+			      "1017,1019,1021,1023,1025,1027,1029 "
+			      "-m addrtype --dst-type LOCAL " WEB_COMMENT " -j CT --notrack");
 	render(&pl.rule[3], buf);
-	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
-			      "-m tcp --dport 1031 " WEB_COMMENT " -j CT --notrack");
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 1031 "
+			      "-m addrtype --dst-type LOCAL " WEB_COMMENT " -j CT --notrack");
 	render(&pl.rule[4], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp " NOTSYN " -m multiport --sports "
 			      "1001,1003,1005,1007,1009,1011,1013,1015,1017,1019,1021,1023,1025,"
@@ -1666,8 +1798,8 @@ START_TEST(test_chunk_16_text)
 	plan(p, RT_TABLE_RAW, &pl);
 	ck_assert_uint_eq(pl.n, 4);
 	render(&pl.rule[0], buf);
-	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL "
-			      "-m tcp --dport 1001:1016 --tcp-flags FIN,SYN,RST,ACK SYN "
+	ck_assert_str_eq(buf, "-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 1001:1016 "
+			      "--tcp-flags FIN,SYN,RST,ACK SYN -m addrtype --dst-type LOCAL "
 			      WEB_COMMENT);
 	render(&pl.rule[2], buf);
 	ck_assert_str_eq(buf, "-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 1001:1016 " NOTSYN " "
@@ -2001,8 +2133,8 @@ static const struct {
 	  "-A RAWTUNE-OUTPUT -s 2001:db8::1/128 ! -o lo -p tcp -m tcp --sport 22 " NOTSYN " "
 	  X_COMMENT NOTRACK },
 	{ "the far side's range, tcp", make_other,
-	  "-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --sport 443 "
-	  "--dport 32768:60999 " NOTSYN " " X_COMMENT NOTRACK },
+	  "-A RAWTUNE-PREROUTING -p tcp -m tcp --sport 443 --dport 32768:60999 " NOTSYN
+	  " -m addrtype --dst-type LOCAL " X_COMMENT NOTRACK },
 	{ "the far side's range, udp", make_other_udp,
 	  "-A RAWTUNE-PREROUTING -p udp -m udp --sport 53 --dport 1024:65535 " X_COMMENT
 	  NOTRACK },
@@ -2016,8 +2148,8 @@ static const struct {
 	  "-A RAWTUNE-OUTPUT -p udp -m udp --sport 53 -m owner --uid-owner 0 " X_COMMENT
 	  NOTRACK },
 	{ "! --dst-type LOCAL", make_not_local,
-	  "-A RAWTUNE-PREROUTING -s 198.51.100.0/24 -p tcp -m addrtype ! --dst-type LOCAL "
-	  "-m tcp --sport 80 " NOTSYN " " X_COMMENT NOTRACK },
+	  "-A RAWTUNE-PREROUTING -s 198.51.100.0/24 -p tcp -m tcp --sport 80 " NOTSYN
+	  " -m addrtype ! --dst-type LOCAL " X_COMMENT NOTRACK },
 	{ "all at once", make_everything,
 	  "-A RAWTUNE-OUTPUT -s 192.0.2.1/32 -d 192.0.2.10/32 ! -o eth0 -p udp -m udp --dport "
 	  "1024:65535 -m multiport --sports 53,123 -m owner --uid-owner 1000 -m conntrack "
@@ -2048,9 +2180,9 @@ START_TEST(test_profile_render)
 		":RAWTUNE-OUTPUT - [0:0]\n"
 		"-I PREROUTING 1 -m comment --comment rawtune -j RAWTUNE-PREROUTING\n"
 		"-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT\n"
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 " SYN
-		" " WEB_COMMENT "\n"
-		"-A RAWTUNE-PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 80 "
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 " SYN
+		" -m addrtype --dst-type LOCAL " WEB_COMMENT "\n"
+		"-A RAWTUNE-PREROUTING -p tcp -m tcp --dport 80 -m addrtype --dst-type LOCAL "
 		WEB_COMMENT NOTRACK "\n"
 		"-A RAWTUNE-OUTPUT -p tcp -m tcp --sport 80 " NOTSYN " " WEB_COMMENT NOTRACK "\n"
 		"-A RAWTUNE-OUTPUT -o lo -p tcp -m tcp --dport 80 " WEB_COMMENT NOTRACK "\n"
@@ -2063,8 +2195,8 @@ START_TEST(test_profile_render)
 		"-I OUTPUT 1 -m comment --comment rawtune -j RAWTUNE-OUTPUT\n"
 		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " SYN " " CLI_COMMENT "\n"
 		"-A RAWTUNE-OUTPUT -d " PEER4 " -p tcp -m tcp --dport 80 " CLI_COMMENT NOTRACK "\n"
-		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m addrtype --dst-type LOCAL -m tcp "
-		"--sport 80 --dport 32768:60999 " NOTSYN " " CLI_COMMENT NOTRACK "\n"
+		"-A RAWTUNE-PREROUTING -s " PEER4 " -p tcp -m tcp --sport 80 --dport 32768:60999 "
+		NOTSYN " -m addrtype --dst-type LOCAL " CLI_COMMENT NOTRACK "\n"
 		"COMMIT\n";
 	struct rawtune_profile *p = web("80");
 	struct rawtune_profile *c = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
@@ -2415,6 +2547,13 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_chunk_16_text);
 	tcase_add_test(tc, test_chunk_range_not_split);
 	tcase_add_test(tc, test_1000_each_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("layout");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_layout_own_chains, 0, ARRAY_SIZE(own_cases));
+	tcase_add_test(tc, test_layout_guards_text);
+	tcase_add_test(tc, test_layout_chain_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("render");

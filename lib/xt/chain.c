@@ -76,6 +76,9 @@ int rt_chain_read(const struct rt_family_ops *ops, struct xtc_handle *h, enum rt
 		r->pos = (unsigned int)n;
 		r->entry = e;
 		chain_decode(ops, table, hook, e, ops->target(h, e), &r->rule);
+		/* a profile's own chain: its rules say where they live */
+		if (table == RT_TABLE_RAW && rt_layout_is_sub_chain(chain, hook))
+			snprintf(r->rule.chain, sizeof(r->rule.chain), "%s", chain);
 		n++;
 	}
 	*out = rules;

@@ -19,6 +19,7 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct rt_writer {
@@ -134,7 +135,10 @@ static void put_target(struct rt_writer *w, const struct rt_rule *r)
 		return;
 	case RT_VERDICT_JUMP:
 		/* libiptc turns a chain's name into the jump offset */
-		rt_hook_chain(r->hook, chain);
+		if (r->target[0])
+			snprintf(chain, sizeof(chain), "%.*s", RT_CHAIN_MAX - 1, r->target);
+		else
+			rt_hook_chain(r->hook, chain);
 		put_ext(w, chain, 0, sizeof(st->verdict));
 		return;
 	case RT_VERDICT_NONE:
@@ -181,21 +185,31 @@ static void put_comment(struct rt_writer *w, const struct rt_rule *r)
 		memcpy(c->comment, r->comment, sizeof(c->comment) - 1);
 }
 
-/* Every match but the state and the comment, which rules and twins place apart. */
+static void put_addrtype(struct rt_writer *w, const struct rt_rule *r)
+{
+	struct xt_addrtype_info_v1 *at = put_ext(w, "addrtype", 1, sizeof(*at));
+
+	if (at) {
+		at->dest = XT_ADDRTYPE_LOCAL;
+		at->flags = r->dst_not_local ? XT_ADDRTYPE_INVERT_DEST : 0;
+	}
+}
+
+/*
+ * Every match but the state and the comment, which rules and twins place
+ * apart. The ports come before addrtype: every packet of the host meets the
+ * raw rules, and addrtype is a route lookup that only the profile's ports
+ * need to pay for. Earlier versions put addrtype first: rt_rule.old_order
+ * reads such rules back.
+ */
 static void put_matches(struct rt_writer *w, const struct rt_rule *r)
 {
-	if (r->dst_local || r->dst_not_local) {
-		struct xt_addrtype_info_v1 *at = put_ext(w, "addrtype", 1, sizeof(*at));
-
-		if (at) {
-			at->dest = XT_ADDRTYPE_LOCAL;
-			at->flags = r->dst_not_local ? XT_ADDRTYPE_INVERT_DEST : 0;
-		}
-	}
 	if (r->pmtu)
 		put_pmtu(w, r);
 	if (r->nports)
 		put_ports(w, r);
+	if (r->dst_local || r->dst_not_local)
+		put_addrtype(w, r);
 	if (r->has_owner) {
 		struct xt_owner_match_info *o = put_ext(w, "owner", 1, sizeof(*o));
 
@@ -496,8 +510,10 @@ static bool decode_match(const struct xt_entry_match *m, struct rt_rule *r)
 }
 
 static enum rt_verdict decode_target(const struct xt_entry_target *t, const char *target_name,
-				     enum rt_hook hook)
+				     struct rt_rule *r)
 {
+	enum rt_hook hook = r->hook;
+
 	char chain[RT_CHAIN_MAX];
 
 	if (!target_name[0])
@@ -520,13 +536,25 @@ static enum rt_verdict decode_target(const struct xt_entry_target *t, const char
 	rt_hook_chain(hook, chain);
 	if (strcmp(target_name, chain) == 0)
 		return RT_VERDICT_JUMP;
+	/* a guard: to a profile's own chain */
+	if (r->table == RT_TABLE_RAW && rt_layout_is_sub_chain(target_name, hook) &&
+	    strlen(target_name) < sizeof(r->target)) {
+		strcpy(r->target, target_name);
+		return RT_VERDICT_JUMP;
+	}
 	return RT_VERDICT_NONE;
+}
+
+static bool is_port_match(const char *name)
+{
+	return strcmp(name, "tcp") == 0 || strcmp(name, "udp") == 0 ||
+	       strcmp(name, "multiport") == 0;
 }
 
 void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uint8_t *target,
 			  const char *target_name, struct rt_rule *r)
 {
-	bool icmp = false;
+	bool icmp = false, ports = false;
 	size_t off = 0;
 
 	while (off + sizeof(struct xt_entry_match) <= matches_size) {
@@ -537,12 +565,17 @@ void rt_entry_decode_body(const uint8_t *matches, size_t matches_size, const uin
 			break;
 		}
 		icmp |= strncmp(m->u.user.name, "icmp", 4) == 0;
+		ports |= is_port_match(m->u.user.name);
+		/* addrtype ahead of the ports: the order written before */
+		if (!ports && strcmp(m->u.user.name, "addrtype") == 0)
+			r->old_order = true;
 		if (!decode_match(m, r))
 			r->foreign = true;
 		off += m->u.match_size;
 	}
-	r->verdict = decode_target((const void *)target, target_name, r->hook);
+	r->verdict = decode_target((const void *)target, target_name, r);
 	/* ICMP without the one type rawtune accepts is not rawtune's rule */
+	r->old_order = r->old_order && r->nports;
 	if (r->verdict == RT_VERDICT_NONE || (r->pmtu && !icmp) ||
 	    (r->verdict == RT_VERDICT_COUNT) != r->syn)
 		r->foreign = true;

@@ -108,6 +108,12 @@ static void out_addr(struct rt_out *o, const char *opt, const struct rt_addr *a)
 	out(o, " %s %s", opt, text);
 }
 
+static void out_addrtype(struct rt_out *o, const struct rt_rule *r)
+{
+	out(o, " -m addrtype%s --dst-type LOCAL", r->dst_not_local ? " !" : "");
+}
+
+/* Matches in the order the kernel holds them: a rule read back keeps its own. */
 int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 {
 	struct rt_out o = { .buf = buf, .len = len };
@@ -117,7 +123,7 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		buf[0] = '\0';
 	if (r->chain[0])
 		out(&o, "-A %s", r->chain);
-	else if (r->verdict == RT_VERDICT_JUMP)
+	else if (r->verdict == RT_VERDICT_JUMP && !r->target[0])
 		out(&o, "-A %s", rt_hook_name(r->hook));
 	else {
 		rt_hook_chain(r->hook, chain);
@@ -135,10 +141,12 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		out(&o, " -p icmp -m icmp --icmp-type 3/4");
 	else if (r->pmtu)
 		out(&o, " -p ipv6-icmp -m icmp6 --icmpv6-type 2");
-	if (r->dst_local || r->dst_not_local)
-		out(&o, " -m addrtype%s --dst-type LOCAL", r->dst_not_local ? " !" : "");
+	if ((r->dst_local || r->dst_not_local) && r->old_order)
+		out_addrtype(&o, r);
 	if (r->nports)
 		out_ports(&o, r);
+	if ((r->dst_local || r->dst_not_local) && !r->old_order)
+		out_addrtype(&o, r);
 	if (r->has_owner)
 		out(&o, " -m owner --uid-owner %u", r->owner);
 	if (r->untracked)
@@ -159,8 +167,12 @@ int rt_rule_render(const struct rt_rule *r, char *buf, size_t len)
 		out(&o, " -j ACCEPT");
 		break;
 	case RT_VERDICT_JUMP:
-		rt_hook_chain(r->hook, chain);
-		out(&o, " -j %s", chain);
+		if (r->target[0])
+			out(&o, " -j %s", r->target);
+		else {
+			rt_hook_chain(r->hook, chain);
+			out(&o, " -j %s", chain);
+		}
 		break;
 	case RT_VERDICT_COUNT:
 		break;
@@ -237,6 +249,15 @@ static void text_table(struct rt_text *t, enum rt_table table, const struct rt_p
 		rt_hook_chain(hook, chain);
 		text_add(t, ":%s - [0:0]\n", chain);
 	}
+	/* the profile's own chains (xt/layout.c): one per hook */
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		for (size_t i = 0; i < plan->n; i++) {
+			if ((int)plan->rule[i].hook != hook || !plan->rule[i].chain[0])
+				continue;
+			text_add(t, ":%s - [0:0]\n", plan->rule[i].chain);
+			break;
+		}
+	}
 	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
 		if (!used[hook])
 			continue;
@@ -271,6 +292,7 @@ RAWTUNE_EXPORT int rawtune_profile_render(const struct rawtune_profile *profile,
 		if (t.err)
 			break;
 		rt_plan_keep_family(&plan, family);
+		t.err = rt_layout_apply(profile, &plan);
 		text_table(&t, order[i], &plan);
 		rt_plan_clear(&plan);
 	}
@@ -311,6 +333,8 @@ RAWTUNE_EXPORT int rawtune_profile_render_host(const struct rawtune_profile *pro
 	if (err == 0 && profile->families & family)
 		err = rt_plan_table_env(profile, RT_TABLE_RAW, &env, &plan);
 	rt_plan_keep_family(&plan, family);
+	if (err == 0)
+		err = rt_layout_apply(profile, &plan);
 	/* the order apply commits them in: the twins, then raw */
 	text_add(&t, "%s", twins ? twins : "");
 	if (err == 0)

@@ -5,6 +5,7 @@
  * as they were when a later table fails.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ struct rt_saved_rule {
 };
 
 struct rt_chain_snapshot {
+	enum rt_hook hook;
+	char name[RT_CHAIN_MAX];
 	bool existed;
 	int jump_pos; /* rawtune's jump in the built-in chain, -1 when there was none */
 	size_t n;
@@ -31,6 +34,9 @@ struct rt_snapshot {
 	char profile[RAWTUNE_PROFILE_NAME_MAX + 1];
 	bool any_profile; /* taken for every profile's rules at once */
 	struct rt_chain_snapshot chain[RT_HOOK_COUNT];
+	/* the profiles' own chains that existed (xt/layout.c) */
+	size_t nown;
+	struct rt_chain_snapshot *own;
 };
 
 struct rt_edit {
@@ -39,6 +45,8 @@ struct rt_edit {
 	struct xtc_handle *h;
 	enum rt_table table;
 	const char *profile;
+	/* a check only: rules in the old match order are the profile's as they stand */
+	bool old_order_ok;
 	bool changed;
 	struct rt_counts counts;
 };
@@ -140,18 +148,44 @@ out:
 	return err;
 }
 
+/*
+ * A rule in the kernel is the plan's when it matches the same packets and,
+ * for an apply, holds its matches in today's order: an apply after an
+ * upgrade writes the old order's rules again.
+ */
+static bool same_rule(const struct rt_edit *ed, const struct rt_rule *cur,
+		      const struct rt_rule *want)
+{
+	return rt_rule_equal(cur, want) && (ed->old_order_ok || !cur->old_order);
+}
+
+/*
+ * Where a chain's rules come from in the plan: @hook's, in RAWTUNE-<hook>
+ * (@own "") or in a profile's own chain @own.
+ */
+struct rt_place {
+	enum rt_hook hook;
+	const char *own;
+};
+
+static bool in_place(const struct rt_rule *r, const struct rt_place *at)
+{
+	return r->hook == at->hook && strcmp(r->chain, at->own) == 0;
+}
+
 /* Pair the chain's rules of this profile with the plan's; the rest is to delete or add. */
-static void match_rules(const struct rt_chain_rule *cur, int n, const char *profile,
-			const struct rt_plan *plan, enum rt_hook hook, bool *keep, bool *have)
+static void match_rules(const struct rt_edit *ed, const struct rt_chain_rule *cur, int n,
+			const struct rt_plan *plan, const struct rt_place *at, bool *keep,
+			bool *have)
 {
 	for (int i = 0; i < n; i++)
-		keep[i] = !rt_rule_is_profile(&cur[i].rule, profile);
+		keep[i] = !rt_rule_is_profile(&cur[i].rule, ed->profile);
 	for (size_t p = 0; p < plan->n; p++) {
 		have[p] = false;
-		if (plan->rule[p].hook != hook)
+		if (!in_place(&plan->rule[p], at))
 			continue;
 		for (int i = 0; i < n && !have[p]; i++) {
-			if (keep[i] || !rt_rule_equal(&cur[i].rule, &plan->rule[p]))
+			if (keep[i] || !same_rule(ed, &cur[i].rule, &plan->rule[p]))
 				continue;
 			keep[i] = have[p] = true;
 		}
@@ -159,21 +193,21 @@ static void match_rules(const struct rt_chain_rule *cur, int n, const char *prof
 }
 
 /* Are the profile's rules in the chain exactly the plan's, in the plan's order? */
-static bool in_plan_order(const struct rt_chain_rule *cur, int n, const char *profile,
-			  const struct rt_plan *plan, enum rt_hook hook)
+static bool in_plan_order(const struct rt_edit *ed, const struct rt_chain_rule *cur, int n,
+			  const struct rt_plan *plan, const struct rt_place *at)
 {
 	size_t p = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!rt_rule_is_profile(&cur[i].rule, profile))
+		if (!rt_rule_is_profile(&cur[i].rule, ed->profile))
 			continue;
-		while (p < plan->n && plan->rule[p].hook != hook)
+		while (p < plan->n && !in_place(&plan->rule[p], at))
 			p++;
-		if (p == plan->n || !rt_rule_equal(&cur[i].rule, &plan->rule[p]))
+		if (p == plan->n || !same_rule(ed, &cur[i].rule, &plan->rule[p]))
 			return false;
 		p++;
 	}
-	while (p < plan->n && plan->rule[p].hook != hook)
+	while (p < plan->n && !in_place(&plan->rule[p], at))
 		p++;
 	return p == plan->n;
 }
@@ -184,15 +218,15 @@ static bool in_plan_order(const struct rt_chain_rule *cur, int n, const char *pr
  * chain would, the exact pass is skipped: it would read the whole table
  * again only to change nothing.
  */
-static int note_stale(struct rt_edit *ed, enum rt_hook hook, const char *chain,
+static int note_stale(struct rt_edit *ed, const struct rt_place *at, const char *chain,
 		      const struct rt_plan *plan)
 {
 	struct rt_chain_rule *cur;
-	int n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
+	int n = rt_chain_read(ed->ops, ed->h, ed->table, at->hook, chain, &cur);
 
 	if (n < 0)
 		return n;
-	if (!in_plan_order(cur, n, ed->profile, plan, hook))
+	if (!in_plan_order(ed, cur, n, plan, at))
 		ed->counts.stale++;
 	free(cur);
 	return 0;
@@ -204,7 +238,7 @@ static int note_stale(struct rt_edit *ed, enum rt_hook hook, const char *chain,
  * written again in order. One commit replaces the table, so packets never
  * see the chain half done.
  */
-static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_plan *plan,
+static int sync_chain(struct rt_edit *ed, const struct rt_place *at, const struct rt_plan *plan,
 		      enum rt_sync_mode mode)
 {
 	struct rt_chain_rule *cur;
@@ -213,23 +247,26 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 	size_t rules, ours = 0; /* rules in the chain after the edit, and rawtune's among them */
 	int n, err = -ENOMEM;
 
-	rt_hook_chain(hook, chain);
-	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
+	if (at->own[0])
+		snprintf(chain, sizeof(chain), "%s", at->own);
+	else
+		rt_hook_chain(at->hook, chain);
+	n = rt_chain_read(ed->ops, ed->h, ed->table, at->hook, chain, &cur);
 	if (n < 0)
 		return n;
 	keep = calloc((size_t)n + 1, sizeof(*keep));
 	have = calloc(plan->n + 1, sizeof(*have));
 	if (!keep || !have)
 		goto out;
-	match_rules(cur, n, ed->profile, plan, hook, keep, have);
+	match_rules(ed, cur, n, plan, at, keep, have);
 	for (int i = 0; i < n; i++)
 		ed->counts.removed += mode == RT_SYNC_EXACT && !keep[i];
 	for (size_t p = 0; p < plan->n; p++)
-		ed->counts.added += plan->rule[p].hook == hook && !have[p];
+		ed->counts.added += in_place(&plan->rule[p], at) && !have[p];
 	if (mode == RT_SYNC_UNION) {
 		for (int i = 0; i < n; i++)
 			keep[i] = true;
-	} else if (!in_plan_order(cur, n, ed->profile, plan, hook)) {
+	} else if (!in_plan_order(ed, cur, n, plan, at)) {
 		for (int i = 0; i < n; i++)
 			keep[i] = !rt_rule_is_profile(&cur[i].rule, ed->profile);
 		for (size_t p = 0; p < plan->n; p++)
@@ -245,7 +282,7 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 		rules--;
 	}
 	for (size_t p = 0; p < plan->n && err == 0; p++) {
-		if (plan->rule[p].hook != hook || have[p])
+		if (!in_place(&plan->rule[p], at) || have[p])
 			continue;
 		if (!ed->ops->is_chain(ed->h, chain)) {
 			err = ed->ops->create_chain(ed->h, chain);
@@ -259,10 +296,11 @@ static int sync_chain(struct rt_edit *ed, enum rt_hook hook, const struct rt_pla
 	}
 	for (int i = 0; i < n; i++)
 		ours += keep[i] && rt_rule_is_profile(&cur[i].rule, NULL);
-	if (err == 0)
-		err = settle_jump(ed, hook, chain, rules, ours);
+	/* a profile's own chain is reached by its guards, settled with RAWTUNE-<hook> */
+	if (err == 0 && !at->own[0])
+		err = settle_jump(ed, at->hook, chain, rules, ours);
 	if (err == 0 && mode == RT_SYNC_UNION)
-		err = note_stale(ed, hook, chain, plan);
+		err = note_stale(ed, at, chain, plan);
 out:
 	free(cur);
 	free(keep);
@@ -270,50 +308,112 @@ out:
 	return err;
 }
 
-static int edit_table(struct rt_edit *ed, const struct rt_plan *plan, enum rt_sync_mode mode)
+/*
+ * The profile's own chains for @hook that the edit looks at: the one its
+ * name gives (whether it exists or not), or for every profile the ones
+ * that exist. None outside raw.
+ */
+static int own_chains(const struct rt_edit *ed, enum rt_hook hook, struct rt_chain_names *out)
 {
-	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
-		int err;
+	char chain[RT_CHAIN_MAX];
 
-		if (!rt_table_has_hook(ed->table, hook))
-			continue;
-		err = sync_chain(ed, hook, plan, mode);
-		if (err < 0)
-			return err;
-	}
+	*out = (struct rt_chain_names){ 0 };
+	if (ed->table != RT_TABLE_RAW)
+		return 0;
+	if (!ed->profile)
+		return rt_layout_sub_chains(ed->ops, ed->h, hook, NULL, out);
+	if (!rt_layout_chain(hook, ed->profile, chain))
+		return 0;
+	out->name = malloc(sizeof(*out->name));
+	if (!out->name)
+		return -ENOMEM;
+	memcpy(out->name[0], chain, sizeof(chain));
+	out->n = 1;
 	return 0;
 }
 
+/* An own chain left empty and unreferenced (its guards are gone) goes. */
+static int drop_own_chain(struct rt_edit *ed, const char *chain)
+{
+	unsigned int refs = 0;
+	int err;
+
+	if (!ed->ops->is_chain(ed->h, chain) || rt_chain_length(ed->ops, ed->h, chain) > 0)
+		return 0;
+	err = ed->ops->references(ed->h, chain, &refs);
+	if (err < 0 || refs > 0)
+		return err < 0 ? edit_fail(ed, err, "count the references to", chain) : 0;
+	err = ed->ops->delete_chain(ed->h, chain);
+	if (err < 0)
+		return edit_fail(ed, err, "delete the chain", chain);
+	ed->changed = true;
+	return 0;
+}
+
+/*
+ * The profile's own chains first, so that the guards in RAWTUNE-<hook> find
+ * them; those left empty go last, once no guard jumps to them.
+ */
+static int edit_table(struct rt_edit *ed, const struct rt_plan *plan, enum rt_sync_mode mode)
+{
+	struct rt_chain_names own[RT_HOOK_COUNT] = { 0 };
+	int err = 0;
+
+	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++) {
+		if (!rt_table_has_hook(ed->table, hook))
+			continue;
+		err = own_chains(ed, hook, &own[hook]);
+		for (size_t i = 0; i < own[hook].n && err == 0; i++) {
+			struct rt_place at = { hook, own[hook].name[i] };
+
+			err = sync_chain(ed, &at, plan, mode);
+		}
+	}
+	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++) {
+		struct rt_place at = { hook, "" };
+
+		if (rt_table_has_hook(ed->table, hook))
+			err = sync_chain(ed, &at, plan, mode);
+	}
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		for (size_t i = 0; i < own[hook].n && err == 0; i++)
+			err = drop_own_chain(ed, own[hook].name[i]);
+		rt_chain_names_clear(&own[hook]);
+	}
+	return err;
+}
+
 /* ---- snapshots ------------------------------------------------------------- */
+
+static void chain_snapshot_clear(struct rt_chain_snapshot *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		free(cs->rule[i].entry);
+	free(cs->rule);
+}
 
 void rt_snapshot_free(struct rt_snapshot *snap)
 {
 	if (!snap)
 		return;
-	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
-		for (size_t i = 0; i < snap->chain[hook].n; i++)
-			free(snap->chain[hook].rule[i].entry);
-		free(snap->chain[hook].rule);
-	}
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++)
+		chain_snapshot_clear(&snap->chain[hook]);
+	for (size_t i = 0; i < snap->nown; i++)
+		chain_snapshot_clear(&snap->own[i]);
+	free(snap->own);
 	free(snap);
 }
 
-static int snapshot_chain(const struct rt_edit *ed, enum rt_hook hook,
+/* The profile's rules in @chain, by position. */
+static int snapshot_rules(const struct rt_edit *ed, enum rt_hook hook, const char *chain,
 			  struct rt_chain_snapshot *cs)
 {
 	struct rt_chain_rule *cur;
-	struct rt_chain_jumps jumps;
-	char chain[RT_CHAIN_MAX];
-	int n, err;
+	int n;
 
-	rt_hook_chain(hook, chain);
+	cs->hook = hook;
+	snprintf(cs->name, sizeof(cs->name), "%s", chain);
 	cs->existed = ed->ops->is_chain(ed->h, chain);
-	err = rt_chain_jumps(ed->ops, ed->h, ed->table, hook, &jumps);
-	if (err < 0)
-		return err;
-	cs->jump_pos = jumps.n ? (int)jumps.pos[0] : -1;
-	rt_chain_jumps_clear(&jumps);
-
 	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
 	if (n < 0)
 		return n;
@@ -339,6 +439,45 @@ static int snapshot_chain(const struct rt_edit *ed, enum rt_hook hook,
 	return cs->rule ? 0 : -ENOMEM;
 }
 
+static int snapshot_chain(const struct rt_edit *ed, enum rt_hook hook,
+			  struct rt_chain_snapshot *cs)
+{
+	struct rt_chain_jumps jumps;
+	char chain[RT_CHAIN_MAX];
+	int err;
+
+	rt_hook_chain(hook, chain);
+	err = rt_chain_jumps(ed->ops, ed->h, ed->table, hook, &jumps);
+	if (err < 0)
+		return err;
+	cs->jump_pos = jumps.n ? (int)jumps.pos[0] : -1;
+	rt_chain_jumps_clear(&jumps);
+	return snapshot_rules(ed, hook, chain, cs);
+}
+
+/* The profile's own chains that exist (every profile's with none named). */
+static int snapshot_own(const struct rt_edit *ed, enum rt_hook hook, struct rt_snapshot *snap)
+{
+	struct rt_chain_names names;
+	struct rt_chain_snapshot *grown;
+	int err = rt_layout_sub_chains(ed->ops, ed->h, hook, ed->profile, &names);
+
+	if (err < 0 || names.n == 0)
+		return err;
+	grown = realloc(snap->own, (snap->nown + names.n) * sizeof(*grown));
+	if (!grown) {
+		rt_chain_names_clear(&names);
+		return -ENOMEM;
+	}
+	snap->own = grown;
+	for (size_t i = 0; i < names.n && err == 0; i++) {
+		snap->own[snap->nown] = (struct rt_chain_snapshot){ .jump_pos = -1 };
+		err = snapshot_rules(ed, hook, names.name[i], &snap->own[snap->nown++]);
+	}
+	rt_chain_names_clear(&names);
+	return err;
+}
+
 static int snapshot_take(const struct rt_edit *ed, struct rt_snapshot **out)
 {
 	struct rt_snapshot *snap = calloc(1, sizeof(*snap));
@@ -351,9 +490,13 @@ static int snapshot_take(const struct rt_edit *ed, struct rt_snapshot **out)
 	snap->any_profile = !ed->profile;
 	if (ed->profile)
 		strncpy(snap->profile, ed->profile, sizeof(snap->profile) - 1);
-	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++)
-		if (rt_table_has_hook(ed->table, hook))
-			err = snapshot_chain(ed, hook, &snap->chain[hook]);
+	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++) {
+		if (!rt_table_has_hook(ed->table, hook))
+			continue;
+		err = snapshot_chain(ed, hook, &snap->chain[hook]);
+		if (err == 0 && ed->table == RT_TABLE_RAW)
+			err = snapshot_own(ed, hook, snap);
+	}
 	if (err < 0) {
 		rt_snapshot_free(snap);
 		return err;
@@ -362,19 +505,16 @@ static int snapshot_take(const struct rt_edit *ed, struct rt_snapshot **out)
 	return 0;
 }
 
-/* Put one chain back: the profile's rules at their old places, the jump as it was. */
-static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
-			 const struct rt_chain_snapshot *cs)
+/*
+ * The profile's rules of one chain back at their old places; returns how
+ * many rules the chain holds then, or a negative errno.
+ */
+static int restore_rules(struct rt_edit *ed, const char *chain, const struct rt_chain_snapshot *cs)
 {
 	struct rt_chain_rule *cur = NULL;
-	struct rt_chain_jumps jumps;
-	char chain[RT_CHAIN_MAX];
-	struct rt_rule jump;
-	unsigned int at;
 	int n, err = 0;
 
-	rt_hook_chain(hook, chain);
-	n = rt_chain_read(ed->ops, ed->h, ed->table, hook, chain, &cur);
+	n = rt_chain_read(ed->ops, ed->h, ed->table, cs->hook, chain, &cur);
 	if (n < 0)
 		return n;
 	for (int i = n - 1; i >= 0 && err == 0; i--)
@@ -387,6 +527,7 @@ static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
 		err = ed->ops->create_chain(ed->h, chain);
 		if (err < 0)
 			err = edit_fail(ed, err, "create the chain", chain);
+		ed->changed = true;
 	}
 	for (size_t i = 0; i < cs->n && err == 0; i++) {
 		unsigned int pos = cs->rule[i].pos < (unsigned int)n ? cs->rule[i].pos : (unsigned int)n;
@@ -394,10 +535,26 @@ static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
 		err = ed->ops->insert(ed->h, chain, cs->rule[i].entry, pos);
 		if (err < 0)
 			err = edit_fail(ed, err, "put back a rule in", chain);
+		ed->changed = true;
 		n++;
 	}
-	if (err < 0)
-		return err;
+	return err < 0 ? err : n;
+}
+
+/* Put one chain back: the profile's rules at their old places, the jump as it was. */
+static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
+			 const struct rt_chain_snapshot *cs)
+{
+	struct rt_chain_jumps jumps;
+	char chain[RT_CHAIN_MAX];
+	struct rt_rule jump;
+	unsigned int at;
+	int n, err = 0;
+
+	rt_hook_chain(hook, chain);
+	n = restore_rules(ed, chain, cs);
+	if (n < 0)
+		return n;
 
 	err = rt_chain_jumps(ed->ops, ed->h, ed->table, hook, &jumps);
 	if (err < 0)
@@ -420,6 +577,58 @@ static int restore_chain(struct rt_edit *ed, enum rt_hook hook,
 		err = ed->ops->delete_chain(ed->h, chain);
 		if (err < 0)
 			err = edit_fail(ed, err, "delete the chain", chain);
+	}
+	return err;
+}
+
+static const struct rt_chain_snapshot *snapshot_own_find(const struct rt_snapshot *snap,
+							 const char *chain)
+{
+	for (size_t i = 0; i < snap->nown; i++)
+		if (strcmp(snap->own[i].name, chain) == 0)
+			return &snap->own[i];
+	return NULL;
+}
+
+/*
+ * The own chains first (the guards put back jump to them), then
+ * RAWTUNE-<hook>; own chains that the failed edit made lose its rules, and
+ * go once nothing jumps to them.
+ */
+static int restore_table(struct rt_edit *ed, const struct rt_snapshot *snap)
+{
+	struct rt_chain_names made[RT_HOOK_COUNT] = { 0 };
+	int err = 0;
+
+	for (size_t i = 0; i < snap->nown && err == 0; i++) {
+		int n = restore_rules(ed, snap->own[i].name, &snap->own[i]);
+
+		err = n < 0 ? n : 0;
+	}
+	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++) {
+		struct rt_chain_snapshot none = { .hook = hook, .jump_pos = -1 };
+
+		if (!rt_table_has_hook(ed->table, hook))
+			continue;
+		err = ed->table == RT_TABLE_RAW
+			      ? rt_layout_sub_chains(ed->ops, ed->h, hook, ed->profile, &made[hook])
+			      : 0;
+		for (size_t i = 0; i < made[hook].n && err == 0; i++) {
+			int n = snapshot_own_find(snap, made[hook].name[i])
+					? 0
+					: restore_rules(ed, made[hook].name[i], &none);
+
+			err = n < 0 ? n : 0;
+		}
+	}
+	for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++)
+		if (rt_table_has_hook(ed->table, hook))
+			err = restore_chain(ed, hook, &snap->chain[hook]);
+	for (int hook = 0; hook < RT_HOOK_COUNT; hook++) {
+		for (size_t i = 0; i < made[hook].n && err == 0; i++)
+			if (!snapshot_own_find(snap, made[hook].name[i]))
+				err = drop_own_chain(ed, made[hook].name[i]);
+		rt_chain_names_clear(&made[hook]);
 	}
 	return err;
 }
@@ -533,9 +742,7 @@ int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap)
 		err = open_table(&ed);
 		if (err < 0)
 			return err;
-		for (int hook = 0; hook < RT_HOOK_COUNT && err == 0; hook++)
-			if (rt_table_has_hook(ed.table, hook))
-				err = restore_chain(&ed, hook, &snap->chain[hook]);
+		err = restore_table(&ed, snap);
 		if (err < 0 || !ed.changed) {
 			close_table(&ed);
 			return err;
@@ -554,7 +761,8 @@ int rt_sync_restore(struct rawtune_ctx *ctx, const struct rt_snapshot *snap)
 int rt_sync_check(struct rawtune_ctx *ctx, const struct rt_family_ops *ops, enum rt_table table,
 		  const char *profile, const struct rt_plan *plan)
 {
-	struct rt_edit ed = { .ctx = ctx, .ops = ops, .table = table, .profile = profile };
+	struct rt_edit ed = { .ctx = ctx, .ops = ops, .table = table, .profile = profile,
+			      .old_order_ok = true };
 	int err;
 
 	if (plan->n == 0 && !rt_table_exists(ops, table))
