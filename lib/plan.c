@@ -132,9 +132,16 @@ static bool has_iface(const struct rawtune_profile *p, const char *name)
 }
 
 /* A server's flows with a client on this host; never with peers, which are other hosts. */
+bool rt_plan_local_clients(const struct rawtune_profile *p)
+{
+	return p->direction == RAWTUNE_DIRECTION_SERVER && !p->forward && !p->peers.n &&
+	       (p->ifaces.n == 0 || has_iface(p, "lo"));
+}
+
+/* ... and their path needs nothing that twins cannot give (@env). */
 static bool loopback_used(const struct rawtune_profile *p, const struct rt_plan_env *env)
 {
-	return env->loopback && !p->peers.n && (p->ifaces.n == 0 || has_iface(p, "lo"));
+	return env->loopback && rt_plan_local_clients(p);
 }
 
 static bool template_used(const struct rt_template *t, const struct rawtune_profile *p,

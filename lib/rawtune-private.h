@@ -328,6 +328,13 @@ void rt_plan_clear(struct rt_plan *plan);
  * there, nothing to judge, no entries to flush.
  */
 bool rt_plan_untracks(const struct rt_plan *plan, enum rawtune_family family);
+/*
+ * Can @profile untrack the flows of a client on this host (over lo, where
+ * their path allows)? A server's, without peers (other hosts), with lo
+ * among its interfaces or none named. Where it cannot, nothing on lo needs
+ * a twin or a judgement.
+ */
+bool rt_plan_local_clients(const struct rawtune_profile *profile);
 /* The families in which @profile's raw plan untracks anything, 0 for none. */
 int rt_plan_families(const struct rawtune_profile *profile, unsigned int *families);
 

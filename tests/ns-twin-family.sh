@@ -6,7 +6,8 @@
 # requests, the conntrack entries they leave in S, what rawtune says and
 # the rules in the kernel:
 # - apply: twins and notrack rules in IPv4 only, no rawtune line at all in
-#   ip6tables-legacy-save; the line says ipv4, status says ipv4;
+#   ip6tables-legacy-save, no twin on lo (the peer is another host); the
+#   line says ipv4, status says ipv4;
 # - the flush deletes exactly the entries of the peer's flows: those of the
 #   other IPv4 host and of IPv6 stay;
 # - the peer is served untracked, the other host and the IPv6 client are
@@ -103,7 +104,9 @@ grep -q -- '-A INPUT .*rawtune:peer4.*UNTRACKED -j ACCEPT' "$TEST_TMP/save4" ||
 	fail "no IPv4 twin: $(cat "$TEST_TMP/save4")"
 n=$(grep -c 'rawtune:peer4' "$TEST_TMP/save4")
 [ "$n" -eq "$added" ] || fail "$n IPv4 rules of peer4, apply said $added"
-pass "apply: $added rules, all in IPv4 (twin included), nothing in ip6tables-legacy-save"
+# its peer is another host: nothing on lo is untracked, nothing there needs a twin
+grep -- '-i lo .*rawtune:peer4' "$TEST_TMP/save4" && fail "twins on lo (above)"
+pass "apply: $added rules, all in IPv4 (twins included, none on lo), nothing in ip6tables-legacy-save"
 
 st=0
 rawtune status >"$TEST_TMP/status" 2>&1 || st=$?

@@ -2450,6 +2450,27 @@ START_TEST(test_untracks_notrack_only)
 }
 END_TEST
 
+/* A local client's flows: a server's without peers, lo among its interfaces or none. */
+START_TEST(test_local_clients)
+{
+	struct rawtune_profile *p = web("80"), *cli = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+
+	ck_assert(rt_plan_local_clients(p));
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0, lo"), 0);
+	ck_assert(rt_plan_local_clients(p));
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0"), 0);
+	ck_assert(!rt_plan_local_clients(p));
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, ""), 0);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10"), 0);
+	ck_assert(!rt_plan_local_clients(p));
+	rawtune_profile_set_forward(p, 1);
+	ck_assert(!rt_plan_local_clients(p));
+	ck_assert(!rt_plan_local_clients(cli));
+	rawtune_profile_unref(p);
+	rawtune_profile_unref(cli);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -2550,6 +2571,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_untracks_peers_family);
 	tcase_add_test(tc, test_untracks_addresses_peers_apart);
 	tcase_add_test(tc, test_untracks_notrack_only);
+	tcase_add_test(tc, test_local_clients);
 	suite_add_tcase(s, tc);
 	return s;
 }

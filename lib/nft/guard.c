@@ -472,24 +472,16 @@ enum rt_nft_side {
 	RT_NFT_LO_SPORT = 1 << 3,
 };
 
-/* A server's clients on this host reach it over lo, unless its interfaces leave lo out. */
-static bool has_loopback(const struct rawtune_profile *p)
-{
-	for (size_t i = 0; i < p->ifaces.n; i++)
-		if (strcmp(p->ifaces.name[i], "lo") == 0)
-			return true;
-	return p->ifaces.n == 0;
-}
-
 /*
  * Inbound packets carry the port as destination on a server, outbound ones
  * as source; a client swaps them. Over lo a server's packets cross both
  * hooks both ways: its local clients' requests leave through output, its
- * replies to them come in through input.
+ * replies to them come in through input (only where the plan can untrack
+ * a local client's flows: a server without peers).
  */
 static unsigned int filter_sides(const struct rawtune_profile *p, uint32_t hook)
 {
-	bool server = p->direction != RAWTUNE_DIRECTION_CLIENT, lo = has_loopback(p);
+	bool server = p->direction != RAWTUNE_DIRECTION_CLIENT, lo = rt_plan_local_clients(p);
 
 	switch (hook) {
 	case NF_INET_LOCAL_IN:
