@@ -1043,7 +1043,7 @@ static void pmtu_advise(struct rt_nft_check *g)
 		if (c->hook != NF_INET_LOCAL_IN || !chain_sides(g, c, RT_NFT_FILTER))
 			continue;
 		for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
-			uint8_t only = packet_family(g->p, c->family);
+			uint8_t only = packet_family(g, c->family);
 			struct rt_nft_packet u = { .nfproto = families[f], .hook = NF_INET_LOCAL_IN,
 						   .dport = true, .remote = true,
 						   .tracked = RT_NFT_CT_INVALID };
@@ -1157,7 +1157,6 @@ int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
 	if (err < 0)
 		return rt_fail(ctx, err, "out of memory");
 	err = ruleset_read(&g);
-
 	if (genid)
 		*genid = err == 0 ? g.rs.genid : 0;
 	if (err < 0) {
