@@ -75,30 +75,30 @@ static int check_nft(struct rawtune_ctx *ctx, const struct rawtune_profile *p, c
 	return err;
 }
 
+/*
+ * One family: the twins its firewall needs (none where the plan untracks
+ * nothing: a twin there is drift too), and the raw rules of the plan.
+ */
 static int check_family(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 			const struct rawtune_profile *p, char *why, size_t len)
 {
-	bool used = p->families & ops->family;
 	struct rt_plan_env env = rt_plan_env_default;
 	struct rt_plan plan = { 0 };
-	int err = 0;
+	int err = rt_twins_check(ctx, ops, p, &env, why, len);
 
-	if (used) {
-		err = rt_twins_check(ctx, ops, p, &env, why, len);
-		/* the firewall changed so that apply would refuse now: drift too */
-		if (err == -EPERM || err == -EINVAL) {
-			snprintf(why, len, "the firewall changed: apply would refuse now: %s",
-				 rawtune_last_error(ctx));
-			return 1;
-		}
-		if (err != 0)
-			return err;
-		env.ephemeral = rt_ephemeral_range();
-		err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &plan);
-		rt_plan_keep_family(&plan, ops->family);
-		if (err == 0)
-			err = rt_layout_apply(p, &plan);
+	/* the firewall changed so that apply would refuse now: drift too */
+	if (err == -EPERM || err == -EINVAL) {
+		snprintf(why, len, "the firewall changed: apply would refuse now: %s",
+			 rawtune_last_error(ctx));
+		return 1;
 	}
+	if (err != 0)
+		return err;
+	env.ephemeral = rt_ephemeral_range();
+	err = rt_plan_table_env(p, RT_TABLE_RAW, &env, &plan);
+	rt_plan_keep_family(&plan, ops->family);
+	if (err == 0)
+		err = rt_layout_apply(p, &plan);
 	if (err == 0)
 		err = rt_sync_check(ctx, ops, RT_TABLE_RAW, p->name, &plan);
 	if (err == 1)

@@ -133,9 +133,16 @@ static bool has_iface(const struct rawtune_profile *p, const char *name)
 }
 
 /* A server's flows with a client on this host; never with peers, which are other hosts. */
+bool rt_plan_local_clients(const struct rawtune_profile *p)
+{
+	return p->direction == RAWTUNE_DIRECTION_SERVER && !p->forward && !p->peers.n &&
+	       (p->ifaces.n == 0 || has_iface(p, "lo"));
+}
+
+/* ... and their path needs nothing that twins cannot give (@env). */
 static bool loopback_used(const struct rawtune_profile *p, const struct rt_plan_env *env)
 {
-	return env->loopback && !p->peers.n && (p->ifaces.n == 0 || has_iface(p, "lo"));
+	return env->loopback && rt_plan_local_clients(p);
 }
 
 static bool template_used(const struct rt_template *t, const struct rawtune_profile *p,
@@ -382,6 +389,7 @@ int rt_plan_table_env(const struct rawtune_profile *p, enum rt_table table,
 
 	plan->n = 0;
 	plan->rule = NULL;
+	plan->families = p->families;
 	if (table != RT_TABLE_RAW)
 		return 0;
 	for (size_t t = 0; t < ARRAY_SIZE(templates) && !b.err; t++) {
@@ -404,7 +412,8 @@ void rt_plan_keep_family(struct rt_plan *plan, enum rawtune_family family)
 {
 	size_t out = 0;
 
-	for (size_t i = 0; i < plan->n; i++)
+	plan->families &= family;
+	for (size_t i = 0; i < plan->n && plan->families; i++)
 		if (!plan->rule[i].family || plan->rule[i].family == family)
 			plan->rule[out++] = plan->rule[i];
 	plan->n = out;
@@ -415,4 +424,30 @@ void rt_plan_clear(struct rt_plan *plan)
 	free(plan->rule);
 	plan->rule = NULL;
 	plan->n = 0;
+}
+
+bool rt_plan_untracks(const struct rt_plan *plan, enum rawtune_family family)
+{
+	if (!(plan->families & family))
+		return false;
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->rule[i].verdict == RT_VERDICT_NOTRACK &&
+		    (!plan->rule[i].family || plan->rule[i].family == family))
+			return true;
+	return false;
+}
+
+/* Which families untrack anything does not depend on the host: the default env answers. */
+int rt_plan_families(const struct rawtune_profile *profile, unsigned int *families)
+{
+	static const enum rawtune_family each[] = { RAWTUNE_FAMILY_IPV4, RAWTUNE_FAMILY_IPV6 };
+	struct rt_plan plan;
+	int err = rt_plan_table(profile, RT_TABLE_RAW, &plan);
+
+	*families = 0;
+	for (size_t i = 0; err == 0 && i < ARRAY_SIZE(each); i++)
+		if (rt_plan_untracks(&plan, each[i]))
+			*families |= each[i];
+	rt_plan_clear(&plan);
+	return err;
 }

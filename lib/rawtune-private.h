@@ -305,6 +305,8 @@ void rt_rule_jump(struct rt_rule *r, enum rt_table table, enum rt_hook hook);
 struct rt_plan {
 	size_t n;
 	struct rt_rule *rule;
+	/* the profile's families: a rule of both (family 0) is in these only */
+	unsigned int families;
 };
 
 /* What the plan takes from the host: xt/verdict.c decides it, tests fix it. */
@@ -323,9 +325,28 @@ int rt_plan_table(const struct rawtune_profile *profile, enum rt_table table,
 		  struct rt_plan *plan);
 int rt_plan_table_env(const struct rawtune_profile *profile, enum rt_table table,
 		      const struct rt_plan_env *env, struct rt_plan *plan);
-/* Drop the rules that belong to the other family only. */
+/*
+ * Keep what @plan has for @family: drop the rules that belong to the other
+ * family only, and every rule when the profile leaves @family out.
+ */
 void rt_plan_keep_family(struct rt_plan *plan, enum rawtune_family family);
 void rt_plan_clear(struct rt_plan *plan);
+/*
+ * Does @plan (raw) untrack anything in @family: a notrack rule of that family,
+ * or of both when the profile takes @family? A profile whose peers or
+ * addresses are all of one family untracks nothing in the other: no twins
+ * there, nothing to judge, no entries to flush.
+ */
+bool rt_plan_untracks(const struct rt_plan *plan, enum rawtune_family family);
+/*
+ * Can @profile untrack the flows of a client on this host (over lo, where
+ * their path allows)? A server's, without peers (other hosts), with lo
+ * among its interfaces or none named. Where it cannot, nothing on lo needs
+ * a twin or a judgement.
+ */
+bool rt_plan_local_clients(const struct rawtune_profile *profile);
+/* The families in which @profile's raw plan untracks anything, 0 for none. */
+int rt_plan_families(const struct rawtune_profile *profile, unsigned int *families);
 
 /* ---- xt/render.c: iptables-save text ----------------------------------------- */
 

@@ -50,6 +50,7 @@ struct rt_transaction {
 	struct rt_twins_snapshot *twins[RT_FAMILY_COUNT];
 	bool stale_twins[RT_FAMILY_COUNT]; /* apply's first pass kept twins no rule needs */
 	bool legacy[RT_FAMILY_COUNT]; /* apply: rawtune 0.1's filter chains to clean away */
+	unsigned int untracked; /* apply: the families its plan untracks anything in */
 	struct rt_plan plan[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	struct rt_snapshot *snap[RT_FAMILY_COUNT][RT_TABLE_COUNT];
 	/* the union pass left the table as the exact pass would: skip that */
@@ -145,7 +146,9 @@ static int run_step(struct rt_transaction *tx, const struct rt_step *s)
  * Apply: the twins each family's firewall needs, added beside the old ones
  * (ports that are still untracked keep theirs until raw changes), then the
  * raw plan, which depends on what the firewall allows (a local client's
- * path). A family the profile leaves out gets no twins and an empty plan.
+ * path). A family the plan untracks nothing in (the profile leaves it out,
+ * or its peers or addresses are all of the other family) gets no twins and
+ * an empty plan.
  */
 static int twins_and_plans(struct rt_transaction *tx)
 {
@@ -155,7 +158,7 @@ static int twins_and_plans(struct rt_transaction *tx)
 
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++) {
 		const struct rt_family_ops *ops = rt_families[f];
-		bool used = p->families & ops->family;
+		bool used = tx->untracked & ops->family;
 		struct rt_plan_env env = rt_plan_env_default;
 		struct rt_counts counts = { 0 };
 
@@ -187,7 +190,7 @@ static int twins_settle(struct rt_transaction *tx)
 	int err = 0;
 
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++) {
-		bool used = p && p->families & rt_families[f]->family;
+		bool used = p && tx->untracked & rt_families[f]->family;
 		struct rt_plan_env env;
 		struct rt_counts counts = { 0 };
 
@@ -213,7 +216,7 @@ static int run(struct rt_transaction *tx, const struct rt_step *steps, size_t ns
 	if (lock < 0)
 		return lock;
 	for (size_t f = 0; f < RT_FAMILY_COUNT && tx->guarded && err == 0; f++)
-		if (tx->guarded->families & rt_families[f]->family)
+		if (tx->untracked & rt_families[f]->family)
 			err = rt_nat_guard(tx->ctx, tx->guarded, rt_families[f]);
 	if (err == 0 && tx->applied)
 		err = rt_nft_guard(tx->ctx, tx->applied, &judged, true);
@@ -403,9 +406,10 @@ static int legacy_apply(const struct rawtune_profile *profile, struct rawtune_ap
 
 	if (rt_nat_guard_enabled(ctx))
 		tx.guarded = profile;
+	err = rt_plan_families(profile, &tx.untracked);
 	/* Name what the kernel lacks before changing anything. */
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0; f++)
-		if (profile->families & rt_families[f]->family)
+		if (tx.untracked & rt_families[f]->family)
 			err = rt_kernel_check(ctx, rt_families[f]);
 	if (err == 0)
 		err = run(&tx, apply_steps, ARRAY_SIZE(apply_steps));

@@ -13,6 +13,9 @@
 #   profile's rules; -4 keeps IPv6 tracked; remove takes everything away;
 # - a client profile needs peers and untracks only them; a forward profile
 #   needs peers and untracks the flows it routes to them;
+# - a server profile with an IPv4 peer untracks, judges and flushes nothing
+#   over IPv6 or of other clients: an ip6 chain that would drop untracked
+#   packets does not stop it, and those flows keep their entries;
 # - the NAT guard refuses a port that legacy or nf_tables NAT redirects;
 # - a commit the kernel refuses leaves the rules as they were, a raced one
 #   is retried;
@@ -42,7 +45,7 @@ planned() {
 	# a peer of each family: SYN count and notrack out, notrack of replies
 	fetch) echo 6; return ;;
 	# an IPv4 peer: SYN count and notrack towards it, notrack of replies
-	routed) echo 3; return ;;
+	routed | peer4) echo 3; return ;;
 	esac
 	[ "$RAWTUNE_BACKEND" = legacy ] && tables=2
 	case $1 in
@@ -330,6 +333,54 @@ said "apply routed" $? "routed: $(planned routed) rules added, ipv4"
 untracked "routed, C to F through H" "$C" http://10.231.2.2/
 rawtune remove routed >/dev/null || fail "remove routed"
 no_rules_left "client and forward profiles removed" "$H"
+
+# ---- a server profile with an IPv4 peer: nothing of it over IPv6 -----------------
+# An ip6 chain that drops untracked IPv6 packets of 8081 is not judged: the
+# profile untracks none. The flush deletes the peer's entries only: those
+# of IPv6 and of another client (over loopback) stay.
+H nft -f - <<'NFT' || fail "cannot load H's ip6 firewall"
+table ip6 fw6 {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		tcp dport 8081 ct state new accept
+		tcp dport 8081 drop
+	}
+}
+NFT
+printf 'ports = 8081\npeers = 10.231.1.2\n' >"$RAWTUNE_PROFILE_DIR/peer4.conf"
+from() { # FAMILY SOURCE: H's entries of port 8081 from SOURCE
+	H conntrack -L -f "$1" -p tcp --dport 8081 -s "$2" 2>/dev/null | grep -c . || true
+}
+H conntrack -F 2>/dev/null
+served "$C" "$V4:8081/" "peer4 before apply, the peer"
+served "$C" "$V6:8081/" "peer4 before apply, IPv6"
+served "$H" http://127.0.0.1:8081/ "peer4 before apply, another client"
+peer=$(from ipv4 10.231.1.2) v6=$(from ipv6 fd31:1::2) lo=$(from ipv4 127.0.0.1)
+[ "$peer" -ge $N ] && [ "$v6" -ge $N ] && [ "$lo" -ge $N ] ||
+	fail "peer4 before apply: $peer/$v6/$lo entries of the peer/IPv6/loopback, want $N each"
+rawtune apply peer4 >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+said "apply peer4" $? "peer4: $(planned peer4) rules added, ipv4"
+grep -qx "peer4: .*; $peer conntrack entries deleted" "$TEST_TMP/out" ||
+	fail "apply peer4 said '$(cat "$TEST_TMP/out")', want $peer entries deleted (the peer's)"
+[ "$(from ipv4 10.231.1.2)" -eq 0 ] && [ "$(from ipv6 fd31:1::2)" -eq "$v6" ] &&
+	[ "$(from ipv4 127.0.0.1)" -eq "$lo" ] ||
+	fail "after apply peer4: $(from ipv4 10.231.1.2)/$(from ipv6 fd31:1::2)/$(from ipv4 127.0.0.1)" \
+		"entries of the peer/IPv6/loopback, want 0/$v6/$lo"
+pass "apply peer4: the peer's $peer entries deleted, IPv6's $v6 and loopback's $lo kept"
+[ "$(rule_count peer4 "$H")" -eq "$(planned peer4)" ] ||
+	fail "want $(planned peer4) rules of peer4: $(rules_of peer4 "$H")"
+rules_of peer4 "$H" | grep -qiE '^ipv6|ip6|fd31' && fail "peer4 has IPv6 rules: $(rules_of peer4 "$H")"
+rawtune status peer4 >"$TEST_TMP/status" 2>&1 || fail "status peer4: $(cat "$TEST_TMP/status")"
+grep -qx "peer4: applied, ipv4, $(planned peer4) rules" "$TEST_TMP/status" ||
+	fail "status peer4: $(cat "$TEST_TMP/status")"
+pass "peer4: $(planned peer4) rules, none for IPv6; status says ipv4"
+untracked "peer4, the peer" "$C" "$V4:8081/"
+tracked "peer4, IPv6" "$C" "$V6:8081/"
+tracked "peer4, another client" "$H" http://127.0.0.1:8081/
+rawtune remove peer4 >/dev/null || fail "remove peer4"
+H nft delete table ip6 fw6 || fail "cannot delete H's ip6 firewall"
+no_rules_left "peer4 removed" "$H"
 
 # ---- the NAT guard, over legacy and nf_tables NAT ---------------------------------
 # Port 8083 is redirected to nginx's 8080: untracked, it would not be.

@@ -2475,6 +2475,134 @@ START_TEST(test_equal_foreign)
 }
 END_TEST
 
+/* ---- which families a plan untracks anything in ---------------------------- */
+
+static unsigned int families_of(const struct rawtune_profile *p)
+{
+	unsigned int families = 0xff;
+
+	ck_assert_int_eq(rt_plan_families(p, &families), 0);
+	return families;
+}
+
+/* Without peers or addresses: both of the profile's families, or its one. */
+START_TEST(test_untracks_any_address)
+{
+	struct rawtune_profile *p = web("80");
+	struct rt_plan pl;
+
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert(rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV4));
+	ck_assert(rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV6));
+	rt_plan_clear(&pl);
+	ck_assert_uint_eq(families_of(p), RAWTUNE_FAMILY_BOTH);
+	ck_assert_int_eq(rawtune_profile_set_families(p, RAWTUNE_FAMILY_IPV4), 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert(rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV4));
+	/* its rules read the same in both families, but the profile leaves IPv6 out */
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV6));
+	rt_plan_keep_family(&pl, RAWTUNE_FAMILY_IPV6);
+	ck_assert_uint_eq(pl.n, 0);
+	rt_plan_clear(&pl);
+	ck_assert_uint_eq(families_of(p), RAWTUNE_FAMILY_IPV4);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Peers of one family: a server, a client and a forward profile untrack only there. */
+START_TEST(test_untracks_peers_family)
+{
+	struct rawtune_profile *srv = web("80"), *cli = client("80", RAWTUNE_PROTO_TCP,
+							     "2001:db8::10");
+	struct rawtune_profile *fwd = web("80");
+	struct rt_plan pl;
+
+	ck_assert_int_eq(rawtune_profile_set_peers(srv, "192.0.2.10, 198.51.100.0/24"), 0);
+	plan(srv, RT_TABLE_RAW, &pl);
+	ck_assert_uint_gt(pl.n, 0);
+	ck_assert(rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV4));
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV6));
+	rt_plan_keep_family(&pl, RAWTUNE_FAMILY_IPV6);
+	ck_assert_uint_eq(pl.n, 0);
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV4));
+	rt_plan_clear(&pl);
+	ck_assert_uint_eq(families_of(srv), RAWTUNE_FAMILY_IPV4);
+	ck_assert_uint_eq(families_of(cli), RAWTUNE_FAMILY_IPV6);
+	ck_assert_int_eq(rawtune_profile_set_peers(fwd, "192.0.2.10"), 0);
+	rawtune_profile_set_forward(fwd, 1);
+	ck_assert_uint_eq(families_of(fwd), RAWTUNE_FAMILY_IPV4);
+	/* peers of each family: both */
+	ck_assert_int_eq(rawtune_profile_set_peers(srv, "192.0.2.10, 2001:db8::10"), 0);
+	ck_assert_uint_eq(families_of(srv), RAWTUNE_FAMILY_BOTH);
+	/* IPv4 peers, the profile IPv6 only: nothing anywhere */
+	ck_assert_int_eq(rawtune_profile_set_peers(srv, "192.0.2.10"), 0);
+	ck_assert_int_eq(rawtune_profile_set_families(srv, RAWTUNE_FAMILY_IPV6), 0);
+	ck_assert_uint_eq(families_of(srv), 0);
+	rawtune_profile_unref(srv);
+	rawtune_profile_unref(cli);
+	rawtune_profile_unref(fwd);
+}
+END_TEST
+
+/* An IPv6 address and IPv4 peers never meet: no rule, nothing untracked. */
+START_TEST(test_untracks_addresses_peers_apart)
+{
+	struct rawtune_profile *p = web("80");
+	struct rt_plan pl;
+
+	ck_assert_int_eq(rawtune_profile_set_addresses(p, "2001:db8::1"), 0);
+	ck_assert_uint_eq(families_of(p), RAWTUNE_FAMILY_IPV6);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10"), 0);
+	plan(p, RT_TABLE_RAW, &pl);
+	ck_assert_uint_eq(pl.n, 0);
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV4));
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV6));
+	rt_plan_clear(&pl);
+	ck_assert_uint_eq(families_of(p), 0);
+	rawtune_profile_unref(p);
+}
+END_TEST
+
+/* Count rules alone untrack nothing; an empty plan, nothing. */
+START_TEST(test_untracks_notrack_only)
+{
+	struct rt_rule count;
+	struct rt_plan pl = { .n = 1, .rule = &count, .families = RAWTUNE_FAMILY_BOTH };
+
+	rt_rule_init(&count);
+	count.table = RT_TABLE_RAW;
+	count.verdict = RT_VERDICT_COUNT;
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV4));
+	count.verdict = RT_VERDICT_NOTRACK;
+	count.family = RAWTUNE_FAMILY_IPV6;
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV4));
+	ck_assert(rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV6));
+	pl.n = 0;
+	ck_assert(!rt_plan_untracks(&pl, RAWTUNE_FAMILY_IPV6));
+}
+END_TEST
+
+/* A local client's flows: a server's without peers, lo among its interfaces or none. */
+START_TEST(test_local_clients)
+{
+	struct rawtune_profile *p = web("80"), *cli = client("80", RAWTUNE_PROTO_TCP, "192.0.2.10");
+
+	ck_assert(rt_plan_local_clients(p));
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0, lo"), 0);
+	ck_assert(rt_plan_local_clients(p));
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, "eth0"), 0);
+	ck_assert(!rt_plan_local_clients(p));
+	ck_assert_int_eq(rawtune_profile_set_interfaces(p, ""), 0);
+	ck_assert_int_eq(rawtune_profile_set_peers(p, "192.0.2.10"), 0);
+	ck_assert(!rt_plan_local_clients(p));
+	rawtune_profile_set_forward(p, 1);
+	ck_assert(!rt_plan_local_clients(p));
+	ck_assert(!rt_plan_local_clients(cli));
+	rawtune_profile_unref(p);
+	rawtune_profile_unref(cli);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -2574,6 +2702,15 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_equal_syn);
 	tcase_add_test(tc, test_equal_addresses);
 	tcase_add_test(tc, test_equal_foreign);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("untracks");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_untracks_any_address);
+	tcase_add_test(tc, test_untracks_peers_family);
+	tcase_add_test(tc, test_untracks_addresses_peers_apart);
+	tcase_add_test(tc, test_untracks_notrack_only);
+	tcase_add_test(tc, test_local_clients);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -66,11 +66,12 @@ const char apply_usage[] =
 static bool makes_rules(const struct rawtune_profile *p, enum rawtune_family family)
 {
 	const char *addrs = rawtune_profile_get_addresses(p);
+	const char *peers = rawtune_profile_get_peers(p);
 	char *text;
 	bool any;
 
-	/* only addresses can leave a family out: without them, no need to render */
-	if (addrs && !addrs[0])
+	/* only addresses and peers can leave a family out: without them, no need to render */
+	if (addrs && !addrs[0] && peers && !peers[0])
 		return true;
 	/* cannot tell (out of memory): apply as the profile asks */
 	if (rawtune_profile_render(p, family, &text) < 0)
@@ -78,6 +79,20 @@ static bool makes_rules(const struct rawtune_profile *p, enum rawtune_family fam
 	any = text[0] != '\0';
 	free(text);
 	return any;
+}
+
+/* Why a family has no rules: what of the profile names only the other one. */
+static const char *other_family(const struct rawtune_profile *p)
+{
+	const char *addrs = rawtune_profile_get_addresses(p);
+	const char *peers = rawtune_profile_get_peers(p);
+	bool by_addrs = addrs && addrs[0], by_peers = peers && peers[0];
+
+	if (by_addrs && by_peers)
+		return "its addresses and peers meet in the other family only";
+	if (by_peers)
+		return "its peers are all of the other family";
+	return "its addresses are all of the other family";
 }
 
 /* The command line's changes to the profile; an exit status. */
@@ -94,12 +109,12 @@ static int apply_args_set(struct rawtune_ctx *ctx, struct rawtune_profile *p,
 		err = rawtune_profile_set_families(p, args->families);
 	if (err < 0)
 		return tool_input_error(ctx, rawtune_profile_get_name(p), err);
-	/* -6 on addresses of IPv4 only would make no rules and take the IPv4 ones away */
+	/* -6 on addresses or peers of IPv4 only would untrack nothing and take the IPv4 rules away */
 	if (args->families && !makes_rules(p, args->families))
-		return tool_usage_error("apply", "%s: %s: its addresses are all of the other "
-					"family, so it would make no rules (and remove those "
-					"applied)", rawtune_profile_get_name(p),
-					args->families == RAWTUNE_FAMILY_IPV4 ? "-4" : "-6");
+		return tool_usage_error("apply", "%s: %s: %s, so it would make no rules (and "
+					"remove those applied)", rawtune_profile_get_name(p),
+					args->families == RAWTUNE_FAMILY_IPV4 ? "-4" : "-6",
+					other_family(p));
 	return RT_EXIT_OK;
 }
 
@@ -239,8 +254,8 @@ void tool_applied_say(const struct rawtune_profile *p, const struct tool_applied
 	const char *fams = tool_families(r->ruled);
 
 	if (!r->ruled) {
-		printf("%s: no rules in %s: its addresses are all of the other family", name,
-		       tool_families(rawtune_profile_get_families(p)));
+		printf("%s: no rules in %s: %s", name,
+		       tool_families(rawtune_profile_get_families(p)), other_family(p));
 		if (r->removed)
 			printf("; %u %s removed", r->removed, tool_rules(r->removed));
 		printf("\n");

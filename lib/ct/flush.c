@@ -25,6 +25,7 @@ struct ct_flush {
 	/* the profile's addresses (NULL: any), this host's (unless forward) */
 	const struct rt_addrs *addrs;
 	struct rt_host_addrs local;
+	unsigned int families; /* those the profile untracks anything in */
 	/* the entries to delete, cloned during the dump */
 	struct nf_conntrack **found;
 	size_t nfound, size;
@@ -93,11 +94,43 @@ static bool ct_addr_matches(const struct ct_flush *f, const struct nf_conntrack 
 	return !f->addrs || addr_in_list(f->addrs, family, addr);
 }
 
+/*
+ * The far end of the flow is one of the peers, when the profile names any:
+ * the source of a server's inbound connections, the destination of a
+ * client's (or, forwarded, of the requests to the servers behind this host).
+ * A flow with another host stays tracked, and keeps its entry.
+ */
+static bool ct_peer_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
+{
+	const struct rawtune_profile *p = f->profile;
+	bool v4 = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO) == AF_INET;
+	bool src = p->direction == RAWTUNE_DIRECTION_SERVER && !p->forward;
+	const void *addr;
+
+	if (!p->peers.n)
+		return true;
+	if (v4)
+		addr = nfct_get_attr(ct, src ? ATTR_ORIG_IPV4_SRC : ATTR_ORIG_IPV4_DST);
+	else
+		addr = nfct_get_attr(ct, src ? ATTR_ORIG_IPV6_SRC : ATTR_ORIG_IPV6_DST);
+	return addr && addr_in_list(&p->peers, v4 ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6,
+				    addr);
+}
+
+/* A family the plan untracks nothing in keeps every entry. */
+static bool ct_family_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
+{
+	int af = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
+
+	return f->families & (af == AF_INET ? RAWTUNE_FAMILY_IPV4 : RAWTUNE_FAMILY_IPV6);
+}
+
 /* Untracked packets skip NAT: deleting a NATed entry would break its flow, not free it. */
 static bool ct_matches(const struct ct_flush *f, const struct nf_conntrack *ct)
 {
-	return ct_proto_matches(f->profile, ct) && ct_port_matches(f->profile, ct) &&
-	       ct_addr_matches(f, ct) && !rt_ct_is_nat(ct);
+	return ct_family_matches(f, ct) && ct_proto_matches(f->profile, ct) &&
+	       ct_port_matches(f->profile, ct) && ct_addr_matches(f, ct) &&
+	       ct_peer_matches(f, ct) && !rt_ct_is_nat(ct);
 }
 
 static int ct_collect(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
@@ -188,10 +221,11 @@ static int ct_flush(struct ct_flush *f, struct nfct_handle *h, unsigned int *del
 	if (nfct_callback_register(h, NFCT_T_ALL, ct_collect, f) < 0)
 		return -ENOMEM;
 	/*
-	 * The dump picks the profile's families; one dump for both, as the
-	 * kernel walks its whole hash table for each, whatever the family.
+	 * The dump picks the families the profile untracks anything in; one
+	 * dump for both, as the kernel walks its whole hash table for each,
+	 * whatever the family.
 	 */
-	switch (f->profile->families) {
+	switch (f->families) {
 	case RAWTUNE_FAMILY_IPV4:
 		err = ct_dump(f, h, AF_INET);
 		break;
@@ -241,6 +275,13 @@ RAWTUNE_EXPORT int rawtune_ct_flush_profile(const struct rawtune_profile *profil
 	rt_clear_error(ctx);
 	if (profile->addrs.n > 0)
 		f.addrs = &profile->addrs;
+	err = rt_plan_families(profile, &f.families);
+	if (err < 0)
+		return rt_fail(ctx, err, "out of memory");
+	if (!f.families) {
+		rt_dbg(ctx, "%s: untracks nothing: no conntrack entry to delete", profile->name);
+		return 0;
+	}
 	err = ct_open(ctx, &h);
 	if (err == 0 && h) {
 		err = ct_flush(&f, h, &n);

@@ -53,6 +53,7 @@ struct rt_nft_check {
 	unsigned int pass; /* the packet class being walked: 1, 2, ... */
 	struct rt_host_addrs local; /* read for the landing mode */
 	bool any_port;              /* landing: the flows are of any port */
+	unsigned int families;      /* the families the plan untracks anything in */
 };
 
 /* ---- walking the chains ------------------------------------------------------ */
@@ -435,25 +436,30 @@ static enum rt_nft_lock lockstep(struct rt_nft_check *g, struct rt_nft_chain *c,
 
 /* ---- the profile's packets --------------------------------------------------- */
 
-static bool family_covered(const struct rawtune_profile *p, uint32_t family)
+/*
+ * Only the families the plan untracks anything in are judged: a profile
+ * whose peers are all IPv4 leaves IPv6 packets tracked, whatever an ip6
+ * chain does with them.
+ */
+static bool family_covered(const struct rt_nft_check *g, uint32_t family)
 {
 	if (family == NFPROTO_INET)
-		return true;
+		return g->families;
 	if (family == NFPROTO_IPV4)
-		return p->families & RAWTUNE_FAMILY_IPV4;
+		return g->families & RAWTUNE_FAMILY_IPV4;
 	if (family == NFPROTO_IPV6)
-		return p->families & RAWTUNE_FAMILY_IPV6;
+		return g->families & RAWTUNE_FAMILY_IPV6;
 	return false; /* arp, bridge, netdev: not the packets rawtune untracks */
 }
 
 /* The one family of the packets a chain of @family sees, or 0 for both. */
-static uint8_t packet_family(const struct rawtune_profile *p, uint32_t family)
+static uint8_t packet_family(const struct rt_nft_check *g, uint32_t family)
 {
 	if (family == NFPROTO_IPV4 || family == NFPROTO_IPV6)
 		return (uint8_t)family;
-	if (p->families == RAWTUNE_FAMILY_IPV4)
+	if (g->families == RAWTUNE_FAMILY_IPV4)
 		return NFPROTO_IPV4;
-	if (p->families == RAWTUNE_FAMILY_IPV6)
+	if (g->families == RAWTUNE_FAMILY_IPV6)
 		return NFPROTO_IPV6;
 	return 0;
 }
@@ -466,24 +472,16 @@ enum rt_nft_side {
 	RT_NFT_LO_SPORT = 1 << 3,
 };
 
-/* A server's clients on this host reach it over lo, unless its interfaces leave lo out. */
-static bool has_loopback(const struct rawtune_profile *p)
-{
-	for (size_t i = 0; i < p->ifaces.n; i++)
-		if (strcmp(p->ifaces.name[i], "lo") == 0)
-			return true;
-	return p->ifaces.n == 0;
-}
-
 /*
  * Inbound packets carry the port as destination on a server, outbound ones
  * as source; a client swaps them. Over lo a server's packets cross both
  * hooks both ways: its local clients' requests leave through output, its
- * replies to them come in through input.
+ * replies to them come in through input (only where the plan can untrack
+ * a local client's flows: a server without peers).
  */
 static unsigned int filter_sides(const struct rawtune_profile *p, uint32_t hook)
 {
-	bool server = p->direction != RAWTUNE_DIRECTION_CLIENT, lo = has_loopback(p);
+	bool server = p->direction != RAWTUNE_DIRECTION_CLIENT, lo = rt_plan_local_clients(p);
 
 	switch (hook) {
 	case NF_INET_LOCAL_IN:
@@ -542,7 +540,7 @@ static unsigned int chain_sides(const struct rt_nft_check *g, const struct rt_nf
 {
 	bool nat;
 
-	if (!c->type || !family_covered(g->p, c->family))
+	if (!c->type || !family_covered(g, c->family))
 		return 0;
 	/* rawtune's own table only untracks */
 	if (c->family == NFPROTO_INET && strcmp(c->table, "rawtune") == 0)
@@ -670,7 +668,7 @@ static bool chain_refuses(struct rt_nft_check *g, struct rt_nft_chain *c, unsign
 	} protos[] = { { RAWTUNE_PROTO_TCP, IPPROTO_TCP },
 		       { RAWTUNE_PROTO_UDP, IPPROTO_UDP } };
 
-	pkt->nfproto = packet_family(g->p, c->family);
+	pkt->nfproto = packet_family(g, c->family);
 	pkt->hook = c->hook;
 	pkt->profile = &g->p->ports;
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
@@ -1045,7 +1043,7 @@ static void pmtu_advise(struct rt_nft_check *g)
 		if (c->hook != NF_INET_LOCAL_IN || !chain_sides(g, c, RT_NFT_FILTER))
 			continue;
 		for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
-			uint8_t only = packet_family(g->p, c->family);
+			uint8_t only = packet_family(g, c->family);
 			struct rt_nft_packet u = { .nfproto = families[f], .hook = NF_INET_LOCAL_IN,
 						   .dport = true, .remote = true,
 						   .tracked = RT_NFT_CT_INVALID };
@@ -1154,8 +1152,11 @@ int rt_nft_guard(struct rawtune_ctx *ctx, const struct rawtune_profile *profile,
 		 uint32_t *genid, bool advise)
 {
 	struct rt_nft_check g = { .ctx = ctx, .p = profile };
-	int err = ruleset_read(&g);
+	int err = rt_plan_families(profile, &g.families);
 
+	if (err < 0)
+		return rt_fail(ctx, err, "out of memory");
+	err = ruleset_read(&g);
 	if (genid)
 		*genid = err == 0 ? g.rs.genid : 0;
 	if (err < 0) {

@@ -65,13 +65,17 @@ int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p
 	struct rt_plan_env env = rt_plan_env_default;
 	struct rt_nft_plan nplan = { 0 };
 	struct rt_plan plan = { 0 };
+	unsigned int untracked;
 	uint32_t genid = 0;
-	int err = 0;
+	int err;
 
 	out->n = 0;
 	out->rule = NULL;
+	err = rt_plan_families(p, &untracked);
+	if (err < 0)
+		return rt_fail(ctx, err, "out of memory");
 	for (size_t f = 0; f < RT_FAMILY_COUNT && err == 0 && rt_nat_guard_enabled(ctx); f++)
-		if (p->families & rt_families[f]->family && rt_legacy_loaded(rt_families[f]))
+		if (untracked & rt_families[f]->family && rt_legacy_loaded(rt_families[f]))
 			err = rt_nat_guard(ctx, p, rt_families[f]);
 	if (err == 0)
 		err = rt_nft_guard(ctx, p, &genid, true);

@@ -437,14 +437,6 @@ static const struct rt_nat_packet forward_landings[] = {
 	{ .chain = "PREROUTING", .arriving = true, .landing = true },
 };
 
-static bool has_loopback_rules(const struct rawtune_profile *p)
-{
-	for (size_t i = 0; i < p->ifaces.n; i++)
-		if (strcmp(p->ifaces.name[i], "lo") == 0)
-			return true;
-	return p->ifaces.n == 0;
-}
-
 static int check_packet(struct rt_guard *g, const struct rt_nat_packet *pkt)
 {
 	static const struct {
@@ -484,7 +476,7 @@ static int check_family(struct rt_guard *g)
 	/* forward untracks traffic to anyone, this host included */
 	if (err == 0 && g->p->forward)
 		err = check_packets(g, forward_packets, ARRAY_SIZE(forward_packets));
-	if (err == 0 && has_loopback_rules(g->p))
+	if (err == 0 && rt_plan_local_clients(g->p))
 		err = check_packet(g, &loopback_packet);
 	if (err == 0 && client)
 		err = check_packets(g, client_landings, ARRAY_SIZE(client_landings));

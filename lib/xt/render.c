@@ -286,8 +286,6 @@ RAWTUNE_EXPORT int rawtune_profile_render(const struct rawtune_profile *profile,
 	for (size_t i = 0; i < ARRAY_SIZE(order) && !t.err; i++) {
 		struct rt_plan plan;
 
-		if (!(profile->families & family))
-			break;
 		t.err = rt_plan_table(profile, order[i], &plan);
 		if (t.err)
 			break;
@@ -324,13 +322,12 @@ RAWTUNE_EXPORT int rawtune_profile_render_host(const struct rawtune_profile *pro
 	f = open_memstream(&twins, &len);
 	if (!f)
 		return -ENOMEM;
-	err = profile->families & family
-		      ? rt_twins_render(ctx, ops, profile, !rt_nat_guard_enabled(ctx), f, &env)
-		      : 0;
+	/* a family the plan untracks nothing in has no twins (twins.c) and no raw rules */
+	err = rt_twins_render(ctx, ops, profile, !rt_nat_guard_enabled(ctx), f, &env);
 	if (fclose(f) != 0 && err == 0)
 		err = -ENOMEM;
 	env.ephemeral = rt_ephemeral_range();
-	if (err == 0 && profile->families & family)
+	if (err == 0)
 		err = rt_plan_table_env(profile, RT_TABLE_RAW, &env, &plan);
 	rt_plan_keep_family(&plan, family);
 	if (err == 0)

@@ -392,6 +392,27 @@ int rt_twins_restore(struct rawtune_ctx *ctx, const struct rt_twins_snapshot *sn
 	return err;
 }
 
+/*
+ * The profile to judge in this family: NULL where its plan untracks nothing
+ * (peers or addresses all of the other family, or a family it leaves out),
+ * which needs no twin: an accept of UNTRACKED packets that nothing of the
+ * profile makes untracked there.
+ */
+static int judged_profile(const struct rt_family_ops *ops, const struct rawtune_profile **profile)
+{
+	unsigned int families;
+	int err;
+
+	if (!*profile)
+		return 0;
+	err = rt_plan_families(*profile, &families);
+	if (err < 0)
+		return rt_fail((*profile)->ctx, err, "out of memory");
+	if (!(families & ops->family))
+		*profile = NULL;
+	return 0;
+}
+
 int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 		  const struct rawtune_profile *profile, const char *name, bool force,
 		  bool keep_old, struct rt_counts *counts, struct rt_plan_env *env,
@@ -408,6 +429,9 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 	/* No filter table: no firewall to twin, and reading it would create one. */
 	if (!rt_table_exists(ops, RT_TABLE_FILTER))
 		return 0;
+	err = judged_profile(ops, &profile);
+	if (err < 0)
+		return err;
 	for (int attempt = 1; attempt <= RT_TWIN_ATTEMPTS; attempt++) {
 		err = tx_open(&tx);
 		if (err == 0)
@@ -448,7 +472,8 @@ int rt_twins_sync(struct rawtune_ctx *ctx, const struct rt_family_ops *ops,
 
 /*
  * The twins the firewall needs now, planned in a handle that is never
- * committed (status, dry runs). A family without a filter table needs none.
+ * committed (status, dry runs). A family without a filter table needs none,
+ * nor one the profile untracks nothing in: twins there are drift.
  * Returns 0 with *@changed, or a negative errno; tx_close() and the
  * placed lists are the caller's to clear.
  */
@@ -462,7 +487,9 @@ static int tx_plan(struct rt_twins_tx *tx, const struct rawtune_profile *profile
 	*changed = false;
 	if (!rt_table_exists(tx->ops, RT_TABLE_FILTER))
 		return 0;
-	err = tx_open(tx);
+	err = judged_profile(tx->ops, &profile);
+	if (err == 0)
+		err = tx_open(tx);
 	if (err == 0)
 		err = tx_edit(tx, profile, force, false, changed);
 	env->loopback = tx->judgement.loopback;

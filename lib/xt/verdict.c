@@ -1247,8 +1247,8 @@ static int judge_table(struct rt_judge *j, struct xtc_handle *h, const char *tab
 		if (!(j->p->protocols & protos[i].bit))
 			continue;
 		err = judge_proto(j, protos[i].proto, !twins);
-		if (err == 0 && twins && !j->p->forward &&
-		    j->p->direction == RAWTUNE_DIRECTION_SERVER &&
+		/* lo's twins only where the plan can untrack a local client's flows */
+		if (err == 0 && twins && rt_plan_local_clients(j->p) &&
 		    !loopback_judge(j, protos[i].proto))
 			j->out->loopback = false;
 	}
