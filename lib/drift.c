@@ -59,7 +59,7 @@ static int check_nft(struct rawtune_ctx *ctx, const struct rawtune_profile *p, c
 		     size_t len)
 {
 	struct rt_nft_plan plan;
-	int err = rt_nft_profile_plan(ctx, p, &plan);
+	int err = rt_nft_profile_plan(ctx, p, &plan, false);
 
 	if (err == -EPERM || err == -EBUSY || err == -EINVAL) {
 		snprintf(why, len, "the firewall changed: apply would refuse now: %s",

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "applied.h"
 #include "xt/kernel-support.h"
@@ -315,6 +316,19 @@ static unsigned int nft_plan_families(const struct rt_nft_plan *plan, unsigned i
 	return ruled & families;
 }
 
+/*
+ * Before judging again, a pause of 1, 2, 4 ... 64 ms: a process that has
+ * just slept gets the CPU at once and is seldom preempted in the few
+ * milliseconds from its reading to its batch, which on a busy machine a
+ * writer that commits all the time would otherwise fill each time.
+ */
+static void nft_pause(int tries)
+{
+	struct timespec pause = { 0, (1L << (tries < 6 ? tries : 6)) * 1000000L };
+
+	nanosleep(&pause, NULL);
+}
+
 static int nft_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 		     struct rawtune_apply_report *r)
 {
@@ -329,11 +343,13 @@ static int nft_apply(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
 			err = rt_nft_kept_changing(ctx);
 			break;
 		}
-		err = rt_nft_profile_plan(ctx, p, &plan);
+		err = rt_nft_profile_plan(ctx, p, &plan, tries == 0);
 		if (err == 0)
 			err = rt_nft_sync(ctx, p->name, &plan, &counts);
-		if (err == -ERESTART)
+		if (err == -ERESTART) {
 			rt_dbg(ctx, "nf_tables changed after the guard judged it: again");
+			nft_pause(tries);
+		}
 	}
 	if (err == 0) {
 		r->backend = RAWTUNE_BACKEND_NFT;

@@ -107,9 +107,10 @@ bool rt_legacy_loaded(const struct rt_family_ops *ops);
 /*
  * @p's rules for this backend, in *@out, after the guards: 0, or -EPERM /
  * -EBUSY with the context's error saying what refuses (nothing written).
+ * @advise: the nf_tables guard's warnings too (apply's first try only).
  */
 int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
-			struct rt_nft_plan *out);
+			struct rt_nft_plan *out, bool advise);
 
 /* ---- expr.c: rules as libnftnl objects, and back ---- */
 

@@ -60,7 +60,7 @@ static int legacy_filter_check(struct rawtune_ctx *ctx, const struct rawtune_pro
 }
 
 int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p,
-			struct rt_nft_plan *out)
+			struct rt_nft_plan *out, bool advise)
 {
 	struct rt_plan_env env = rt_plan_env_default;
 	struct rt_nft_plan nplan = { 0 };
@@ -78,9 +78,10 @@ int rt_nft_profile_plan(struct rawtune_ctx *ctx, const struct rawtune_profile *p
 		if (untracked & rt_families[f]->family && rt_legacy_loaded(rt_families[f]))
 			err = rt_nat_guard(ctx, p, rt_families[f]);
 	if (err == 0)
-		err = rt_nft_guard(ctx, p, &genid, true);
-	if (err == 0)
 		err = legacy_filter_check(ctx, p, &env);
+	/* last: from its reading to the batch, another writer's commit means again */
+	if (err == 0)
+		err = rt_nft_guard(ctx, p, &genid, advise);
 	if (err < 0)
 		return err;
 	env.ephemeral = rt_ephemeral_range();
@@ -130,7 +131,7 @@ RAWTUNE_EXPORT int rawtune_profile_render_nft(const struct rawtune_profile *prof
 
 	rt_clear_error(ctx);
 	*text = NULL;
-	err = host ? rt_nft_profile_plan(ctx, profile, &plan) : plan_alone(profile, &plan);
+	err = host ? rt_nft_profile_plan(ctx, profile, &plan, true) : plan_alone(profile, &plan);
 	if (err < 0)
 		return err;
 	f = open_memstream(&buf, &len);
