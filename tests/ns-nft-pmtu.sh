@@ -95,12 +95,27 @@ send_error() {
 	[ "$got" = "$want" ] || fail "$what: the IPv$family path MTU error was $got, want $want"
 }
 
+# load_firewall WHAT: the nf_tables ruleset on stdin, in place of the one before
+load_firewall() {
+	H nft flush ruleset
+	H nft -f - || fail "cannot load the $1 firewall"
+}
+
+# take_advice: run every nft command that apply's warnings ($TEST_TMP/err) print
+take_advice() {
+	sed -n 's/.*rate-limited[^:]*: nft //p' "$TEST_TMP/err" >"$TEST_TMP/advice"
+	[ -s "$TEST_TMP/advice" ] || fail "no advice to take: $(cat "$TEST_TMP/err")"
+	while read -r -a words; do
+		H nft "${words[@]}" || fail "the advised command failed: nft ${words[*]}"
+	done <"$TEST_TMP/advice"
+}
+
 case $(errors_in 4)/$(errors_in 6) in
 [0-9]*/[0-9]*) ;;
 *) fail "cannot read the ICMP counters: '$(errors_in 4)/$(errors_in 6)'" ;;
 esac
 
-H nft -f - <<'NFT' || fail "cannot load the firewall"
+load_firewall first <<'NFT'
 table inet filter {
 	chain input {
 		type filter hook input priority filter; policy drop;
@@ -131,10 +146,7 @@ send_error "untracked" 4 dropped
 send_error "untracked" 6 dropped
 
 # ---- the advised rules in: the errors pass, and apply says nothing more ------
-sed -n 's/.*rate-limited: nft //p' "$TEST_TMP/err" >"$TEST_TMP/advice"
-while read -r -a words; do
-	H nft "${words[@]}" || fail "the advised command failed: nft ${words[*]}"
-done <"$TEST_TMP/advice"
+take_advice
 send_error "untracked, advice taken" 4 passed
 send_error "untracked, advice taken" 6 passed
 H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
@@ -143,8 +155,7 @@ H "$RAWTUNE" apply web --port 8080 >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
 
 # ---- an invalid drop ahead of the related accept: the fix goes before it ----------
 H "$RAWTUNE" remove web >/dev/null || fail "remove"
-H nft flush ruleset
-H nft -f - <<'NFT' || fail "cannot load the invalid-first firewall"
+load_firewall invalid-first <<'NFT'
 table inet filter {
 	chain input {
 		type filter hook input priority filter; policy drop;
@@ -169,13 +180,12 @@ H "$RAWTUNE" apply web --port 8080 -4 >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
 [ "$(grep -c "path MTU: .*: nft insert rule inet filter input position $invalid icmp type destination-unreachable" "$TEST_TMP/err")" = 1 ] ||
 	fail "apply -4: not one path MTU warning before handle $invalid: $(cat "$TEST_TMP/err")"
 send_error "untracked, invalid dropped first" 4 dropped
-H nft $(sed -n 's/.*rate-limited: nft //p' "$TEST_TMP/err") || fail "the advised command failed"
+take_advice
 send_error "untracked, advice taken before the invalid drop" 4 passed
 
 # ---- a firewall that accepts ICMP in any state needs nothing ---------------------
 H "$RAWTUNE" remove web >/dev/null || fail "remove"
-H nft flush ruleset
-H nft -f - <<'NFT' || fail "cannot load the second firewall"
+load_firewall icmp-accepting <<'NFT'
 table ip filter {
 	chain input {
 		type filter hook input priority filter; policy drop;

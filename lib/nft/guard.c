@@ -1079,15 +1079,15 @@ static void pmtu_advise(struct rt_nft_check *g)
 				"path MTU: the nf_tables chain %s %s %s accepts ICMP errors about "
 				"tracked flows (related) and may drop those about %s's untracked "
 				"flows, which arrive in state invalid (rule handle %llu); to let "
-				"them in, rate-limited: nft insert rule %s %s %s position %llu %s%s",
+				"them in, rate-limited%s: nft insert rule %s %s %s position %llu %s",
 				family_name(g->hit_chain->family), g->hit_chain->table,
 				g->hit_chain->name, g->p->name, (unsigned long long)g->hit_handle,
-				family_name(g->hit_chain->family), g->hit_chain->table,
-				g->hit_chain->name, (unsigned long long)g->hit_handle,
-				pmtu_rule(families[f]),
 				cr && conditions(g, g->hit_chain, cr, cond, sizeof(cond)) && cond[0]
 					? " (with that rule's other matches)"
-					: "");
+					: "",
+				family_name(g->hit_chain->family), g->hit_chain->table,
+				g->hit_chain->name, (unsigned long long)g->hit_handle,
+				pmtu_rule(families[f]));
 		}
 	}
 	free(twins);

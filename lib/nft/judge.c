@@ -333,7 +333,6 @@ static void expr_range(struct rt_nft_rule *j, const struct nftnl_expr *e)
 	judge(j, span_judge(j->pkt, &sp));
 }
 
-
 /* The interface of the hook, known for packets on lo: iif on input, oif on output. */
 static bool lo_is(const struct rt_nft_packet *pkt, uint32_t hook)
 {
